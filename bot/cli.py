@@ -1,0 +1,128 @@
+"""The `fumblebot` command line.
+
+It parses arguments, loads the configuration once, configures logging (the
+only place that does) and hands over to the composition root in `serve`.
+Failures a user can fix end as one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import logging
+import os
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import dice
+from bot.config import Settings, describe, load
+from bot.config.load import template
+from bot.errors import FumbleBotError
+from core_client import signing
+
+log = logging.getLogger("fumblebot")
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fumblebot", description="Dice, VTT bridge and AI game assistant for Discord."
+    )
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("FUMBLEBOT_CONFIG"),
+        help=f"path to the TOML config (default: ./{DEFAULT_CONFIG} if present, else built-ins)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run Core, the bridge and (with a token) the bot in one process")
+    sub.add_parser("core", help="run Core alone")
+    sub.add_parser("service", help="run the bot and the bridge, reporting to Core at core.url")
+    roll = sub.add_parser("roll", help="roll dice locally and print the breakdown")
+    roll.add_argument("expression", nargs="+", help="dice notation, e.g. 2d20kh1+5 Attack")
+    roll.add_argument("--seed", type=int, help="seed the dice, for reproducible rolls")
+    check = sub.add_parser(
+        "check-config", help="validate the configuration and print it, secrets masked"
+    )
+    check.add_argument(
+        "--template", action="store_true", help="print config.toml with every default instead"
+    )
+    secret = sub.add_parser("gen-secret", help="print a new webhook signing secret")
+    secret.add_argument(
+        "--encryption-key", action="store_true", help="print a Core encryption key instead"
+    )
+    return parser
+
+
+def _config_path(arg: str | None) -> Path | None:
+    if arg:
+        return Path(arg)
+    default = Path(DEFAULT_CONFIG)
+    return default if default.is_file() else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "gen-secret":
+        print(
+            base64.b64encode(os.urandom(32)).decode()
+            if args.encryption_key
+            else signing.generate_secret()
+        )
+        return 0
+    try:
+        settings = load(_config_path(args.config), os.environ)
+        _configure_logging(settings)
+        return _dispatch(args, settings)
+    except FumbleBotError as exc:
+        print(f"fumblebot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import serve  # imported late: `roll` and `check-config` need none of it
+
+    if args.command == "check-config":
+        print(template() if args.template else describe(settings), end="")
+        return 0
+    if args.command == "roll":
+        return _roll(" ".join(args.expression), settings, args.seed)
+    roles = {
+        "run": serve.Roles(core=True, service=True),
+        "core": serve.Roles(core=True, service=False),
+        "service": serve.Roles(core=False, service=True),
+    }[args.command]
+    asyncio.run(serve.run(settings, roles))
+    return 0
+
+
+def _roll(expression: str, settings: Settings, seed: int | None) -> int:
+    from bot.serve import dice_limits
+
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    try:
+        result = dice.roll(expression, rng=rng, limits=dice_limits(settings))
+    except dice.DiceError as exc:
+        print(f"fumblebot: {exc}", file=sys.stderr)
+        return 1
+    print(dice.render_markdown(result, max_length=4000))
+    return 0
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.logging.level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # discord.py and httpx are chatty at INFO about routine traffic.
+    for chatty in ("httpx", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

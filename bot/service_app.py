@@ -1,0 +1,163 @@
+"""The FumbleBot service's HTTP app: the bridge, plus `POST /ai/chat` for Core.
+
+Core (or an operator's tool) asks the AI through the same pipeline as `/ask`
+with Core's API key as a bearer token. The bridge app is mounted at the root
+and its lifespan runs inside this app's, so its resources stay owned by it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from bot.ai import AIError, AIRateLimitedError, AIService, AIUnavailableError
+from bot.ai.errors import AIBudgetExceededError
+from core_client import CoreClient, CoreClientError, Event, Reporter
+from core_client.errors import NotFoundError
+from core_client.payloads import AiConversation, AiMessage, AiProvider, AiUsage
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 16_384
+
+
+def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """Return the AI service's reporter, turning its reports into Core events."""
+
+    async def report(kind: str, payload: dict[str, Any]) -> None:
+        known = {p.value for p in AiProvider}
+        name = payload["provider"]
+        provider = AiProvider(name) if name in known else AiProvider.OTHER
+        user, campaign = payload.get("user_id"), payload.get("campaign_id")
+        event: Event
+        if kind == "ai.usage":
+            event = AiUsage(
+                provider=provider,
+                model=str(payload["model"]),
+                prompt_tokens=int(payload["prompt_tokens"]),
+                completion_tokens=int(payload["completion_tokens"]),
+                user_discord_id=user,
+                campaign_id=campaign,
+                conversation_id=payload.get("conversation_id"),
+            ).event()
+        else:
+            event = AiConversation(
+                conversation_id=str(payload["conversation_id"]),
+                provider=provider,
+                model=str(payload["model"]),
+                messages=tuple(AiMessage(m["role"], m["content"]) for m in payload["messages"]),
+                prompt_tokens=int(payload["prompt_tokens"]),
+                completion_tokens=int(payload["completion_tokens"]),
+                user_discord_id=user,
+                campaign_id=campaign,
+            ).event()
+        await reporter.put(event)
+
+    return report
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _authorised(request: Request, keys: Sequence[str]) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    return any(hmac.compare_digest(token.encode(), key.encode()) for key in keys)
+
+
+def _question(body: Any) -> tuple[str, str, str, str]:
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    fields = []
+    for name, default in (
+        ("campaign_id", None),
+        ("question", None),
+        ("user_id", "core"),
+        ("task", "chat"),
+    ):
+        value = body.get(name, default)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{name} must be a non-empty string")
+        fields.append(value)
+    return fields[0], fields[1], fields[2], fields[3]
+
+
+def create_service_app(
+    bridge_app: Starlette, *, ai: AIService, core: CoreClient | None, api_keys: Sequence[str]
+) -> Starlette:
+    """Build the service app around the bridge."""
+
+    async def ai_chat(request: Request) -> JSONResponse:
+        if not api_keys or not _authorised(request, api_keys):
+            return _error(401, "unauthorised", "send Core's API key as a Bearer token")
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _error(413, "body_too_large", f"the body is over {MAX_BODY} bytes")
+        try:
+            campaign_id, question, user_id, task = _question(json.loads(raw or b"null"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return _error(422, "invalid_body", str(exc))
+        return await _answer(ai, core, campaign_id, question, user_id, task)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with bridge_app.router.lifespan_context(bridge_app):
+            yield
+
+    return Starlette(
+        routes=[Route("/ai/chat", ai_chat, methods=["POST"]), Mount("/", app=bridge_app)],
+        lifespan=lifespan,
+    )
+
+
+async def _answer(
+    ai: AIService, core: CoreClient | None, campaign_id: str, question: str, user_id: str, task: str
+) -> JSONResponse:
+    if core is None:
+        return _error(503, "core_unavailable", "the service has no Core API key configured")
+    try:
+        context = await core.campaign_context(campaign_id)
+    except NotFoundError:
+        return _error(404, "not_found", "no such campaign")
+    except CoreClientError as exc:
+        return _error(502, "core_unavailable", f"could not read the campaign: {exc}")
+    try:
+        answer = await ai.answer(
+            question,
+            campaign_context=dict(context),
+            campaign_id=campaign_id,
+            user_id=user_id,
+            guild_id=None,
+            channel_id=f"core:{campaign_id}",
+            task=task,  # type: ignore[arg-type]
+        )
+    except (AIRateLimitedError, AIBudgetExceededError) as exc:
+        return _error(429, "limited", str(exc))
+    except AIUnavailableError as exc:
+        return _error(503, "ai_unavailable", str(exc))
+    except AIError as exc:
+        return _error(502, "ai_failed", str(exc))
+    usage = answer.usage
+    return JSONResponse(
+        {
+            "answer": answer.text,
+            "conversation_id": answer.conversation_id,
+            "usage": {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.total_tokens,
+            },
+        }
+    )

@@ -1,0 +1,131 @@
+"""The `fumblebot` command line, run as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+ROLL = {"platform": "foundry", "formula": "1d20", "total": 11}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUMBLEBOT_")}
+    env.pop("OPENAI_API_KEY", None)
+    env.pop("ANTHROPIC_API_KEY", None)
+    env["FUMBLEBOT_PATHS_DATA_DIR"] = str(tmp_path / "data")
+    return env | extra
+
+
+async def fumblebot(args: Sequence[str], env: dict[str, str]) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_roll_prints_a_breakdown(tmp_path: Path) -> None:
+    args = ["roll", "4d6kh3", "Strength", "--seed", "7"]
+    code, out, err = await fumblebot(args, env_for(tmp_path))
+    assert code == 0, err
+    assert "4d6kh3" in out
+    assert "~~" in out  # the dropped die is struck through
+
+
+async def test_roll_with_bad_notation_says_where(tmp_path: Path) -> None:
+    code, _, err = await fumblebot(["roll", "2d"], env_for(tmp_path))
+    assert code == 1
+    assert "Traceback" not in err
+    assert "column" in err.lower()
+
+
+async def test_invalid_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path, FUMBLEBOT_CORE_PORT="eighty")
+    code, _, err = await fumblebot(["run"], env)
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert "core.port (from FUMBLEBOT_CORE_PORT)" in err
+
+
+async def test_check_config_masks_secrets(tmp_path: Path) -> None:
+    env = env_for(tmp_path, FUMBLEBOT_DISCORD_TOKEN="super-secret-token")
+    code, out, err = await fumblebot(["check-config"], env)
+    assert code == 0, err
+    assert "super-secret-token" not in out + err
+    assert "[core]" in out
+    assert "port = 8710" in out
+
+
+async def test_service_without_a_shared_secret_refuses_to_start(tmp_path: Path) -> None:
+    code, _, err = await fumblebot(["service"], env_for(tmp_path))
+    assert code == 2
+    assert "FUMBLEBOT_WEBHOOK_SECRETS" in err
+
+
+async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path) -> None:
+    core_port, bridge_port = free_port(), free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(core_port),
+        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
+        FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(timeout=2) as http:
+            await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
+            await wait_healthy(http, f"http://127.0.0.1:{bridge_port}/health")
+            response = await http.post(
+                f"http://127.0.0.1:{bridge_port}/v1/campaigns/table-1/rolls", json=ROLL
+            )
+            assert response.status_code == 202
+        db = tmp_path / "data" / "core.sqlite3"
+        for _ in range(100):
+            if stored_formulas(db):
+                break
+            await asyncio.sleep(0.05)
+        assert stored_formulas(db) == [("1d20", "table-1")]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    text = err.decode()
+    assert proc.returncode == 0, text
+    assert "Discord is off: set FUMBLEBOT_DISCORD_TOKEN" in text
+    assert "Traceback" not in text
+
+
+async def wait_healthy(http: httpx.AsyncClient, url: str) -> None:
+    for _ in range(200):
+        try:
+            response = await http.get(url)
+            if response.status_code == 200 and response.json()["ok"]:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} never became healthy")
+
+
+def stored_formulas(db: Path) -> list[tuple[str, str]]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute("SELECT formula, campaign_key FROM rolls"))
