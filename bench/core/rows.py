@@ -1,0 +1,126 @@
+"""The events a benchmark run sends, and the raw executemany baseline for them."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from core_client import Event, EventType, Platform, RollRecord
+from core_client.records import DiceGroup, Die
+from storage.handlers.rolls import roll_row
+
+CAMPAIGNS = [f"guild:{n}" for n in range(5)]
+ACTORS = [str(1000 + n) for n in range(20)]
+
+
+def make_events(n: int, seed: int = 1) -> list[Event]:
+    """Return `n` roll events like the bot sends: 1d20+5 attacks and 2d6 damage."""
+    rng = random.Random(seed)
+    events = []
+    for i in range(n):
+        sides, count = (20, 1) if i % 2 else (6, 2)
+        dice = tuple(Die(sides, rng.randint(1, sides)) for _ in range(count))
+        total = sum(d.value for d in dice) + 5
+        record = RollRecord(
+            platform=Platform.DISCORD,
+            campaign_id=rng.choice(CAMPAIGNS),
+            formula=f"{count}d{sides}+5",
+            total=total,
+            groups=(DiceGroup(f"{count}d{sides}", sides, dice, subtotal=total - 5),),
+            actor_id=rng.choice(ACTORS),
+            actor_name="bench",
+            label="Attack",
+        )
+        events.append(Event(EventType.ROLL_RECORDED, record.to_dict()))
+    return events
+
+
+ROLL_COLUMNS = [
+    "id", "idempotency_key", "platform", "source_message_id", "campaign_key", "game_id",
+    "actor_id", "actor_name", "character_name", "formula", "total", "label", "visibility",
+    "crit", "fumble", "crit_type", "groups", "raw", "rolled_at", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _rows(events: list[Event]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    now = datetime.now(UTC)
+    claims, rolls = [], []
+    for event in events:
+        record = RollRecord.from_dict(event.data)
+        row = roll_row(record, event.occurred_at)
+        row["groups"] = json.dumps(row["groups"])
+        row["raw"] = json.dumps(row["raw"])
+        rolls.append(tuple(row[c] for c in ROLL_COLUMNS))
+        claims.append((event.id, event.type.value, row["rolled_at"], now, now))
+    return claims, rolls
+
+
+async def baseline_insert(url: str, events: list[Event]) -> None:
+    """Insert the rows of `events` with the driver's executemany, in one transaction."""
+    claims, rolls = _rows(events)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_insert(str(parsed.database), claims, rolls)
+    else:
+        await _postgres_insert(url, claims, rolls)
+
+
+def _sqlite_insert(path: str, claims: list[tuple[Any, ...]], rolls: list[tuple[Any, ...]]) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        text = [tuple(_sqlite(v) for v in r) for r in rolls]
+        with conn:
+            conn.executemany(
+                "INSERT INTO webhook_events VALUES (?, ?, ?, ?, ?)",
+                [tuple(_sqlite(v) for v in c) for c in claims],
+            )
+            marks = ", ".join("?" * len(ROLL_COLUMNS))
+            conn.executemany(
+                f"INSERT INTO rolls ({', '.join(ROLL_COLUMNS)}) VALUES ({marks})", text
+            )
+    finally:
+        conn.close()
+
+
+def _sqlite(value: Any) -> Any:
+    """Store a value as SQLAlchemy's SQLite types do (UUID as hex, datetime as text)."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+async def _postgres_insert(
+    url: str, claims: list[tuple[Any, ...]], rolls: list[tuple[Any, ...]]
+) -> None:
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.executemany(
+                "INSERT INTO webhook_events (event_id, type, occurred_at, created_at, updated_at) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                claims,
+            )
+            await conn.executemany(_postgres_roll_insert(), rolls)
+    finally:
+        await conn.close()
+
+
+def _postgres_roll_insert() -> str:
+    json_columns = {"groups", "raw"}
+    marks = [
+        f"${i}::json" if name in json_columns else f"${i}" for i, name in enumerate(ROLL_COLUMNS, 1)
+    ]
+    return f"INSERT INTO rolls ({', '.join(ROLL_COLUMNS)}) VALUES ({', '.join(marks)})"

@@ -1,0 +1,311 @@
+"""The typed async client for Core.
+
+It signs every delivery in the Standard Webhooks style and translates httpx's
+errors into `DeliveryError` at this boundary, marking which failures are worth
+a retry. Queries and writes go through the API key and translate Core's JSON
+errors into `ApiError` subclasses (`NotFoundError`, `ConflictError`, ...).
+The httpx client is injected so tests and the composition root decide its
+transport and lifetime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any, Unpack, cast
+
+import httpx
+
+from core_client import signing
+from core_client.errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    CoreClientError,
+    DeliveryError,
+    NotFoundError,
+)
+from core_client.events import Event, encode_delivery
+from core_client.fieldsets import (
+    CampaignFields,
+    CharacterFields,
+    GameLinkFields,
+    NewCampaign,
+    NewCharacter,
+    RollQuery,
+    SessionFields,
+)
+from core_client.responses import (
+    CampaignContext,
+    CampaignDict,
+    CampaignPage,
+    ChangePage,
+    CharacterDict,
+    CritRuleDict,
+    CritRules,
+    GameLinkDict,
+    RollPage,
+    SessionDict,
+    StatsAnswer,
+)
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks"
+# 408 and 429 say "later", 5xx says "not you": everything else in 4xx is final.
+RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+class CoreClient:
+    """Talk to Core over HTTP: signed event deliveries and queries."""
+
+    def __init__(
+        self,
+        base_url: str,
+        http: httpx.AsyncClient,
+        *,
+        signing_secrets: Sequence[str],
+        api_key: str | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._http = http
+        self._secrets = tuple(signing_secrets)
+        self._api_key = api_key
+
+    async def deliver(self, events: Sequence[Event]) -> dict[str, Any]:
+        """Deliver events in one signed request; return Core's receipt."""
+        body = encode_delivery(events)
+        headers = signing.sign(self._secrets, delivery_id(events), body).as_dict()
+        headers["content-type"] = "application/json"
+        try:
+            response = await self._http.post(
+                self._base_url + WEBHOOK_PATH, content=body, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            retryable = response.status_code >= 500 or response.status_code in RETRYABLE_STATUSES
+            raise DeliveryError(
+                f"Core refused the delivery with {response.status_code}: {_error_text(response)}",
+                status=response.status_code,
+                retryable=retryable,
+            )
+        return _json(response)
+
+    async def health(self) -> dict[str, Any]:
+        """Return Core's health report."""
+        try:
+            response = await self._http.get(self._base_url + "/health")
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
+        return _json(response)
+
+    # -- the query API ---------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        if self._api_key is None:
+            raise CoreClientError("no API key is configured for Core's query API")
+        headers = {"authorization": f"Bearer {self._api_key}"}
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self._http.request(
+                method, self._base_url + path, params=query, json=body, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return _json(response)
+
+    async def list_campaigns(
+        self,
+        *,
+        key: str | None = None,
+        guild_id: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> CampaignPage:
+        """Return a page of the campaigns this key sees, by external key or guild."""
+        params = {"key": key, "guild_id": guild_id, "limit": limit, "cursor": cursor}
+        return cast(CampaignPage, await self._call("GET", "/campaigns", params=params))
+
+    async def campaign_by_key(self, key: str) -> CampaignDict | None:
+        """Return the campaign with an external key (e.g. "guild:123"), if visible."""
+        page = await self.list_campaigns(key=key, limit=1)
+        return page["campaigns"][0] if page["campaigns"] else None
+
+    async def create_campaign(self, **fields: Unpack[NewCampaign]) -> CampaignDict:
+        """Create a campaign (service keys only)."""
+        return cast(CampaignDict, await self._call("POST", "/campaigns", body=dict(fields)))
+
+    async def get_campaign(self, campaign_id: str) -> CampaignDict:
+        """Return one campaign."""
+        return cast(CampaignDict, await self._call("GET", f"/campaigns/{campaign_id}"))
+
+    async def update_campaign(
+        self, campaign_id: str, version: int, **fields: Unpack[CampaignFields]
+    ) -> CampaignDict:
+        """Change a campaign seen at `version`; ConflictError if it moved on."""
+        body = {"version": version, **fields}
+        return cast(CampaignDict, await self._call("PATCH", f"/campaigns/{campaign_id}", body=body))
+
+    async def campaign_context(
+        self, campaign_id: str, *, recent_rolls: int = 20
+    ) -> CampaignContext:
+        """Return a campaign, its characters, recent rolls, open session and notes."""
+        path = f"/campaigns/{campaign_id}/context"
+        return cast(CampaignContext, await self._call("GET", path, params={"limit": recent_rolls}))
+
+    async def create_character(
+        self, campaign_id: str, **fields: Unpack[NewCharacter]
+    ) -> CharacterDict:
+        """Create a character in a campaign."""
+        path = f"/campaigns/{campaign_id}/characters"
+        return cast(CharacterDict, await self._call("POST", path, body=dict(fields)))
+
+    async def get_character(self, character_id: str) -> CharacterDict:
+        """Return one character."""
+        return cast(CharacterDict, await self._call("GET", f"/characters/{character_id}"))
+
+    async def update_character(
+        self, character_id: str, version: int, **fields: Unpack[CharacterFields]
+    ) -> CharacterDict:
+        """Change a character seen at `version`."""
+        body = {"version": version, **fields}
+        return cast(
+            CharacterDict, await self._call("PATCH", f"/characters/{character_id}", body=body)
+        )
+
+    async def create_game_link(
+        self, campaign_id: str, **fields: Unpack[GameLinkFields]
+    ) -> GameLinkDict:
+        """Link a campaign to a Discord channel and/or a VTT game."""
+        path = f"/campaigns/{campaign_id}/game-links"
+        return cast(GameLinkDict, await self._call("POST", path, body=dict(fields)))
+
+    async def game_links(
+        self, *, discord_channel_id: str | None = None, campaign_id: str | None = None
+    ) -> list[GameLinkDict]:
+        """Return the live game links of a Discord channel or a campaign."""
+        params = {"discord_channel_id": discord_channel_id, "campaign_id": campaign_id}
+        answer = await self._call("GET", "/game-links", params=params)
+        return cast(list[GameLinkDict], answer["game_links"])
+
+    async def update_game_link(
+        self, link_id: str, version: int, **fields: Unpack[GameLinkFields]
+    ) -> GameLinkDict:
+        """Change a game link seen at `version`."""
+        body = {"version": version, **fields}
+        return cast(GameLinkDict, await self._call("PATCH", f"/game-links/{link_id}", body=body))
+
+    async def start_session(self, campaign_id: str, **fields: Unpack[SessionFields]) -> SessionDict:
+        """Open a game session in a campaign."""
+        path = f"/campaigns/{campaign_id}/sessions"
+        return cast(SessionDict, await self._call("POST", path, body=dict(fields)))
+
+    async def sessions(self, campaign_id: str, *, limit: int = 10) -> list[SessionDict]:
+        """Return a campaign's sessions, newest first."""
+        path = f"/campaigns/{campaign_id}/sessions"
+        answer = await self._call("GET", path, params={"limit": limit})
+        return cast(list[SessionDict], answer["sessions"])
+
+    async def get_session(self, session_id: str) -> SessionDict:
+        """Return one game session."""
+        return cast(SessionDict, await self._call("GET", f"/sessions/{session_id}"))
+
+    async def update_session(
+        self, session_id: str, version: int, **fields: Unpack[SessionFields]
+    ) -> SessionDict:
+        """Change a session seen at `version` (end it with `ended_at`)."""
+        body = {"version": version, **fields}
+        return cast(SessionDict, await self._call("PATCH", f"/sessions/{session_id}", body=body))
+
+    async def add_session_note(
+        self, session_id: str, version: int, text: str, *, author: str | None = None
+    ) -> SessionDict:
+        """Append a note to a session seen at `version`."""
+        body = {"version": version, "add_note": {"text": text, "author": author}}
+        return cast(SessionDict, await self._call("PATCH", f"/sessions/{session_id}", body=body))
+
+    async def rolls(
+        self, *, limit: int | None = None, cursor: str | None = None, **query: Unpack[RollQuery]
+    ) -> RollPage:
+        """Return a page of rolls, newest first; pass `next_cursor` for the next page."""
+        params = {"limit": limit, "cursor": cursor, **query}
+        return cast(RollPage, await self._call("GET", "/rolls", params=params))
+
+    async def roll_stats(
+        self, *, group_by: str | None = None, **query: Unpack[RollQuery]
+    ) -> StatsAnswer:
+        """Return roll statistics (group_by: user, character or campaign)."""
+        params = {"group_by": group_by, **query}
+        return cast(StatsAnswer, await self._call("GET", "/rolls/stats", params=params))
+
+    async def changes(self, since: str | None = None, *, limit: int | None = None) -> ChangePage:
+        """Return what changed after cursor `since`, and the cursor to resume from."""
+        params = {"since": since, "limit": limit}
+        return cast(ChangePage, await self._call("GET", "/changes", params=params))
+
+    async def crit_rules(self, campaign_id: str) -> CritRules:
+        """Return a campaign's crit rule presets, its own rules, and the keys in force."""
+        return cast(CritRules, await self._call("GET", f"/campaigns/{campaign_id}/crit-rules"))
+
+    async def set_crit_preset(
+        self, campaign_id: str, preset: str, *, enabled: bool
+    ) -> CritRuleDict:
+        """Switch a built-in crit rule preset on or off for a campaign."""
+        path = f"/campaigns/{campaign_id}/crit-rules/presets/{preset}"
+        return cast(CritRuleDict, await self._call("PUT", path, body={"enabled": enabled}))
+
+
+def _api_error(response: httpx.Response) -> ApiError:
+    """Translate Core's JSON error into the matching exception."""
+    try:
+        body = response.json()
+        err = body["error"]
+        code, message = str(err["code"]), str(err["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message, err = "http_error", response.text[:200], {}
+    status = response.status_code
+    if status == 409 and code == "version_conflict":
+        return ConflictError(
+            message, status=status, code=code, current_version=err.get("current_version")
+        )
+    kind = {401: AuthError, 403: AuthError, 404: NotFoundError}.get(status, ApiError)
+    return kind(message, status=status, code=code, field=err.get("field"))
+
+
+def delivery_id(events: Sequence[Event]) -> str:
+    """Return a webhook-id that is the same for every retry of the same events."""
+    if len(events) == 1:
+        return events[0].id
+    digest = hashlib.sha256("\n".join(e.id for e in events).encode()).hexdigest()
+    return f"batch_{digest[:32]}"
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise CoreClientError(f"Core answered {response.status_code} without JSON") from exc
+    if not isinstance(data, dict):
+        raise CoreClientError(f"Core answered {response.status_code} with unexpected JSON")
+    return data
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return str(data["error"].get("message", data["error"]))[:200]
+    return str(data)[:200]

@@ -1,0 +1,13 @@
+"""The one thing bot and bridge need to report to Core."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core_client.events import Event
+
+
+class Reporter(Protocol):
+    """Accept an event for delivery to Core; the outbox is the production one."""
+
+    async def put(self, event: Event) -> None: ...

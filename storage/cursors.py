@@ -1,0 +1,33 @@
+"""Opaque pagination cursors: a base64url JSON list the client hands back verbatim."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from storage.routes.responses import ApiError
+
+
+def encode(*parts: Any) -> str:
+    """Return a cursor holding `parts`."""
+    raw = json.dumps(list(parts), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def invalid() -> ApiError:
+    """Return the refusal of a cursor Core did not issue."""
+    return ApiError(400, "invalid_cursor", "the cursor is not one Core issued")
+
+
+def decode(cursor: str, arity: int) -> list[Any]:
+    """Return the parts of a cursor made by `encode`, or refuse it with 400."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise invalid() from exc
+    if not isinstance(parts, list) or len(parts) != arity:
+        raise invalid()
+    return parts

@@ -1,0 +1,1 @@
+"""Per-event-type handlers that turn validated events into rows."""

@@ -1,0 +1,170 @@
+"""roll.recorded and chat.message: high-volume facts, inserted in bulk.
+
+Each batch resolves its campaigns, users, characters and open sessions with
+a handful of queries, applies the campaigns' crit rules, then inserts every
+row in one statement that skips idempotency keys already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from core_client.payloads import ChatMessage
+from core_client.records import Platform, RollRecord
+from storage import critrules
+from storage.handlers.context import Ingest, Item, insert_ignoring, moment
+from storage.handlers.users import ensure_discord_users
+from storage.models import ChatMessage as ChatRow
+from storage.models import Roll, utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def _campaigns(ctx: Ingest, records: Sequence[RollRecord]) -> dict[str, uuid.UUID | None]:
+    by_key = await ctx.resolver.campaigns(r.campaign_id for r in records)
+    unresolved_games = {r.game_id for r in records if r.game_id and by_key[r.campaign_id] is None}
+    games = await ctx.resolver.games(unresolved_games) if unresolved_games else {}
+    return {
+        r.id: by_key[r.campaign_id] or (games.get(r.game_id) if r.game_id else None)
+        for r in records
+    }
+
+
+async def _users(ctx: Ingest, records: Sequence[RollRecord]) -> dict[str, uuid.UUID]:
+    discord = {r.actor_id for r in records if r.platform is Platform.DISCORD and r.actor_id}
+    by_discord = await ensure_discord_users(ctx, discord, {})
+    vtt = {
+        (r.platform.value, r.actor_id)
+        for r in records
+        if r.actor_id and r.platform is not Platform.DISCORD
+    }
+    by_vtt = await ctx.resolver.users_by_vtt(vtt)
+    out = {}
+    for r in records:
+        if r.actor_id is None:
+            continue
+        found = (
+            by_discord.get(r.actor_id)
+            if r.platform is Platform.DISCORD
+            else by_vtt.get((r.platform.value, r.actor_id))
+        )
+        if found is not None:
+            out[r.id] = found
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """What a batch of rolls resolved to, keyed by roll record id."""
+
+    campaigns: dict[str, uuid.UUID | None]
+    users: dict[str, uuid.UUID]
+    characters: dict[tuple[uuid.UUID, str], uuid.UUID]
+    sessions: dict[uuid.UUID, uuid.UUID]
+    rules: dict[uuid.UUID | None, list[critrules.Rule]]
+
+
+async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
+    campaigns = await _campaigns(ctx, records)
+    known = {c for c in campaigns.values() if c is not None}
+    pairs = {(c, r.character_name) for r in records if (c := campaigns[r.id]) and r.character_name}
+    rule_rows = await critrules.load(ctx.session, known)
+    return _Links(
+        campaigns=campaigns,
+        users=await _users(ctx, records),
+        characters=await ctx.resolver.characters(pairs),
+        sessions=await ctx.resolver.open_sessions(known),
+        rules={c: critrules.effective(rule_rows, c) for c in [None, *known]},
+    )
+
+
+def _linked_row(record: RollRecord, occurred_at: float, links: _Links) -> dict[str, Any]:
+    campaign = links.campaigns[record.id]
+    row = roll_row(record, occurred_at)
+    crit, fumble, crit_type = critrules.verdict(links.rules[campaign], row["groups"])
+    character = None
+    if campaign is not None and record.character_name:
+        character = links.characters.get((campaign, record.character_name))
+    return row | {
+        "campaign_id": campaign,
+        "user_id": links.users.get(record.id),
+        "character_id": character,
+        "session_id": links.sessions.get(campaign) if campaign else None,
+        "crit": record.crit or crit,
+        "fumble": record.fumble or fumble,
+        "crit_type": crit_type,
+    }
+
+
+async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
+    """Insert a run of roll.recorded events, linked to what they name."""
+    pairs = [(e, p) for e, p in items if isinstance(p, RollRecord)]
+    links = await _resolve(ctx, [p for _, p in pairs])
+    rows = [_linked_row(record, event.occurred_at, links) for event, record in pairs]
+    stmt = insert_ignoring(ctx.session, Roll.__table__, ["idempotency_key"])
+    await ctx.session.execute(stmt, rows)
+
+
+def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:
+    """Return the rolls-table row of a record, before resolution."""
+    now = utcnow()
+    data = record.to_dict()
+    return {
+        "id": uuid.uuid4(),
+        "idempotency_key": record.id,
+        "platform": record.platform.value,
+        "source_message_id": record.source_message_id,
+        "campaign_key": record.campaign_id,
+        "game_id": record.game_id,
+        "actor_id": record.actor_id,
+        "actor_name": record.actor_name,
+        "character_name": record.character_name,
+        "formula": record.formula,
+        "total": float(record.total),
+        "label": record.label,
+        "visibility": record.visibility.value,
+        "crit": record.crit,
+        "fumble": record.fumble,
+        "crit_type": None,
+        "groups": data["groups"],
+        "raw": record.raw,
+        "rolled_at": datetime.fromtimestamp(occurred_at, UTC),
+        "created_at": now,
+        "updated_at": now,
+        "campaign_id": None,
+        "session_id": None,
+        "user_id": None,
+        "character_id": None,
+    }
+
+
+async def store_chat(ctx: Ingest, items: Sequence[Item]) -> None:
+    """Insert a run of chat.message events."""
+    messages = [(e, p) for e, p in items if isinstance(p, ChatMessage)]
+    campaigns = await ctx.resolver.campaigns(p.campaign_id for _, p in messages)
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "idempotency_key": e.id,
+            "campaign_key": p.campaign_id,
+            "campaign_id": campaigns[p.campaign_id],
+            "platform": p.platform.value,
+            "channel_id": p.channel_id,
+            "author_id": p.author_id,
+            "author_name": p.author_name,
+            "text": p.text,
+            "sent_at": moment(e),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for e, p in messages
+    ]
+    await ctx.session.execute(
+        insert_ignoring(ctx.session, ChatRow.__table__, ["idempotency_key"]), rows
+    )

@@ -1,0 +1,118 @@
+"""Read-side queries: roll history pages, campaign context, the change feed.
+
+Pages are keyset-paginated (no OFFSET), so a page costs the same however
+deep the client has read, and rows inserted meanwhile neither repeat nor go
+missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import cursors
+from storage.auth import Principal
+from storage.models import Campaign, ChangeLog, Character, GameLink, GameSession, Roll
+from storage.views import as_utc, iso, view
+
+
+async def roll_page(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Return one page of rolls, newest first, and the cursor of the next page."""
+    conditions = list(where)
+    if cursor:
+        at, last = cursors.decode(cursor, 2)
+        try:
+            at_time, last_id = datetime.fromisoformat(str(at)), uuid.UUID(str(last))
+        except ValueError:
+            raise cursors.invalid() from None
+        conditions.append(
+            or_(Roll.rolled_at < at_time, and_(Roll.rolled_at == at_time, Roll.id < last_id))
+        )
+    query = select(Roll).where(*conditions).order_by(Roll.rolled_at.desc(), Roll.id.desc())
+    rows = list((await session.scalars(query.limit(limit + 1))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = cursors.encode(iso(rows[-1].rolled_at), str(rows[-1].id)) if more else None
+    return {"rolls": [view(r) for r in rows], "next_cursor": next_cursor}
+
+
+async def _latest_session(session: AsyncSession, campaign_id: uuid.UUID) -> GameSession | None:
+    """Return the open session, or else the last one played (its notes still matter)."""
+    query = (
+        select(GameSession)
+        .where(GameSession.campaign_id == campaign_id, GameSession.archived_at.is_(None))
+        .order_by(GameSession.ended_at.is_not(None), GameSession.started_at.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def context(session: AsyncSession, campaign: Campaign, recent: int) -> dict[str, Any]:
+    """Return everything the AI needs about a campaign in one answer."""
+    live = (Character.campaign_id == campaign.id, Character.archived_at.is_(None))
+    characters = await session.scalars(select(Character).where(*live).order_by(Character.name))
+    links = await session.scalars(
+        select(GameLink).where(GameLink.campaign_id == campaign.id, GameLink.archived_at.is_(None))
+    )
+    rolls = await session.scalars(
+        select(Roll)
+        .where(Roll.campaign_id == campaign.id)
+        .order_by(Roll.rolled_at.desc(), Roll.id.desc())
+        .limit(recent)
+    )
+    latest = await _latest_session(session, campaign.id)
+    is_open = latest is not None and latest.ended_at is None
+    return {
+        "campaign": view(campaign),
+        "characters": [view(c) for c in characters],
+        "game_links": [view(g) for g in links],
+        "recent_rolls": [view(r) for r in rolls],
+        "open_session": view(latest) if latest and is_open else None,
+        "last_session": view(latest) if latest and not is_open else None,
+        "notes": list(latest.notes) if latest else [],
+    }
+
+
+async def change_page(
+    session: AsyncSession, principal: Principal, since: str | None, limit: int
+) -> dict[str, Any]:
+    """Return changes after a cursor, oldest first, and the cursor to resume from."""
+    after = 0
+    if since:
+        (after,) = cursors.decode(since, 1)
+        if not isinstance(after, int):
+            raise cursors.invalid()
+    query = (
+        select(ChangeLog)
+        .where(ChangeLog.seq > after, principal.where(ChangeLog.campaign_id))
+        .order_by(ChangeLog.seq)
+        .limit(limit + 1)
+    )
+    rows = list((await session.scalars(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].seq if rows else after
+    return {
+        "changes": [_change(c) for c in rows],
+        "next_cursor": cursors.encode(last),
+        "has_more": more,
+    }
+
+
+def _change(row: ChangeLog) -> dict[str, Any]:
+    return {
+        "entity": row.entity,
+        "id": str(row.entity_id),
+        "version": row.version,
+        "operation": row.operation,
+        "diff": row.diff,
+        "campaign_id": str(row.campaign_id) if row.campaign_id else None,
+        "at": iso(as_utc(row.created_at)),
+    }

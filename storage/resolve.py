@@ -1,0 +1,148 @@
+"""Resolve the free-form keys reports carry to rows, a whole batch at a time.
+
+A roll names its campaign by a key such as "guild:123", a campaign's UUID,
+or its external key; a VTT roll may be known only by its game id. Lookups
+are batched (one query per kind per delivery) and cached for the delivery,
+so resolving costs the same for one event as for five hundred. Nothing here
+refuses anything: an unknown key resolves to None.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, Character, GameLink, GameSession, User, VttAccount
+
+GUILD_PREFIX = "guild:"
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    """Return `text` as a UUID, or None."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+class Resolver:
+    """Batched, cached key lookups for one transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._campaigns: dict[str, uuid.UUID | None] = {}
+        self._games: dict[str, uuid.UUID | None] = {}
+
+    async def campaigns(self, keys: Iterable[str]) -> dict[str, uuid.UUID | None]:
+        """Map campaign keys to campaign ids (None when unknown)."""
+        wanted = set(keys)
+        missing = wanted - self._campaigns.keys()
+        if missing:
+            self._campaigns.update(await self._lookup_campaigns(missing))
+        return {k: self._campaigns[k] for k in wanted}
+
+    async def _lookup_campaigns(self, keys: set[str]) -> dict[str, uuid.UUID | None]:
+        ids = {k: u for k in keys if (u := parse_uuid(k)) is not None}
+        guilds = {k: k.removeprefix(GUILD_PREFIX) for k in keys if k.startswith(GUILD_PREFIX)}
+        query = (
+            select(Campaign.id, Campaign.external_key, Campaign.guild_id)
+            .where(
+                or_(
+                    Campaign.external_key.in_(keys),
+                    Campaign.id.in_(ids.values()),
+                    Campaign.guild_id.in_(guilds.values()),
+                )
+            )
+            .order_by(Campaign.created_at)
+        )
+        rows = (await self.session.execute(query)).all()
+        by_key = {r.external_key: r.id for r in rows if r.external_key}
+        by_id = {str(r.id): r.id for r in rows}
+        by_guild: dict[str, uuid.UUID] = {}
+        for r in rows:
+            if r.guild_id:
+                by_guild.setdefault(r.guild_id, r.id)  # the oldest campaign of a guild wins
+        return {
+            k: by_key.get(k) or by_id.get(str(ids.get(k))) or by_guild.get(guilds.get(k, ""))
+            for k in keys
+        }
+
+    def forget(self, key: str) -> None:
+        """Drop a cached campaign key (after creating its campaign)."""
+        self._campaigns.pop(key, None)
+
+    async def games(self, game_ids: Iterable[str]) -> dict[str, uuid.UUID | None]:
+        """Map VTT game ids to the campaign a game link ties them to."""
+        wanted = set(game_ids)
+        missing = wanted - self._games.keys()
+        if missing:
+            query = select(GameLink.vtt_game_id, GameLink.campaign_id).where(
+                GameLink.vtt_game_id.in_(missing), GameLink.archived_at.is_(None)
+            )
+            found = {r.vtt_game_id: r.campaign_id for r in await self.session.execute(query)}
+            self._games.update({g: found.get(g) for g in missing})
+        return {g: self._games[g] for g in wanted}
+
+    async def campaign(self, key: str | None) -> uuid.UUID | None:
+        """Resolve one campaign key."""
+        return None if key is None else (await self.campaigns([key]))[key]
+
+    async def users_by_discord(self, discord_ids: Iterable[str]) -> dict[str, uuid.UUID]:
+        """Map Discord ids to the users that exist for them."""
+        wanted = set(discord_ids)
+        if not wanted:
+            return {}
+        query = select(User.discord_id, User.id).where(User.discord_id.in_(wanted))
+        return {r.discord_id: r.id for r in await self.session.execute(query)}
+
+    async def users_by_vtt(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Map (platform, platform user id) to the user of a live linked account."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        query = select(VttAccount.platform, VttAccount.platform_user_id, VttAccount.user_id).where(
+            VttAccount.platform_user_id.in_({p[1] for p in wanted}),
+            VttAccount.revoked_at.is_(None),
+        )
+        rows = await self.session.execute(query)
+        found = {(r.platform, r.platform_user_id): r.user_id for r in rows}
+        return {p: found[p] for p in wanted if p in found}
+
+    async def characters(
+        self, pairs: Iterable[tuple[uuid.UUID, str]]
+    ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+        """Map (campaign id, character name) to a live character."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        query = (
+            select(Character.campaign_id, Character.name, Character.id)
+            .where(
+                Character.campaign_id.in_({p[0] for p in wanted}),
+                Character.name.in_({p[1] for p in wanted}),
+                Character.archived_at.is_(None),
+            )
+            .order_by(Character.created_at.desc())
+        )
+        found = {(r.campaign_id, r.name): r.id for r in await self.session.execute(query)}
+        return {p: found[p] for p in wanted if p in found}
+
+    async def open_sessions(self, campaign_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """Map campaign ids to their open game session, the latest started."""
+        wanted = set(campaign_ids)
+        if not wanted:
+            return {}
+        query = (
+            select(GameSession.campaign_id, GameSession.id)
+            .where(
+                GameSession.campaign_id.in_(wanted),
+                GameSession.ended_at.is_(None),
+                GameSession.archived_at.is_(None),
+            )
+            .order_by(GameSession.started_at)
+        )
+        return {r.campaign_id: r.id for r in await self.session.execute(query)}

@@ -1,0 +1,189 @@
+"""Campaign routes: list, create, read, update, the AI's context, crit rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from core_client.errors import RecordError
+from core_client.fields import MAX_NAME, Reader
+from storage import changes, critrules, cursors, queries, writes
+from storage.models import Campaign, CritRule
+from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
+from storage.routes.responses import ApiError, page_size, path_id
+from storage.views import view
+
+MAX_CONTEXT_ROLLS = 200
+
+
+def _gm(r: Reader, name: str) -> uuid.UUID | None:
+    raw = r.opt_text(name, 36)
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise RecordError(name, "must be a user id (UUID)") from None
+
+
+FIELDS: writes.FieldSpec = {
+    "name": lambda r, n: r.text(n, MAX_NAME),
+    "external_key": lambda r, n: r.opt_text(n),
+    "guild_id": lambda r, n: r.opt_text(n, 32),
+    "settings": lambda r, n: r.json(n, obj=True),
+    "gm_user_id": _gm,
+}
+
+
+async def list_campaigns(request: Request) -> JSONResponse:
+    """List the campaigns the caller sees, oldest first, optionally by external key."""
+    limit = page_size(request)
+    after = request.query_params.get("cursor")
+    async with caller(request) as (session, principal):
+        query = select(Campaign).where(principal.where(Campaign.id))
+        if key := request.query_params.get("key"):
+            query = query.where(Campaign.external_key == key)
+        if guild := request.query_params.get("guild_id"):
+            query = query.where(Campaign.guild_id == guild)
+        if request.query_params.get("archived") != "true":
+            query = query.where(Campaign.archived_at.is_(None))
+        if after:
+            query = query.where(Campaign.id > _after(after))
+        rows = list((await session.scalars(query.order_by(Campaign.id).limit(limit + 1))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return JSONResponse(
+        {
+            "campaigns": [view(c) for c in rows],
+            "next_cursor": cursors.encode(str(rows[-1].id)) if more else None,
+        }
+    )
+
+
+def _after(cursor: str) -> uuid.UUID:
+    (raw,) = cursors.decode(cursor, 1)
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise cursors.invalid() from None
+
+
+async def create_campaign(request: Request) -> JSONResponse:
+    """Create a campaign (service keys only: a scoped key could not see it)."""
+    body = await checked_body(request)
+    values = writes.read_fields(body, FIELDS)
+    writes.require(values, "name")
+    values.setdefault("settings", {})
+    async with caller(request) as (session, principal):
+        service_only(principal)
+        if values.get("external_key"):
+            taken = await session.scalar(
+                select(Campaign.id).where(Campaign.external_key == values["external_key"])
+            )
+            if taken is not None:
+                raise ApiError(
+                    409, "duplicate_key", "a campaign has that external_key", id=str(taken)
+                )
+        campaign = await writes.create(session, Campaign(id=uuid.uuid4()), values)
+        out = view(campaign)
+    return JSONResponse(out, status_code=201)
+
+
+async def get_campaign(request: Request) -> JSONResponse:
+    """Return one campaign."""
+    async with caller(request) as (session, principal):
+        return JSONResponse(view(await campaign_or_404(session, principal, path_id(request))))
+
+
+async def patch_campaign(request: Request) -> JSONResponse:
+    """Update a campaign at the version the caller saw."""
+    body = await checked_body(request)
+    seen = writes.expected_version(body)
+    values = writes.read_fields(body, FIELDS)
+    archived = writes.archived_flag(body)
+    async with caller(request) as (session, principal):
+        campaign = await campaign_or_404(session, principal, path_id(request))
+        await writes.update(session, campaign, seen, values, archived)
+        out = view(campaign)
+    return JSONResponse(out)
+
+
+async def campaign_context(request: Request) -> JSONResponse:
+    """Return a campaign with its characters, recent rolls, open session and notes."""
+    recent = page_size(request, default=20, maximum=MAX_CONTEXT_ROLLS)
+    async with caller(request) as (session, principal):
+        campaign = await campaign_or_404(session, principal, path_id(request))
+        return JSONResponse(await queries.context(session, campaign, recent))
+
+
+async def list_crit_rules(request: Request) -> JSONResponse:
+    """Return the presets, the campaign's own rows, and the rules in force."""
+    async with caller(request) as (session, principal):
+        campaign = await campaign_or_404(session, principal, path_id(request))
+        rows = await critrules.load(session, [campaign.id])
+        effective = critrules.effective(rows, campaign.id)
+        return JSONResponse(
+            {
+                "presets": [view(r) for r in rows if r.campaign_id is None],
+                "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
+                "in_force": [r.key for r in effective],
+            }
+        )
+
+
+async def set_preset(request: Request) -> JSONResponse:
+    """Switch a built-in crit rule preset on or off for one campaign."""
+    body = await checked_body(request)
+    enabled = body.flag("enabled", True)
+    key = request.path_params["preset"]
+    async with caller(request) as (session, principal):
+        campaign = await campaign_or_404(session, principal, path_id(request))
+        preset = await session.scalar(
+            select(CritRule).where(CritRule.campaign_id.is_(None), CritRule.preset_key == key)
+        )
+        if preset is None:
+            raise ApiError(404, "not_found", f"no crit rule preset {key!r}")
+        row = await _override(session, campaign.id, preset)
+        row.enabled = enabled
+        await changes.save(session, row)
+        return JSONResponse(view(row))
+
+
+async def _override(session: Any, campaign_id: uuid.UUID, preset: CritRule) -> CritRule:
+    row: CritRule | None = await session.scalar(
+        select(CritRule).where(
+            CritRule.campaign_id == campaign_id, CritRule.preset_key == preset.preset_key
+        )
+    )
+    if row is not None:
+        return row
+    copied = {
+        k: getattr(preset, k)
+        for k in (
+            "preset_key",
+            "name",
+            "dice",
+            "reads",
+            "comparison",
+            "threshold",
+            "crit_type",
+            "severity",
+        )
+    }
+    return CritRule(id=uuid.uuid4(), campaign_id=campaign_id, **copied)
+
+
+ROUTES = [
+    Route("/campaigns", list_campaigns, methods=["GET"]),
+    Route("/campaigns", create_campaign, methods=["POST"]),
+    Route("/campaigns/{id}", get_campaign, methods=["GET"]),
+    Route("/campaigns/{id}", patch_campaign, methods=["PATCH"]),
+    Route("/campaigns/{id}/context", campaign_context, methods=["GET"]),
+    Route("/campaigns/{id}/crit-rules", list_crit_rules, methods=["GET"]),
+    Route("/campaigns/{id}/crit-rules/presets/{preset}", set_preset, methods=["PUT"]),
+]

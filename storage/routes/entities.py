@@ -1,0 +1,194 @@
+"""Routes for the mutable entities inside a campaign: characters, game links, sessions.
+
+Each is created under its campaign (`POST /campaigns/{id}/characters`) and
+read or updated by its own id (`PATCH /characters/{id}` with the version the
+caller saw). Everything is invisible (404) to keys without the campaign.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from core_client.fields import MAX_NAME, MAX_TEXT, Reader
+from core_client.payloads import VttPlatform
+from core_client.records import Platform
+from storage import writes
+from storage.models import Character, GameLink, GameSession, User, utcnow
+from storage.resolve import parse_uuid
+from storage.routes.guard import caller, campaign_or_404, checked_body, entity_or_404
+from storage.routes.responses import not_found, page_size, path_id
+from storage.views import view
+
+CHARACTER_FIELDS: writes.FieldSpec = {
+    "name": lambda r, n: r.text(n, MAX_NAME),
+    "owner_discord_id": lambda r, n: r.opt_text(n, 32),
+    "source_platform": lambda r, n: r.choice(n, Platform).value,
+    "source_id": lambda r, n: r.opt_text(n),
+    "source_json": lambda r, n: r.json(n),
+    "roll20_json": lambda r, n: r.json(n),
+    "foundry_json": lambda r, n: r.json(n),
+    "owlbear_json": lambda r, n: r.json(n),
+    "stats": lambda r, n: r.json(n, obj=True),
+}
+LINK_FIELDS: writes.FieldSpec = {
+    "discord_channel_id": lambda r, n: r.opt_text(n, 32),
+    "platform": lambda r, n: r.choice(n, VttPlatform).value if r.has(n) else None,
+    "vtt_game_id": lambda r, n: r.opt_text(n),
+    "sync_chat": lambda r, n: r.flag(n, True),
+    "sync_rolls": lambda r, n: r.flag(n, True),
+}
+SESSION_FIELDS: writes.FieldSpec = {
+    "title": lambda r, n: r.opt_text(n, MAX_NAME),
+    "participants": lambda r, n: list(r.strings(n)),
+    "started_at": lambda r, n: writes.optional_time(r, n),
+    "ended_at": lambda r, n: writes.optional_time(r, n),
+}
+DEFAULTS: dict[type, dict[str, Any]] = {
+    Character: {"source_platform": Platform.DISCORD.value, "stats": {}},
+    GameLink: {"sync_chat": True, "sync_rolls": True},
+    GameSession: {"participants": [], "notes": []},
+}
+
+
+def _creator(
+    model: type, spec: writes.FieldSpec, required: tuple[str, ...]
+) -> Callable[[Request], Any]:
+    async def create(request: Request) -> JSONResponse:
+        body = await checked_body(request)
+        values = DEFAULTS[model] | writes.read_fields(body, spec)
+        for name in required:
+            writes.require(values, name)
+        if model is GameSession and values.get("started_at") is None:
+            values["started_at"] = utcnow()
+        async with caller(request) as (session, principal):
+            campaign = await campaign_or_404(session, principal, path_id(request))
+            await _resolve_owner(session, values)
+            obj = await writes.create(
+                session, model(id=uuid.uuid4(), campaign_id=campaign.id), values
+            )
+            out = view(obj)
+        return JSONResponse(out, status_code=201)
+
+    create.__doc__ = f"Create a {model.__name__} in a campaign."
+    return create
+
+
+def _reader(model: type, what: str) -> Callable[[Request], Any]:
+    async def read(request: Request) -> JSONResponse:
+        async with caller(request) as (session, principal):
+            return JSONResponse(
+                view(await entity_or_404(session, principal, model, path_id(request), what))
+            )
+
+    read.__doc__ = f"Return one {what}."
+    return read
+
+
+def _patcher(model: type, spec: writes.FieldSpec, what: str) -> Callable[[Request], Any]:
+    async def patch(request: Request) -> JSONResponse:
+        body = await checked_body(request)
+        seen = writes.expected_version(body)
+        values = writes.read_fields(body, spec)
+        archived = writes.archived_flag(body)
+        note = _note(body) if model is GameSession else None
+        async with caller(request) as (session, principal):
+            obj = await entity_or_404(session, principal, model, path_id(request), what)
+            await _resolve_owner(session, values)
+            if note is not None:
+                values["notes"] = [*obj.notes, note]
+            await writes.update(session, obj, seen, values, archived)
+            out = view(obj)
+        return JSONResponse(out)
+
+    patch.__doc__ = f"Update a {what} at the version the caller saw."
+    return patch
+
+
+async def _resolve_owner(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Turn a Discord id given for a character's owner into the owner's user row."""
+    if "owner_discord_id" not in values:
+        return
+    discord_id = values.pop("owner_discord_id")
+    if discord_id is None:
+        values["owner_user_id"] = None
+        return
+    user = await session.scalar(select(User).where(User.discord_id == discord_id))
+    if user is None:
+        user = User(id=uuid.uuid4(), discord_id=discord_id)
+        session.add(user)
+        await session.flush()
+    values["owner_user_id"] = user.id
+
+
+async def list_game_links(request: Request) -> JSONResponse:
+    """List live game links the caller sees, by Discord channel or campaign."""
+    params = request.query_params
+    async with caller(request) as (session, principal):
+        query = select(GameLink).where(
+            principal.where(GameLink.campaign_id), GameLink.archived_at.is_(None)
+        )
+        if channel := params.get("discord_channel_id"):
+            query = query.where(GameLink.discord_channel_id == channel)
+        if campaign := params.get("campaign_id"):
+            campaign_id = parse_uuid(campaign)
+            if campaign_id is None:
+                raise not_found("campaign")
+            found = await campaign_or_404(session, principal, campaign_id)
+            query = query.where(GameLink.campaign_id == found.id)
+        rows = (await session.scalars(query.order_by(GameLink.created_at).limit(500))).all()
+        return JSONResponse({"game_links": [view(link) for link in rows]})
+
+
+async def list_sessions(request: Request) -> JSONResponse:
+    """List a campaign's sessions, newest first."""
+    limit = page_size(request, default=10, maximum=100)
+    async with caller(request) as (session, principal):
+        campaign = await campaign_or_404(session, principal, path_id(request))
+        query = (
+            select(GameSession)
+            .where(GameSession.campaign_id == campaign.id, GameSession.archived_at.is_(None))
+            .order_by(GameSession.started_at.desc())
+            .limit(limit)
+        )
+        rows = (await session.scalars(query)).all()
+        return JSONResponse({"sessions": [view(s) for s in rows]})
+
+
+def _note(body: Reader) -> dict[str, Any] | None:
+    if "add_note" not in body:
+        return None
+    note = Reader(body.json("add_note", obj=True), "add_note")
+    return {
+        "at": utcnow().isoformat(),
+        "author": note.opt_text("author", MAX_NAME),
+        "text": note.text("text", MAX_TEXT),
+    }
+
+
+ROUTES = [
+    Route(
+        "/campaigns/{id}/characters",
+        _creator(Character, CHARACTER_FIELDS, ("name",)),
+        methods=["POST"],
+    ),
+    Route("/characters/{id}", _reader(Character, "character"), methods=["GET"]),
+    Route(
+        "/characters/{id}", _patcher(Character, CHARACTER_FIELDS, "character"), methods=["PATCH"]
+    ),
+    Route("/campaigns/{id}/game-links", _creator(GameLink, LINK_FIELDS, ()), methods=["POST"]),
+    Route("/game-links", list_game_links, methods=["GET"]),
+    Route("/game-links/{id}", _reader(GameLink, "game link"), methods=["GET"]),
+    Route("/game-links/{id}", _patcher(GameLink, LINK_FIELDS, "game link"), methods=["PATCH"]),
+    Route("/campaigns/{id}/sessions", _creator(GameSession, SESSION_FIELDS, ()), methods=["POST"]),
+    Route("/campaigns/{id}/sessions", list_sessions, methods=["GET"]),
+    Route("/sessions/{id}", _reader(GameSession, "session"), methods=["GET"]),
+    Route("/sessions/{id}", _patcher(GameSession, SESSION_FIELDS, "session"), methods=["PATCH"]),
+]

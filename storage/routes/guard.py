@@ -1,0 +1,59 @@
+"""Per-request plumbing for the query API: the caller, a session, visibility checks."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+
+from core_client.fields import Reader
+from storage.auth import Principal, authenticate, grant_of
+from storage.models import Campaign
+from storage.routes.responses import ApiError, json_body, not_found
+
+
+@contextlib.asynccontextmanager
+async def caller(request: Request) -> AsyncIterator[tuple[AsyncSession, Principal]]:
+    """Open a transaction and authenticate the request in it; an error rolls it back."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    header = request.headers.get("authorization")
+    async with sessions() as session, session.begin():
+        principal = await authenticate(session, request.app.state.api_keys, header)
+        yield session, principal
+
+
+async def checked_body(request: Request) -> Reader:
+    """Check the API key, then read the JSON body: strangers learn nothing from validation."""
+    grant_of(request.app.state.api_keys, request.headers.get("authorization"))
+    return await json_body(request)
+
+
+async def campaign_or_404(
+    session: AsyncSession, principal: Principal, campaign_id: uuid.UUID
+) -> Campaign:
+    """Return a campaign the caller may see, or refuse with 404."""
+    if principal.sees(campaign_id):
+        campaign = await session.get(Campaign, campaign_id)
+        if campaign is not None:
+            return campaign
+    raise not_found("campaign")
+
+
+async def entity_or_404(
+    session: AsyncSession, principal: Principal, model: Any, entity_id: uuid.UUID, what: str
+) -> Any:
+    """Return an entity whose campaign the caller may see, or refuse with 404."""
+    obj = await session.get(model, entity_id)
+    if obj is None or not principal.sees(getattr(obj, "campaign_id", None)):
+        raise not_found(what)
+    return obj
+
+
+def service_only(principal: Principal) -> None:
+    """Refuse an action only a service key may take."""
+    if not principal.is_service:
+        raise ApiError(403, "forbidden", "only a service key may do this")
