@@ -1,0 +1,195 @@
+"""Guaranteed lower and upper bounds of an expression's total, by interval arithmetic.
+
+The bounds are safe (every roll lands inside them) and tight for common rolls such
+as `4d6kh3` or `2d20kh1+5`. Because a roll never draws more than `Limits.max_dice`
+dice, even exploding dice have a finite bound. Unbounded cases (division by an
+interval containing zero, most powers) give infinities.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .advantage import Advantage
+from .arithmetic import Number, js_round
+from .groups import is_dice_sum
+from .limits import DEFAULT_LIMITS, Limits
+from .nodes import (
+    CallNode,
+    ChainNode,
+    DiceNode,
+    Explode,
+    Expr,
+    Failure,
+    GroupNode,
+    Keep,
+    NumberNode,
+    ParenNode,
+    PowerNode,
+    Success,
+    UnaryNode,
+)
+from .roller import parse_roll
+from .terms import face_range, plan_term
+
+Interval = tuple[float, float]
+_EVERYTHING: Interval = (-math.inf, math.inf)
+
+
+def bounds(
+    expression: str, *, limits: Limits | None = None, advantage: Advantage = Advantage.NONE
+) -> tuple[Number, Number]:
+    """Return the smallest and largest total `expression` can possibly roll."""
+    limits = limits or DEFAULT_LIMITS
+    low, high = tree_bounds(parse_roll(expression, limits, advantage).tree, limits)
+    return _tidy(low), _tidy(high)
+
+
+def _tidy(value: float) -> Number:
+    return int(value) if math.isfinite(value) and value == int(value) else value
+
+
+def tree_bounds(node: Expr, limits: Limits) -> Interval:
+    """Return an interval containing every value `node` can take."""
+    if isinstance(node, NumberNode):
+        return (node.value, node.value)
+    if isinstance(node, DiceNode):
+        return _dice(node, limits)
+    if isinstance(node, GroupNode):
+        return _group(node, limits)
+    if isinstance(node, ChainNode):
+        low, high = tree_bounds(node.first, limits)
+        for part in node.rest:
+            low, high = _binary(part.op, (low, high), tree_bounds(part.operand, limits))
+        return (low, high)
+    if isinstance(node, PowerNode):
+        return _power(tree_bounds(node.base, limits), tree_bounds(node.exponent, limits))
+    if isinstance(node, UnaryNode):
+        low, high = tree_bounds(node.operand, limits)
+        return (-high, -low) if node.op == "-" else (low, high)
+    if isinstance(node, CallNode):
+        return _call(node.name, tree_bounds(node.arg, limits))
+    if isinstance(node, ParenNode):
+        return tree_bounds(node.inner, limits)
+    raise AssertionError(node)  # pragma: no cover
+
+
+def _mul(a: float, b: float) -> float:
+    # 0 * inf is 0 here: an empty product, not an indeterminate form.
+    return 0.0 if a == 0 or b == 0 else a * b
+
+
+def _binary(op: str, left: Interval, right: Interval) -> Interval:
+    (a, b), (c, d) = left, right
+    if op == "+":
+        return (a + c, b + d)
+    if op == "-":
+        return (a - d, b - c)
+    if op == "*":
+        products = [_mul(x, y) for x in (a, b) for y in (c, d)]
+        return (min(products), max(products))
+    if op == "/":
+        if c <= 0 <= d:
+            return _EVERYTHING
+        quotients = [x / y for x in (a, b) for y in (c, d) if math.isfinite(y)] + [0.0]
+        if all(math.isfinite(v) for v in (a, b, c, d)):
+            quotients.pop()
+        return (min(quotients), max(quotients))
+    size = max(abs(c), abs(d))  # remainder magnitude is below the divisor's
+    return (0 if a >= 0 else -size, 0 if b <= 0 else size)
+
+
+def _power(base: Interval, exponent: Interval) -> Interval:
+    if base[0] < 0 or exponent[0] < 0:
+        return _EVERYTHING
+    corners = []
+    for x in base:
+        for y in exponent:
+            try:
+                corners.append(math.inf if math.isinf(x) and y > 0 else float(x) ** y)
+            except OverflowError:
+                corners.append(math.inf)
+    return (min(corners), max(corners))
+
+
+def _call(name: str, interval: Interval) -> Interval:
+    low, high = interval
+    if name == "abs":
+        if low >= 0:
+            return interval
+        if high <= 0:
+            return (-high, -low)
+        return (0, max(-low, high))
+    if math.isinf(low) or math.isinf(high):
+        return interval
+    if name == "floor":
+        return (math.floor(low), math.floor(high))
+    if name == "ceil":
+        return (math.ceil(low), math.ceil(high))
+    return (js_round(low), js_round(high))
+
+
+def _whole_range(interval: Interval, minimum: int, maximum: int) -> tuple[int, int]:
+    low = max(minimum, math.ceil(interval[0]) if math.isfinite(interval[0]) else minimum)
+    high = min(maximum, math.floor(interval[1]) if math.isfinite(interval[1]) else maximum)
+    return low, max(low, high)
+
+
+def _kept_count(count: int, keeps: tuple[Keep, ...]) -> int:
+    for keep in keeps:
+        count = min(keep.count, count) if keep.kind in ("kh", "kl") else max(count - keep.count, 0)
+    return count
+
+
+def _dice(node: DiceNode, limits: Limits) -> Interval:
+    plan = plan_term(node)
+    count_iv = (1.0, 1.0) if node.count is None else tree_bounds(node.count, limits)
+    n_low, n_high = _whole_range(count_iv, 0, limits.max_dice)
+    if isinstance(node.sides, str):
+        low_face, high_face = face_range("F" if node.sides == "F" else 100)
+    else:
+        high_face = _whole_range(tree_bounds(node.sides, limits), 1, limits.max_sides)[1]
+        low_face = 1
+    explode = plan.explode
+    if explode is not None and explode.kind != "!!" and not explode.once:
+        n_high = limits.max_dice  # explosions add dice, up to the per-roll budget
+    elif explode is not None and explode.once:
+        n_high = min(2 * n_high, limits.max_dice)
+    kept_low, kept_high = _kept_count(n_low, plan.keeps), _kept_count(n_high, plan.keeps)
+    if plan.successes:
+        return (-kept_high if plan.failures else 0, kept_high)
+    if explode is not None and explode.kind == "!!":
+        high_face *= limits.max_dice  # a compounded die sums at most the whole budget
+    die_low, die_high = _die_range(explode, plan.floor, plan.ceiling, low_face, high_face)
+    ends = [_mul(n, v) for n in (kept_low, kept_high) for v in (die_low, die_high)]
+    return (min(ends), max(ends))
+
+
+def _die_range(
+    explode: Explode | None, floor: int | None, ceiling: int | None, low: int, high: int
+) -> Interval:
+    die_low, die_high = float(low), float(high)
+    if explode is not None and explode.kind == "!p":
+        die_low = low - 1.0  # penetrating extra dice count one less
+    if floor is not None:
+        die_low, die_high = max(die_low, floor), max(die_high, floor)
+    if ceiling is not None:
+        die_low, die_high = min(die_low, ceiling), min(die_high, ceiling)
+    return (die_low, die_high)
+
+
+def _group(node: GroupNode, limits: Limits) -> Interval:
+    items = [tree_bounds(item, limits) for item in node.items]
+    successes = [m.point for m in node.modifiers if isinstance(m, Success)]
+    failures = [m.point for m in node.modifiers if isinstance(m, Failure)]
+    keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))
+    if successes:
+        per_die = len(items) == 1 and is_dice_sum(node.items[0])
+        size = limits.max_dice if per_die else len(items)
+        return (-size if failures else 0, size)
+    total = (sum(i[0] for i in items), sum(i[1] for i in items))
+    if not keeps:
+        return total
+    if len(items) == 1:
+        return (min(total[0], 0), max(total[1], 0))  # any subset of the dice may be kept
+    return (sum(min(i[0], 0) for i in items), sum(max(i[1], 0) for i in items))

@@ -1,0 +1,133 @@
+"""Rolling Roll20 groups: `{a, b}kh1`, `{4d6+3d8}kh1`, `{5d6!!}>8`.
+
+A group of several comma-separated sub-rolls applies keep/drop and success counting
+to the sub-roll totals. A group holding a single sub-roll made only of dice terms
+added together applies them to the individual dice instead (Roll20's rule), so
+`{4d6+3d8}kh1` keeps the best single die. A single sub-roll with anything else in
+it (`{3d20+5}>21`) is treated as one item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .arithmetic import bounded
+from .nodes import (
+    ChainNode,
+    ComparePoint,
+    DiceNode,
+    Expr,
+    Failure,
+    GroupNode,
+    Keep,
+    Success,
+    modifier_notation,
+)
+from .results import Chain, DiceTerm, Die, Group, GroupItem, ResultNode
+from .terms import apply_keeps
+
+if TYPE_CHECKING:
+    from .evaluate import Context, Evaluator
+
+
+def is_dice_sum(node: Expr) -> bool:
+    """Return whether `node` is dice terms joined by `+` only, without success counting."""
+    if isinstance(node, DiceNode):
+        return not any(isinstance(m, Success) for m in node.modifiers)
+    if isinstance(node, ChainNode):
+        operands = [node.first, *(part.operand for part in node.rest)]
+        return all(part.op == "+" for part in node.rest) and all(map(is_dice_sum, operands))
+    return False
+
+
+def compile_group(node: GroupNode, compile_expr: Callable[[Expr], Evaluator]) -> Evaluator:
+    """Compile a group node into a function that rolls it."""
+    item_fns = [compile_expr(item) for item in node.items]
+    keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))
+    successes = tuple(m.point for m in node.modifiers if isinstance(m, Success))
+    failures = tuple(m.point for m in node.modifiers if isinstance(m, Failure))
+    mods_text = "".join(modifier_notation(m) for m in node.modifiers)
+    per_die = len(node.items) == 1 and bool(node.modifiers) and is_dice_sum(node.items[0])
+    label, column = node.label, node.column
+
+    def roll_group(ctx: Context) -> ResultNode:
+        nodes = [fn(ctx) for fn in item_fns]
+        items = [GroupItem(n, n.value) for n in nodes]
+        if per_die:
+            value = _per_die(nodes[0], keeps, successes, failures)
+            items[0].value = nodes[0].value
+        else:
+            apply_keeps(items, keeps)
+            value = _items_value(items, successes, failures)
+        value = bounded(value, ctx.limits.value_bound, column)
+        return Group(items, mods_text, value, per_die, bool(successes), label)
+
+    return roll_group
+
+
+def _terms_of(node: ResultNode) -> list[DiceTerm]:
+    if isinstance(node, DiceTerm):
+        return [node]
+    assert isinstance(node, Chain)
+    terms: list[DiceTerm] = []
+    for part in [node.first, *(operand for _, operand in node.rest)]:
+        terms.extend(_terms_of(part))
+    return terms
+
+
+def _resum(node: ResultNode) -> int | float:
+    if isinstance(node, Chain):
+        node.value = _resum(node.first) + sum(_resum(operand) for _, operand in node.rest)
+    elif isinstance(node, DiceTerm):
+        node.value = sum(d.value for d in node.dice if d.kept)
+    return node.value
+
+
+def _per_die(
+    node: ResultNode,
+    keeps: tuple[Keep, ...],
+    successes: tuple[ComparePoint, ...],
+    failures: tuple[ComparePoint, ...],
+) -> int | float:
+    dice: list[Die] = [d for term in _terms_of(node) for d in term.dice]
+    apply_keeps(dice, keeps)
+    total = _resum(node)
+    if not successes:
+        return total
+    count = 0
+    for die in dice:
+        if die.kept and any(p.matches(die.value) for p in successes):
+            die.success = True
+            count += 1
+        elif die.kept and any(p.matches(die.value) for p in failures):
+            die.failure = True
+            count -= 1
+    return count
+
+
+def _items_value(
+    items: list[GroupItem],
+    successes: tuple[ComparePoint, ...],
+    failures: tuple[ComparePoint, ...],
+) -> int | float:
+    if not successes:
+        return sum(item.value for item in items if item.kept)
+    count = 0
+    for item in items:
+        if not item.kept:
+            continue
+        if any(_at(p, item.value) for p in successes):
+            item.success = True
+            count += 1
+        elif any(_at(p, item.value) for p in failures):
+            item.failure = True
+            count -= 1
+    return count
+
+
+def _at(point: ComparePoint, value: int | float) -> bool:
+    # Sub-roll totals may be fractional; compare points are inclusive as in Roll20.
+    if point.op == "=":
+        return value == point.value
+    return value >= point.value if point.op == ">" else value <= point.value
