@@ -1,0 +1,182 @@
+"""The bridge's HTTP app: what VTT browser extensions talk to.
+
+The `/vtt` API (`bridge.api`) is what extensions use: pairing, tokens, the
+SSE stream of their games, rolls in every VTT's format, chat and server-side
+rolls. The older `/v1/campaigns/{id}` routes stay: they take a standard roll
+record and stream a campaign topic, for trusted local tools and the CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.dice import DEFAULT_LIMITS, Limits
+from bridge.api import ROUTES, Services
+from bridge.backends import open_backends
+from bridge.bus import EventBus, SubscriberLaggingError
+from bridge.errors import NotFoundError, RequestSchemaError
+from bridge.http import endpoint, read_json
+from bridge.ratelimit import RateLimiter
+from bridge.relay import Relay
+from bridge.reports import report_roll
+from bridge.settings import BridgeSettings
+from bridge.store import MemoryStore, StateStore
+from bridge.streams import StreamRegistry, stream_housekeeping
+from core_client import Platform, RecordError, Reporter, RollRecord
+
+log = logging.getLogger(__name__)
+
+MAX_ID_LENGTH = 200
+
+
+def campaign_topic(campaign_id: str) -> str:
+    """Return the bus topic of a campaign (the `/v1` routes)."""
+    return f"campaign:{campaign_id}"
+
+
+def _campaign(request: Request) -> str:
+    campaign_id: str = request.path_params.get("campaign_id", "")
+    if not 1 <= len(campaign_id) <= MAX_ID_LENGTH:
+        raise NotFoundError("the campaign id is empty or too long", code="unknown_campaign")
+    return campaign_id
+
+
+@endpoint
+async def post_roll(request: Request) -> Response:
+    """Accept a standard roll for a campaign: relay it and report it to Core."""
+    s: Services = request.app.state.services
+    campaign_id = _campaign(request)
+    payload = await read_json(request, s.settings.max_body_bytes)
+    if isinstance(payload, dict):
+        payload = {"platform": Platform.BRIDGE.value, **payload, "campaign_id": campaign_id}
+    try:
+        record = RollRecord.from_dict(payload)
+    except RecordError as exc:
+        raise RequestSchemaError(exc.problem, field=exc.field, code="invalid_roll") from None
+    event = await report_roll(s.reporter, record)
+    data = record.to_dict()
+    published = await s.bus.publish(campaign_topic(campaign_id), "roll", data, origin=event.id)
+    return JSONResponse({"id": published.id, "roll_id": record.id}, status_code=202)
+
+
+@endpoint
+async def stream(request: Request) -> Response:
+    """Stream a campaign's events as SSE, resuming after `Last-Event-ID`."""
+    s: Services = request.app.state.services
+    last_id = request.headers.get("last-event-id") or None
+    topics = [campaign_topic(_campaign(request))]
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        async with s.bus.subscribe(
+            topics, last_event_id=last_id, queue_size=s.settings.subscriber_queue
+        ) as sub:
+            yield ServerSentEvent(comment="connected", retry=s.settings.retry_ms)
+            try:
+                async for event in sub:
+                    yield ServerSentEvent(data=event.json(), event=event.type, id=event.id)
+            except SubscriberLaggingError:
+                log.info("SSE client too slow for %s; disconnecting so it resumes", topics)
+
+    return EventSourceResponse(
+        events(),
+        ping=s.settings.heartbeat_seconds,
+        send_timeout=s.settings.send_timeout,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def health(request: Request) -> JSONResponse:
+    """Report that the bridge is up, which bus it runs on and its open streams."""
+    s: Services = request.app.state.services
+    bus = type(s.bus).__name__
+    return JSONResponse({"service": "bridge", "ok": True, "bus": bus, "streams": len(s.streams)})
+
+
+def _services(
+    settings: BridgeSettings,
+    reporter: Reporter,
+    bus: EventBus,
+    store: StateStore,
+    dice_limits: Limits,
+) -> Services:
+    relay = Relay(bus, store, reporter, dice_limits, dedup_seconds=settings.dedup_seconds)
+    return Services(
+        settings=settings,
+        bus=bus,
+        store=store,
+        reporter=reporter,
+        relay=relay,
+        limiter=RateLimiter(rate=settings.rate_per_second, burst=settings.rate_burst),
+        link_limiter=RateLimiter(
+            rate=settings.link_rate_per_second, burst=settings.link_rate_burst
+        ),
+        streams=StreamRegistry(),
+    )
+
+
+def close_streams(app: Starlette) -> int:
+    """End every open `/vtt` stream now, so a server shutting down drains at once.
+
+    Call it just before telling uvicorn to exit: uvicorn waits for open
+    connections before it runs the lifespan shutdown, so the app cannot see
+    the shutdown coming by itself. Clients reconnect to another instance.
+    """
+    services: Services | None = getattr(app.state, "services", None)
+    return services.streams.close_all() if services is not None else 0
+
+
+def create_app(
+    settings: BridgeSettings,
+    *,
+    reporter: Reporter,
+    bus: EventBus | None = None,
+    store: StateStore | None = None,
+    dice_limits: Limits = DEFAULT_LIMITS,
+) -> Starlette:
+    """Build the bridge's app; without a bus and store it opens the configured ones."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if bus is None:
+                owned = await stack.enter_async_context(open_backends(settings))
+                the_bus, the_store = owned.bus, store or owned.store
+            else:
+                # A bus handed in without a store: this process owns the state.
+                the_bus, the_store = bus, store or MemoryStore()
+            services = _services(settings, reporter, the_bus, the_store, dice_limits)
+            app.state.services = services
+            await stack.enter_async_context(
+                stream_housekeeping(the_bus, services.streams, settings.heartbeat_seconds)
+            )
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/v1/campaigns/{campaign_id}/rolls", post_roll, methods=["POST"]),
+            Route("/v1/campaigns/{campaign_id}/events", stream, methods=["GET"]),
+            *ROUTES,
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+                expose_headers=["Retry-After"],
+                max_age=600,
+            )
+        ],
+        lifespan=lifespan,
+    )

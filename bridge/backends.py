@@ -1,0 +1,53 @@
+"""Open the configured event bus and state store: in-process or Redis.
+
+The composition root opens them once and hands the same pair to the bridge
+app and to the bot, so both sides of the relay share one bus.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from bridge.bus import EventBus, InMemoryBus
+from bridge.bus_redis import RedisBus
+from bridge.settings import BridgeSettings
+from bridge.store import MemoryStore, RedisStore, StateStore
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    """The bus and the short-lived state store of one process."""
+
+    bus: EventBus
+    store: StateStore
+
+
+@contextlib.asynccontextmanager
+async def open_backends(settings: BridgeSettings) -> AsyncIterator[Backends]:
+    """Open the backends `settings.event_bus` names; close them on exit."""
+    if settings.event_bus == "redis":
+        redis = Redis.from_url(settings.redis_url)
+        bus = RedisBus(
+            redis,
+            prefix=settings.redis_prefix,
+            history_per_topic=settings.history_per_topic,
+            history_seconds=settings.history_seconds,
+        )
+        try:
+            await bus.start()
+            yield Backends(bus, RedisStore(redis, prefix=f"{settings.redis_prefix}:state:"))
+        finally:
+            await bus.aclose()
+            await redis.aclose()
+        return
+    memory = InMemoryBus(
+        history_per_topic=settings.history_per_topic, history_seconds=settings.history_seconds
+    )
+    try:
+        yield Backends(memory, MemoryStore())
+    finally:
+        await memory.aclose()

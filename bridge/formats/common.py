@@ -1,0 +1,146 @@
+"""What every VTT converter shares: the roll's context and strict field readers.
+
+Converters are pure functions `payload, context -> list[RollRecord]`. They
+read untrusted JSON only through the helpers here, which raise `FormatError`
+naming the path of the first bad field, so a 422 always says what was wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.errors import FormatError
+from core_client import DiceGroup, Platform, RollRecord, Visibility
+
+MAX_ITEMS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RollContext:
+    """Who posted a payload and for which game; the payload cannot override it."""
+
+    campaign_id: str
+    game_id: str | None = None
+    actor_id: str | None = None
+    actor_name: str | None = None
+
+
+def mapping(value: object, where: str) -> Mapping[str, Any]:
+    """Return `value` as a JSON object or raise naming `where`."""
+    if not isinstance(value, Mapping):
+        raise FormatError("must be a JSON object", field=where)
+    return value
+
+
+def array(value: object, where: str, *, allow_empty: bool = True) -> list[Any]:
+    """Return `value` as a bounded JSON array or raise naming `where`."""
+    if not isinstance(value, list):
+        raise FormatError("must be a JSON array", field=where)
+    if len(value) > MAX_ITEMS:
+        raise FormatError(f"has {len(value)} items; at most {MAX_ITEMS} are allowed", field=where)
+    if not allow_empty and not value:
+        raise FormatError("must not be empty", field=where)
+    return value
+
+
+def integer(value: object, where: str) -> int:
+    """Return `value` as an int (integral floats and digit strings too) or raise."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**9:
+        raise FormatError("must be an integer", field=where)
+    return value
+
+
+def number(value: object, where: str) -> int | float:
+    """Return `value` as a finite number (numeric strings too) or raise."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise FormatError("must be a number", field=where) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FormatError("must be a number", field=where)
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) > 10**15:
+            raise FormatError("must be a finite number", field=where)
+        return int(value) if value.is_integer() else value
+    return value
+
+
+def text(value: object, where: str) -> str:
+    """Return `value` as a non-empty string or raise."""
+    if not isinstance(value, str) or not value.strip():
+        raise FormatError("must be a non-empty string", field=where)
+    return value.strip()
+
+
+def opt_text(value: object, where: str) -> str | None:
+    """Return `value` as a string, or None when it is absent or empty."""
+    if value is None or value == "":
+        return None
+    return text(str(value) if isinstance(value, int | float) else value, where)
+
+
+def flag(value: object, where: str) -> bool:
+    """Return `value` as a bool; absent means False."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise FormatError("must be true or false", field=where)
+    return value
+
+
+def crit_fumble(groups: Iterable[DiceGroup]) -> tuple[bool, bool]:
+    """Return whether a kept d20 shows 20 (crit) or 1 (fumble)."""
+    kept = [d.value for g in groups for d in g.dice if d.kept and d.sides == 20]
+    return 20 in kept, 1 in kept
+
+
+def record(
+    ctx: RollContext,
+    platform: Platform,
+    *,
+    formula: str,
+    total: int | float,
+    groups: tuple[DiceGroup, ...],
+    raw: Any,
+    **extra: Any,
+) -> RollRecord:
+    """Return a record for `ctx`, deriving crit and fumble unless given."""
+    crit, fumble = crit_fumble(groups)
+    fields: dict[str, Any] = {
+        "crit": crit,
+        "fumble": fumble,
+        "actor_id": ctx.actor_id,
+        "actor_name": ctx.actor_name,
+        "visibility": Visibility.PUBLIC,
+    }
+    fields.update({k: v for k, v in extra.items() if v is not None})
+    return RollRecord(
+        platform=platform,
+        campaign_id=ctx.campaign_id,
+        game_id=ctx.game_id,
+        formula=formula[:2000],
+        total=total,
+        groups=groups,
+        raw=raw,
+        **fields,
+    )
+
+
+def optional_mapping(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """Return `obj[key]` when it is an object, else an empty one (optional parts)."""
+    value = obj.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def optional_list(obj: Mapping[str, Any], key: str) -> list[Any]:
+    """Return `obj[key]` when it is an array, else an empty one (optional parts)."""
+    value = obj.get(key)
+    return value if isinstance(value, list) else []

@@ -1,0 +1,159 @@
+"""Foundry VTT rolls: `Roll.toJSON()` and a ChatMessage with its `rolls`.
+
+A serialised Roll is `{"class": "Roll", "formula", "terms", "total"}`. Dice
+terms have `class: "Die"` (or `FateDie`, `Coin`), `number`, `faces`,
+`modifiers` and `results: [{result, active, discarded, exploded, rerolled}]`;
+a result that is not active (or is discarded) counts as dropped. Pool and
+parenthetical terms nest further rolls, which are walked too.
+
+A ChatMessage holds `rolls` as JSON strings (v10-v11) or objects (v12+).
+`blind: true` makes it a GM-only roll; a non-empty `whisper` list a private
+one (the roller and the GM).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bridge.errors import FormatError
+from bridge.formats.common import (
+    RollContext,
+    array,
+    flag,
+    integer,
+    mapping,
+    number,
+    opt_text,
+    optional_mapping,
+    record,
+    text,
+)
+from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+
+DICE_CLASSES = {"Die", "FateDie", "Coin"}
+MAX_DEPTH = 20
+
+
+def from_roll(payload: object, ctx: RollContext) -> list[RollRecord]:
+    """Convert one `Roll.toJSON()` to a record."""
+    return [_roll(payload, ctx, "payload", raw=payload)]
+
+
+def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
+    """Convert each roll of a ChatMessage to a record, with its visibility."""
+    msg = mapping(payload, "payload")
+    rolls = array(msg.get("rolls"), "payload.rolls", allow_empty=False)
+    visibility = _visibility(msg)
+    speaker = optional_mapping(msg, "speaker")
+    message_id = opt_text(msg.get("_id") or msg.get("id"), "payload._id")
+    records = []
+    for i, item in enumerate(rolls):
+        where = f"payload.rolls[{i}]"
+        roll = _decode(item, where)
+        records.append(
+            _roll(
+                roll,
+                ctx,
+                where,
+                raw=dict(msg) if i == 0 else {"roll": i, "message_id": message_id},
+                visibility=visibility,
+                label=opt_text(msg.get("flavor"), "payload.flavor"),
+                character_name=opt_text(speaker.get("alias"), "payload.speaker.alias"),
+                source_message_id=f"{message_id}#{i}" if message_id else None,
+            )
+        )
+    return records
+
+
+def _visibility(msg: Mapping[str, Any]) -> Visibility:
+    if flag(msg.get("blind"), "payload.blind"):
+        return Visibility.GM
+    whisper = msg.get("whisper") or []
+    return Visibility.PRIVATE if array(whisper, "payload.whisper") else Visibility.PUBLIC
+
+
+def _decode(item: object, where: str) -> object:
+    if isinstance(item, str):
+        try:
+            return json.loads(item)
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"is not Roll JSON ({exc.msg})", field=where) from None
+    return item
+
+
+def _roll(payload: object, ctx: RollContext, where: str, *, raw: Any, **extra: Any) -> RollRecord:
+    roll = mapping(payload, where)
+    if "terms" not in roll:
+        raise FormatError("is not a serialised Roll (no 'terms')", field=where)
+    total = roll.get("total", roll.get("_total"))
+    if total is None:
+        raise FormatError("is an unevaluated Roll (no 'total')", field=f"{where}.total")
+    groups = tuple(_walk(array(roll.get("terms"), f"{where}.terms"), f"{where}.terms", 0))
+    return record(
+        ctx,
+        Platform.FOUNDRY,
+        formula=text(roll.get("formula") or roll.get("_formula"), f"{where}.formula"),
+        total=number(total, f"{where}.total"),
+        groups=groups,
+        raw=raw,
+        **extra,
+    )
+
+
+def _walk(terms: list[Any], where: str, depth: int) -> list[DiceGroup]:
+    if depth > MAX_DEPTH:
+        raise FormatError(f"nests more than {MAX_DEPTH} levels", field=where)
+    groups: list[DiceGroup] = []
+    for i, item in enumerate(terms):
+        term = mapping(item, f"{where}[{i}]")
+        cls = term.get("class")
+        if cls in DICE_CLASSES:
+            groups.append(_dice(term, f"{where}[{i}]"))
+        for key in ("rolls", "roll"):  # PoolTerm.rolls, ParentheticalTerm.roll
+            nested = term.get(key)
+            for j, sub in enumerate(
+                nested if isinstance(nested, list) else [nested] if nested else []
+            ):
+                inner = mapping(_decode(sub, f"{where}[{i}].{key}"), f"{where}[{i}].{key}[{j}]")
+                inner_terms = array(inner.get("terms", []), f"{where}[{i}].{key}[{j}].terms")
+                groups += _walk(inner_terms, f"{where}[{i}].{key}[{j}].terms", depth + 1)
+    return groups
+
+
+def _dice(term: Mapping[str, Any], where: str) -> DiceGroup:
+    cls = term.get("class")
+    sides: int | str = (
+        "F"
+        if cls == "FateDie"
+        else 2
+        if cls == "Coin"
+        else integer(term.get("faces"), f"{where}.faces")
+    )
+    count = integer(term.get("number", 1), f"{where}.number")
+    modifiers = term.get("modifiers")
+    mods = (
+        "".join(m for m in modifiers if isinstance(m, str)) if isinstance(modifiers, list) else ""
+    )
+    dice = []
+    for j, item in enumerate(array(term.get("results"), f"{where}.results")):
+        res = mapping(item, f"{where}.results[{j}]")
+        kept = res.get("active", True) is not False and not res.get("discarded")
+        dice.append(
+            Die(
+                sides,
+                integer(res.get("result"), f"{where}.results[{j}].result"),
+                kept=kept,
+                exploded=bool(res.get("exploded")),
+                rerolled=bool(res.get("rerolled")),
+            )
+        )
+    label = (
+        term.get("options", {}).get("flavor") if isinstance(term.get("options"), Mapping) else None
+    )
+    subtotal = sum(d.value for d in dice if d.kept)
+    notation = f"{count}d{'c' if cls == 'Coin' else sides}{mods}"
+    return DiceGroup(
+        notation, sides, tuple(dice), opt_text(label, f"{where}.options.flavor"), subtotal
+    )

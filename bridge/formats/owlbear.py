@@ -1,0 +1,138 @@
+"""Owlbear Rodeo rolls: the Dice extension's roll and its values.
+
+The extension shares `{"roll": {"dice": [...], "bonus", "hidden"}, "values":
+{die id: face}}`. A die is `{"id", "type": "D4" | "D6" | "D8" | "D10" | "D12"
+| "D20" | "D100"}`; a nested set `{"dice": [...], "combination": "HIGHEST" |
+"LOWEST" | "SUM" | "NONE"}` is how it rolls advantage.
+
+Percentile rules, as the extension reads its dice: a D100 shows the tens,
+00-90; a D10 shows 0-9. In a set, each D100 pairs with a D10 in order and the
+pair reads tens + ones, where 00 + 0 is 100. A D10 on its own reads 0 as 10,
+and a D100 on its own reads 00 as 100. A pair becomes one d100 die in the
+record; the faces stay in `raw`. The payload's own `total`, when present, is
+kept; otherwise the bridge computes it by the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bridge.errors import FormatError
+from bridge.formats.common import (
+    RollContext,
+    array,
+    integer,
+    mapping,
+    number,
+    opt_text,
+    optional_mapping,
+    record,
+)
+from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+
+DIE_TYPES = {"D4": 4, "D6": 6, "D8": 8, "D10": 10, "D12": 12, "D20": 20, "D100": 100}
+COMBINATIONS = {"HIGHEST", "LOWEST", "SUM", "NONE"}
+MAX_DEPTH = 10
+
+
+def from_dice_roll(payload: object, ctx: RollContext) -> list[RollRecord]:
+    """Convert a Dice extension roll and its values to one record."""
+    msg = mapping(payload, "payload")
+    roll = mapping(msg.get("roll"), "payload.roll")
+    values = mapping(msg.get("values"), "payload.values")
+    items = _set(roll, values, "payload.roll", 0)
+    value, combined = _combine(items, roll.get("combination"), "payload.roll.combination")
+    bonus = integer(roll.get("bonus", 0) or 0, "payload.roll.bonus")
+    computed = value + bonus
+    groups = tuple(combined)
+    total = number(msg["total"], "payload.total") if msg.get("total") is not None else computed
+    player = optional_mapping(msg, "player")
+    hidden = bool(roll.get("hidden"))
+    return [
+        record(
+            ctx,
+            Platform.OWLBEAR,
+            formula=_formula(groups, bonus),
+            total=total,
+            groups=groups,
+            raw=dict(msg),
+            source_message_id=opt_text(msg.get("id"), "payload.id"),
+            character_name=opt_text(player.get("name"), "payload.player.name"),
+            visibility=Visibility.GM if hidden else None,
+        )
+    ]
+
+
+def _set(
+    dice_set: Mapping[str, Any], values: Mapping[str, Any], where: str, depth: int
+) -> list[tuple[int, list[DiceGroup]]]:
+    """Return each item of a set as (its value, its groups); nested sets are combined."""
+    if depth > MAX_DEPTH:
+        raise FormatError(f"nests more than {MAX_DEPTH} levels", field=where)
+    entries = array(dice_set.get("dice"), f"{where}.dice", allow_empty=False)
+    faces: list[tuple[str, int, int]] = []  # (type, face, index) of plain dice
+    items: list[tuple[int, list[DiceGroup]]] = []
+    for i, entry in enumerate(entries):
+        item = mapping(entry, f"{where}.dice[{i}]")
+        if "dice" in item:
+            inner = _set(item, values, f"{where}.dice[{i}]", depth + 1)
+            items.append(_combine(inner, item.get("combination"), f"{where}.dice[{i}].combination"))
+        else:
+            kind = str(item.get("type"))
+            if kind not in DIE_TYPES:
+                raise FormatError(
+                    f"must be one of {', '.join(DIE_TYPES)}", field=f"{where}.dice[{i}].type"
+                )
+            die_id = str(item.get("id"))
+            if die_id not in values:
+                raise FormatError(f"has no value for die {die_id!r}", field="payload.values")
+            faces.append((str(kind), integer(values[die_id], f"payload.values.{die_id}"), i))
+    items += [
+        (die.value, [DiceGroup(f"1d{die.sides}", die.sides, (die,), subtotal=die.value)])
+        for die in _read(faces)
+    ]
+    return items
+
+
+def _read(faces: list[tuple[str, int, int]]) -> list[Die]:
+    """Apply the D100/D10 pairing rules to a set's plain dice."""
+    tens = [f for t, f, _ in faces if t == "D100"]
+    ones = [f for t, f, _ in faces if t == "D10"]
+    dice = [Die(DIE_TYPES[t], f) for t, f, _ in faces if t not in ("D100", "D10")]
+    pairs = min(len(tens), len(ones))
+    for ten, one in zip(tens[:pairs], ones[:pairs], strict=True):
+        dice.append(Die(100, ten + one or 100))
+    dice += [Die(100, ten or 100) for ten in tens[pairs:]]
+    dice += [Die(10, one or 10) for one in ones[pairs:]]
+    return dice
+
+
+def _combine(
+    items: list[tuple[int, list[DiceGroup]]], combination: object, where: str
+) -> tuple[int, list[DiceGroup]]:
+    """Fold a nested set into one item: keep the highest/lowest, or sum."""
+    how = str(combination or "SUM")
+    if how not in COMBINATIONS:
+        raise FormatError(f"must be one of {', '.join(sorted(COMBINATIONS))}", field=where)
+    if how in ("SUM", "NONE") or not items:
+        return sum(v for v, _ in items), [g for _, gs in items for g in gs]
+    pick = max if how == "HIGHEST" else min
+    best = items.index(pick(items, key=lambda item: item[0]))
+    groups = [g if k == best else _dropped(g) for k, (_, gs) in enumerate(items) for g in gs]
+    return items[best][0], groups
+
+
+def _dropped(group: DiceGroup) -> DiceGroup:
+    dice = tuple(Die(d.sides, d.value, kept=False) for d in group.dice)
+    return DiceGroup(group.notation, group.sides, dice, group.label, 0)
+
+
+def _formula(groups: tuple[DiceGroup, ...], bonus: int) -> str:
+    counts: dict[int | str, int] = {}
+    for group in groups:
+        counts[group.sides] = counts.get(group.sides, 0) + len(group.dice)
+    terms = [f"{n}d{sides}" for sides, n in counts.items()]
+    if bonus:
+        terms.append(str(bonus))
+    return "+".join(terms).replace("+-", "-") or "0"

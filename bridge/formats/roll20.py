@@ -1,0 +1,312 @@
+"""Roll20 rolls: chat messages, inline rolls, and what an extension scrapes.
+
+Three shapes arrive from a Roll20 extension:
+
+- a chat message of type `rollresult` / `gmrollresult` whose `content` is the
+  roll JSON (`{"type": "V", "rolls": [...], "total": n}`); its `R` entries are
+  dice (`dice`, `sides`, `mods`, `results: [{"v": 3, "d": true}]`, `d` marking a
+  dropped die), `M` math, `L` labels, `C` comments and `G` nested groups;
+- any chat message with `inlinerolls` (`[{"expression", "results": <roll
+  JSON>}]`), one record per inline roll;
+- a DOM scrape: `{"kind": "rollresult" | "gmrollresult", "formula", "total",
+  "dice": [{"classes", "value"}]}` or `{"kind": "inline", "total", "title"}`
+  where `title` (or `original-title`) holds Roll20's tooltip HTML.
+
+Roll20's own total is always kept; dice the payload marks dropped stay in the
+record with `kept: false`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bridge.errors import FormatError
+from bridge.formats.common import (
+    RollContext,
+    array,
+    integer,
+    mapping,
+    number,
+    opt_text,
+    optional_list,
+    optional_mapping,
+    record,
+    text,
+)
+from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+
+ROLL_TYPES = {"rollresult": Visibility.PUBLIC, "gmrollresult": Visibility.GM}
+_EXPLODING = ("exploding", "compounding", "penetrating")
+_TERM = re.compile(r"(\d*)d(\d+|F|%)", re.IGNORECASE)
+_PAREN = re.compile(r"\(([^()]*)\)")
+_SPAN = re.compile(r'<span class="([^"]*)">\s*(-?\d+)\s*</span>')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
+    """Convert a `rollresult`/`gmrollresult` chat message to one record."""
+    msg = mapping(payload, "payload")
+    kind = str(msg.get("type"))
+    if kind not in ROLL_TYPES:
+        raise FormatError("must be 'rollresult' or 'gmrollresult'", field="payload.type")
+    content = msg.get("content")
+    roll = _roll_json(content, "payload.content")
+    groups = _groups(array(roll.get("rolls"), "payload.content.rolls"), "payload.content.rolls")
+    return [
+        record(
+            ctx,
+            Platform.ROLL20,
+            formula=text(msg.get("origRoll") or _formula(roll), "payload.origRoll"),
+            total=number(roll.get("total"), "payload.content.total"),
+            groups=groups,
+            raw=dict(msg),
+            source_message_id=_message_id(msg),
+            character_name=opt_text(msg.get("who"), "payload.who"),
+            label=_comment(roll),
+            visibility=ROLL_TYPES[str(kind)],
+        )
+    ]
+
+
+def from_inline_rolls(payload: object, ctx: RollContext) -> list[RollRecord]:
+    """Convert each of a chat message's `inlinerolls` to a record."""
+    msg = mapping(payload, "payload")
+    inline = array(msg.get("inlinerolls"), "payload.inlinerolls", allow_empty=False)
+    visibility = Visibility.PRIVATE if msg.get("type") == "whisper" else Visibility.PUBLIC
+    message_id = _message_id(msg)
+    records = []
+    for i, item in enumerate(inline):
+        where = f"payload.inlinerolls[{i}]"
+        entry = mapping(item, where)
+        roll = _roll_json(entry.get("results"), f"{where}.results")
+        groups = _groups(array(roll.get("rolls"), f"{where}.results.rolls"), f"{where}.results")
+        records.append(
+            record(
+                ctx,
+                Platform.ROLL20,
+                formula=text(entry.get("expression"), f"{where}.expression"),
+                total=number(roll.get("total"), f"{where}.results.total"),
+                groups=groups,
+                raw=dict(msg) if i == 0 else {"inlineroll": i, "message_id": message_id},
+                source_message_id=f"{message_id}#{i}" if message_id else None,
+                character_name=opt_text(msg.get("who"), "payload.who"),
+                visibility=visibility,
+            )
+        )
+    return records
+
+
+def from_scrape(payload: object, ctx: RollContext) -> list[RollRecord]:
+    """Convert what an extension scraped from Roll20's chat page to a record."""
+    page = mapping(payload, "payload")
+    kind = str(page.get("kind"))
+    if kind == "inline":
+        return [_scraped_inline(page, ctx)]
+    if kind not in ROLL_TYPES:
+        raise FormatError("must be 'rollresult', 'gmrollresult' or 'inline'", field="payload.kind")
+    dice = [
+        _scraped_die(d, f"payload.dice[{i}]")
+        for i, d in enumerate(array(page.get("dice"), "payload.dice"))
+    ]
+    formula = text(page.get("formula"), "payload.formula")
+    formula = re.sub(r"^rolling\s+", "", formula, flags=re.IGNORECASE)
+    groups = _by_sides(dice)
+    crit = any("critsuccess" in c for c, d in _classes(page) if d.kept)
+    fumble = any("critfail" in c for c, d in _classes(page) if d.kept)
+    return [
+        record(
+            ctx,
+            Platform.ROLL20,
+            formula=formula,
+            total=number(page.get("total"), "payload.total"),
+            groups=groups,
+            raw=dict(page),
+            source_message_id=_message_id(page),
+            character_name=opt_text(page.get("who"), "payload.who"),
+            visibility=ROLL_TYPES[str(kind)],
+            crit=crit or None,
+            fumble=fumble or None,
+        )
+    ]
+
+
+def _roll_json(value: object, where: str) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"is not roll JSON ({exc.msg})", field=where) from None
+    roll = mapping(value, where)
+    if "rolls" not in roll or "total" not in roll:
+        raise FormatError("must hold 'rolls' and 'total'", field=where)
+    return roll
+
+
+def _groups(rolls: list[Any], where: str) -> tuple[DiceGroup, ...]:
+    groups: list[DiceGroup] = []
+    for i, item in enumerate(rolls):
+        if isinstance(item, list):  # a `G` group's sub-roll is itself a list of entries
+            groups += _groups(item, f"{where}[{i}]")
+            continue
+        entry = mapping(item, f"{where}[{i}]")
+        kind = entry.get("type")
+        if kind == "R":
+            groups.append(_dice(entry, f"{where}[{i}]"))
+        elif kind == "G":
+            groups += _groups(array(entry.get("rolls"), f"{where}[{i}].rolls"), f"{where}[{i}]")
+        elif kind == "L" and groups:
+            last = groups[-1]
+            label = opt_text(entry.get("text"), f"{where}[{i}].text")
+            groups[-1] = DiceGroup(last.notation, last.sides, last.dice, label, last.subtotal)
+    return tuple(groups)
+
+
+def _dice(entry: Mapping[str, Any], where: str) -> DiceGroup:
+    count = integer(entry.get("dice"), f"{where}.dice")
+    sides: int | str = "F" if entry.get("fate") else integer(entry.get("sides"), f"{where}.sides")
+    mods = optional_mapping(entry, "mods")
+    explodes = any(k in mods for k in _EXPLODING)
+    dice = []
+    for j, result in enumerate(array(entry.get("results"), f"{where}.results")):
+        res = mapping(result, f"{where}.results[{j}]")
+        value = integer(res.get("v"), f"{where}.results[{j}].v")
+        dropped = bool(res.get("d")) or bool(res.get("r"))
+        exploded = explodes and value == sides
+        dice.append(Die(sides, value, not dropped, exploded, bool(res.get("r"))))
+    notation = f"{count}d{sides}" + _mods_text(mods)
+    subtotal = sum(d.value for d in dice if d.kept)
+    return DiceGroup(notation, sides, tuple(dice), subtotal=subtotal)
+
+
+def _mods_text(mods: Mapping[str, Any]) -> str:
+    keep = mods.get("keep") if isinstance(mods.get("keep"), Mapping) else None
+    drop = mods.get("drop") if isinstance(mods.get("drop"), Mapping) else None
+    if keep:
+        return f"k{keep.get('end', 'h')}{keep.get('count', 1)}"
+    if drop:
+        return f"d{drop.get('end', 'l')}{drop.get('count', 1)}"
+    return "!" if any(k in mods for k in _EXPLODING) else ""
+
+
+def _formula(roll: Mapping[str, Any]) -> str:
+    parts = []
+    for item in roll.get("rolls", []):
+        if isinstance(item, Mapping) and item.get("type") == "R":
+            parts.append(f"{item.get('dice')}d{item.get('sides')}")
+        elif isinstance(item, Mapping) and item.get("type") == "M":
+            parts.append(str(item.get("expr", "")))
+    return "".join(parts)
+
+
+def _comment(roll: Mapping[str, Any]) -> str | None:
+    comments = [
+        str(r.get("text", "")).strip()
+        for r in roll.get("rolls", [])
+        if isinstance(r, Mapping) and r.get("type") == "C"
+    ]
+    return " ".join(c for c in comments if c) or None
+
+
+def _message_id(msg: Mapping[str, Any]) -> str | None:
+    for key in ("id", "_id", "message_id", "messageid"):
+        if msg.get(key):
+            return opt_text(msg.get(key), f"payload.{key}")
+    return None
+
+
+def _class_list(value: object, where: str) -> list[str]:
+    if isinstance(value, list):
+        return [str(c) for c in value]
+    if isinstance(value, str):
+        return value.split()
+    raise FormatError("must be a class string or an array of classes", field=where)
+
+
+def _scraped_die(value: object, where: str) -> Die:
+    die = mapping(value, where)
+    classes = _class_list(die.get("classes", ""), f"{where}.classes")
+    sides = die.get("sides") or next((c[1:] for c in classes if _TERM.fullmatch("1" + c)), None)
+    if sides is None:
+        raise FormatError("has no 'sides' and no dN class", field=where)
+    size: int | str = "F" if str(sides).upper() == "F" else integer(sides, f"{where}.sides")
+    return Die(size, integer(die.get("value"), f"{where}.value"), "dropped" not in classes)
+
+
+def _classes(page: Mapping[str, Any]) -> list[tuple[list[str], Die]]:
+    dice = optional_list(page, "dice")
+    out = []
+    for i, d in enumerate(dice):
+        if isinstance(d, Mapping):
+            out.append(
+                (_class_list(d.get("classes", ""), ""), _scraped_die(d, f"payload.dice[{i}]"))
+            )
+    return out
+
+
+def _by_sides(dice: list[Die]) -> tuple[DiceGroup, ...]:
+    groups: list[DiceGroup] = []
+    for die in dice:
+        if groups and groups[-1].sides == die.sides:
+            last = groups[-1]
+            groups[-1] = DiceGroup(last.notation, last.sides, (*last.dice, die))
+        else:
+            groups.append(DiceGroup(f"d{die.sides}", die.sides, (die,)))
+    return tuple(
+        DiceGroup(f"{len(g.dice)}d{g.sides}", g.sides, g.dice, subtotal=_kept_sum(g))
+        for g in groups
+    )
+
+
+def _kept_sum(group: DiceGroup) -> int:
+    return sum(d.value for d in group.dice if d.kept)
+
+
+def _scraped_inline(page: Mapping[str, Any], ctx: RollContext) -> RollRecord:
+    title = page.get("title") or page.get("original_title") or page.get("original-title")
+    tip = html.unescape(text(title, "payload.title"))
+    match = re.search(r"Rolling\s+(.*?)\s+=\s+(.*)$", _TAG.sub(_keep_spans, tip), re.S)
+    if not match:
+        raise FormatError("is not a Roll20 'Rolling EXPR = RESULT' tooltip", field="payload.title")
+    expression, breakdown = match.group(1).strip(), match.group(2)
+    terms = [
+        ("F" if s.upper() == "F" else 100 if s == "%" else int(s))
+        for _, s in _TERM.findall(expression)
+    ]
+    groups = []
+    for k, paren in enumerate(_PAREN.findall(breakdown)):
+        sides: int | str = terms[k] if k < len(terms) else 0
+        dice = tuple(
+            Die(sides, int(v), "dropped" not in c.split()) for c, v in _SPAN.findall(paren)
+        )
+        if dice:
+            groups.append(
+                DiceGroup(
+                    f"{len(dice)}d{sides}",
+                    sides,
+                    dice,
+                    subtotal=sum(d.value for d in dice if d.kept),
+                )
+            )
+    classes = _class_list(page.get("classes", ""), "payload.classes")
+    return record(
+        ctx,
+        Platform.ROLL20,
+        formula=expression,
+        total=number(page.get("total"), "payload.total"),
+        groups=tuple(groups),
+        raw=dict(page),
+        source_message_id=_message_id(page),
+        character_name=opt_text(page.get("who"), "payload.who"),
+        crit=("fullcrit" in classes or "critsuccess" in classes) or None,
+        fumble=("fullfail" in classes or "critfail" in classes) or None,
+    )
+
+
+def _keep_spans(match: re.Match[str]) -> str:
+    # Dice live in <span class="basicdiceroll ..."> tags; every other tag is noise.
+    tag = match.group(0)
+    return tag if tag.startswith(("<span", "</span")) else ""

@@ -1,0 +1,84 @@
+"""Linking and unlinking VTT extensions: the domain behind `/link` and `/unlink`.
+
+`link` redeems a pairing code for a token, tells the campaign's games (a
+`link` event on each game topic) and reports to Core. `unlink_user` (Discord
+`/unlink`) and `unlink_token` (the extension's own `DELETE`) revoke tokens,
+publish `token.revoked` on the control topic so every bridge instance closes
+the token's open streams at once, and tell the games and Core.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bridge.bus import EventBus
+from bridge.events import CONTROL_TOPIC, LINK, TOKEN_REVOKED, game_topic, link_event
+from bridge.pairing import redeem_pairing_code
+from bridge.reports import report_link
+from bridge.store import StateStore
+from bridge.tokens import Grant, issue_token, revoke_token, revoke_user
+from core_client import Reporter
+
+log = logging.getLogger(__name__)
+
+
+async def link(
+    store: StateStore,
+    bus: EventBus,
+    reporter: Reporter,
+    *,
+    code: str,
+    platform: str,
+    player_id: str,
+) -> tuple[str, Grant]:
+    """Exchange a pairing code for a token; announce and report the link."""
+    pending = await redeem_pairing_code(store, code)
+    token, grant = await issue_token(store, pending, platform, player_id)
+    await _announce(bus, reporter, grant, "linked")
+    log.info("linked %s on %s for campaign %s", grant.token_id, platform, grant.campaign_id)
+    return token, grant
+
+
+async def unlink_user(
+    store: StateStore, bus: EventBus, reporter: Reporter, user_id: str, campaign_id: str
+) -> list[Grant]:
+    """Revoke every token of a user in a campaign (Discord `/unlink`)."""
+    grants = await revoke_user(store, user_id, campaign_id)
+    for grant in grants:
+        await _revoked(bus, reporter, grant)
+    return grants
+
+
+async def unlink_token(
+    store: StateStore, bus: EventBus, reporter: Reporter, hashed: str
+) -> Grant | None:
+    """Revoke one token by its hash (the extension unlinking itself)."""
+    grant = await revoke_token(store, hashed)
+    if grant is not None:
+        await _revoked(bus, reporter, grant)
+    return grant
+
+
+async def _revoked(bus: EventBus, reporter: Reporter, grant: Grant) -> None:
+    await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, {"token_id": grant.token_id})
+    await _announce(bus, reporter, grant, "unlinked")
+    log.info("revoked %s for campaign %s", grant.token_id, grant.campaign_id)
+
+
+async def _announce(bus: EventBus, reporter: Reporter, grant: Grant, action: str) -> None:
+    details = _details(grant)
+    for game_id in grant.games:
+        data = link_event(grant.campaign_id, game_id, action, details)
+        await bus.publish(game_topic(grant.campaign_id, game_id), LINK, data)
+    await report_link(reporter, grant, linked=action == "linked")
+
+
+def _details(grant: Grant) -> dict[str, Any]:
+    return {
+        "user_id": grant.user_id,
+        "user_name": grant.user_name,
+        "platform": grant.platform,
+        "player_id": grant.player_id,
+        "token_id": grant.token_id,
+    }

@@ -1,0 +1,184 @@
+"""The relay: what happens to rolls and chat an extension posts.
+
+Each item is checked against the token's games, dropped if it is an echo
+(`echo_of`) or a VTT message already seen in that game, converted to standard
+records, reported to Core and published on the game's topic. Items are
+independent: one bad item gets its own error and the rest go through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dice import DiceError, Limits, roll
+from bot.rolls import to_record
+from bridge.bus import EventBus
+from bridge.errors import BridgeError, ForbiddenError, FormatError
+from bridge.events import CHAT, ROLL, Origin, chat_event, dedup_key, game_topic, roll_event
+from bridge.formats import SERVER_ROLLED, RollContext, convert
+from bridge.formats.beyond20 import roll_request
+from bridge.reports import report_chat, report_roll
+from bridge.schemas import ChatRequest, RollItem, RollsRequest, ServerRollRequest
+from bridge.store import StateStore
+from bridge.tokens import Grant
+from core_client import Platform, Reporter, RollRecord, Visibility
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ItemResult:
+    """The outcome of one posted item."""
+
+    index: int
+    status: str  # accepted | duplicate | echo | rejected
+    events: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready result."""
+        out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.events:
+            out["events"] = self.events
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Publishes what extensions post, once, and reports it to Core."""
+
+    bus: EventBus
+    store: StateStore
+    reporter: Reporter
+    dice_limits: Limits
+    dedup_seconds: float = 900.0
+    rng: random.Random = field(default_factory=random.SystemRandom)
+
+    async def post_rolls(self, grant: Grant, request: RollsRequest) -> list[ItemResult]:
+        """Relay every roll item of a request; return one result per item."""
+        _check_game(grant, request.game_id)
+        results = []
+        for index, item in enumerate(request.items):
+            try:
+                if isinstance(item, BridgeError):
+                    raise item
+                results.append(await self._roll_item(grant, request.game_id, index, item))
+            except BridgeError as exc:
+                results.append(ItemResult(index, "rejected", error=exc.body()["error"]))
+        return results
+
+    async def post_chat(self, grant: Grant, request: ChatRequest) -> ItemResult:
+        """Relay one chat message from a VTT."""
+        _check_game(grant, request.game_id)
+        if request.echo_of is not None:
+            return ItemResult(0, "echo")
+        if not await self._first_sighting(grant, request.game_id, request.source_id):
+            return ItemResult(0, "duplicate")
+        origin = _origin(grant, request.source_id)
+        speaker = request.speaker or grant.user_name or grant.player_id
+        data = chat_event(
+            grant.campaign_id,
+            request.game_id,
+            origin,
+            speaker=speaker,
+            text=request.text,
+            whisper_to=request.whisper_to,
+            gm_only=request.gm_only,
+        )
+        await report_chat(self.reporter, grant, speaker=speaker, text=request.text)
+        event = await self.bus.publish(game_topic(grant.campaign_id, request.game_id), CHAT, data)
+        return ItemResult(0, "accepted", [{"event_id": event.id}])
+
+    async def server_roll(self, grant: Grant, request: ServerRollRequest) -> ItemResult:
+        """Roll notation with our engine, authoritatively, and relay the result."""
+        _check_game(grant, request.game_id)
+        record = self._roll(
+            grant, request.game_id, request.expression, request.label, request.visibility
+        )
+        return ItemResult(
+            0, "accepted", [await self._publish(grant, request.game_id, record, True)]
+        )
+
+    async def _roll_item(
+        self, grant: Grant, game_id: str, index: int, item: RollItem
+    ) -> ItemResult:
+        if item.echo_of is not None:
+            return ItemResult(index, "echo")
+        if item.format in SERVER_ROLLED:
+            wanted = roll_request(item.payload)
+            records = [
+                self._roll(grant, game_id, formula, label, wanted.visibility)
+                for label, formula in wanted.formulas
+            ]
+            return ItemResult(
+                index, "accepted", [await self._publish(grant, game_id, r, True) for r in records]
+            )
+        ctx = RollContext(grant.campaign_id, game_id, grant.user_id, grant.user_name)
+        records = convert(item.format, item.payload, ctx)
+        fresh = [
+            r for r in records if await self._first_sighting(grant, game_id, r.source_message_id)
+        ]
+        if not fresh:
+            return ItemResult(index, "duplicate")
+        return ItemResult(
+            index, "accepted", [await self._publish(grant, game_id, r, False) for r in fresh]
+        )
+
+    def _roll(
+        self, grant: Grant, game_id: str, expression: str, label: str | None, visibility: Visibility
+    ) -> RollRecord:
+        try:
+            result = roll(expression, rng=self.rng, limits=self.dice_limits)
+        except DiceError as exc:
+            raise FormatError(str(exc), field="expression", code="invalid_expression") from None
+        record = to_record(
+            result,
+            campaign_id=grant.campaign_id,
+            actor_id=grant.user_id,
+            actor_name=grant.user_name,
+            label=label,
+            visibility=visibility,
+            platform=Platform.BRIDGE,
+        )
+        audit = {"expression": expression, "engine": "fumblebot", "rng": type(self.rng).__name__}
+        return dataclasses.replace(
+            record, game_id=game_id, raw={**audit, "token_id": grant.token_id}
+        )
+
+    async def _publish(
+        self, grant: Grant, game_id: str, record: RollRecord, authoritative: bool
+    ) -> dict[str, Any]:
+        event = await report_roll(self.reporter, record)
+        # A server roll reaches every extension of the game, the poster too.
+        origin = (
+            Origin("bridge", grant.user_id, grant.user_name)
+            if authoritative
+            else _origin(grant, record.source_message_id)
+        )
+        data = roll_event(record, origin, game_id=game_id, authoritative=authoritative)
+        topic = game_topic(grant.campaign_id, game_id)
+        published = await self.bus.publish(topic, ROLL, data, origin=event.id)
+        return {"event_id": published.id, "roll_id": record.id, "total": record.total}
+
+    async def _first_sighting(self, grant: Grant, game_id: str, source_id: str | None) -> bool:
+        if source_id is None:
+            return True
+        key = dedup_key(grant.campaign_id, game_id, grant.platform, source_id)
+        return await self.store.add(key, "1", self.dedup_seconds)
+
+
+def _check_game(grant: Grant, game_id: str) -> None:
+    if not grant.may_see(game_id):
+        raise ForbiddenError(
+            "the token does not cover this game", field="game_id", code="game_not_linked"
+        )
+
+
+def _origin(grant: Grant, source_id: str | None) -> Origin:
+    return Origin(grant.platform, grant.user_id, grant.user_name, grant.token_id, source_id)

@@ -1,0 +1,117 @@
+"""Short-lived bridge state: pairing codes, tokens, stream tickets, dedup marks.
+
+`StateStore` is the small interface the bridge needs: put with a TTL, add if
+absent, get, take (get and delete at once, which is what makes codes and
+tickets single-use) and delete. `MemoryStore` is the in-process default;
+`RedisStore` lets several bridge instances share the state.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+SWEEP_EVERY = 1024  # writes between sweeps of expired keys in memory
+
+
+class StateStore(Protocol):
+    """Key-value state with expiry; values are strings (JSON by convention)."""
+
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None: ...
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool: ...
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def take(self, key: str) -> str | None: ...
+
+    async def delete(self, key: str) -> bool: ...
+
+
+class MemoryStore:
+    """The in-process store: a dict with lazy expiry."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[str, float | None]] = {}
+        self._writes = 0
+
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Set a key, replacing any value, to expire after `ttl` seconds."""
+        self._sweep()
+        self._data[key] = (value, None if ttl is None else time.monotonic() + ttl)
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Set a key only if it is absent; return whether it was set."""
+        if await self.get(key) is not None:
+            return False
+        await self.put(key, value, ttl)
+        return True
+
+    async def get(self, key: str) -> str | None:
+        """Return a key's value, or None when it is absent or expired."""
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    async def take(self, key: str) -> str | None:
+        """Return a key's value and delete it, so only one caller gets it."""
+        value = await self.get(key)
+        self._data.pop(key, None)
+        return value
+
+    async def delete(self, key: str) -> bool:
+        """Delete a key; return whether it existed."""
+        return await self.take(key) is not None
+
+    def _sweep(self) -> None:
+        self._writes += 1
+        if self._writes % SWEEP_EVERY:
+            return
+        now = time.monotonic()
+        for key in [k for k, (_, exp) in self._data.items() if exp is not None and exp <= now]:
+            del self._data[key]
+
+
+class RedisStore:
+    """The shared store, for several bridge instances on one Redis."""
+
+    def __init__(self, redis: Redis, prefix: str = "fb:bridge:") -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def put(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Set a key, replacing any value, to expire after `ttl` seconds."""
+        await self._redis.set(self._prefix + key, value, px=_ms(ttl))
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Set a key only if it is absent; return whether it was set."""
+        return bool(await self._redis.set(self._prefix + key, value, px=_ms(ttl), nx=True))
+
+    async def get(self, key: str) -> str | None:
+        """Return a key's value, or None."""
+        return _text(await self._redis.get(self._prefix + key))
+
+    async def take(self, key: str) -> str | None:
+        """Return a key's value and delete it atomically (GETDEL)."""
+        return _text(await self._redis.getdel(self._prefix + key))
+
+    async def delete(self, key: str) -> bool:
+        """Delete a key; return whether it existed."""
+        return bool(await self._redis.delete(self._prefix + key))
+
+
+def _ms(ttl: float | None) -> int | None:
+    return None if ttl is None else max(1, int(ttl * 1000))
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)

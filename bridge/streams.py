@@ -1,0 +1,177 @@
+"""Open SSE streams of linked extensions: what they carry, and closing them.
+
+`game_stream` turns one bus subscription into the SSE frames an extension
+reads: a `retry` hint first, then the events its token may see, each with its
+bus id. When the resume point was lost it first sends a `stream.reset`
+event (the "not recovered" signal), so the extension refetches from Core.
+`StreamRegistry` remembers which streams belong to which token, so a
+revocation (arriving on the control topic from any instance) ends them at
+once, and wakes idle streams for heartbeats from one shared timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+from sse_starlette import ServerSentEvent
+
+from bridge.bus import BusEvent, EventBus, SubscriberLaggingError, Subscription
+from bridge.events import CONTROL_TOPIC, TOKEN_REVOKED, Viewer, game_topic, visible_to
+from bridge.tokens import Grant
+
+log = logging.getLogger(__name__)
+
+RESET = "stream.reset"
+REVOKED = "stream.revoked"
+# Frames of recent events, so fanning one event out to N clients encodes it
+# once rather than N times.
+FRAME_CACHE = 1024
+PING = b": ping\r\n\r\n"
+
+
+class StreamRegistry:
+    """The open streams of this instance, by token id, and their shared frames."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, set[Subscription]] = {}
+        self._frames: OrderedDict[str, bytes] = OrderedDict()
+        self.revoked: set[str] = set()
+        self.closing = False
+
+    def frame(self, event: BusEvent) -> bytes:
+        """Return an event's SSE frame, encoded once for all its subscribers."""
+        frame = self._frames.get(event.id)
+        if frame is None:
+            frame = ServerSentEvent(data=event.json(), event=event.type, id=event.id).encode()
+            self._frames[event.id] = frame
+            if len(self._frames) > FRAME_CACHE:
+                self._frames.popitem(last=False)
+        return frame
+
+    def add(self, token_id: str, sub: Subscription) -> None:
+        """Remember an open stream of a token."""
+        self._open.setdefault(token_id, set()).add(sub)
+
+    def discard(self, token_id: str, sub: Subscription) -> None:
+        """Forget a stream that ended."""
+        subs = self._open.get(token_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._open[token_id]
+
+    def revoke(self, token_id: str) -> int:
+        """End every open stream of a token now; return how many there were."""
+        self.revoked.add(token_id)
+        subs = self._open.pop(token_id, set())
+        for sub in subs:
+            sub.cancel()
+        return len(subs)
+
+    def close_all(self) -> int:
+        """End every open stream after what it has queued (shutdown); refuse new ones."""
+        self.closing = True
+        subs = [sub for subs in self._open.values() for sub in subs]
+        for sub in subs:
+            sub.close()
+        return len(subs)
+
+    def ping_all(self) -> None:
+        """Wake every idle stream so it sends a heartbeat."""
+        for subs in self._open.values():
+            for sub in subs:
+                sub.ping()
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self._open.values())
+
+
+async def watch_revocations(bus: EventBus, registry: StreamRegistry) -> None:
+    """Close streams of tokens revoked anywhere, until cancelled."""
+    while True:
+        try:
+            async with bus.subscribe([CONTROL_TOPIC], queue_size=4096) as sub:
+                async for event in sub:
+                    if event.type == TOKEN_REVOKED:
+                        closed = registry.revoke(str(event.data.get("token_id")))
+                        log.info("closed %d stream(s) of a revoked token", closed)
+        except SubscriberLaggingError:
+            continue  # a burst of revocations; subscribe again
+        except Exception:
+            log.exception("revocation watcher failed; restarting it")
+            await asyncio.sleep(1)
+
+
+async def game_stream(
+    bus: EventBus,
+    registry: StreamRegistry,
+    grant: Grant,
+    *,
+    last_event_id: str | None,
+    queue_size: int,
+    retry_ms: int,
+) -> AsyncIterator[bytes]:
+    """Yield the SSE frames of a token's games, resuming after `last_event_id`."""
+    topics = [game_topic(grant.campaign_id, g) for g in grant.games]
+    viewer = Viewer(grant.platform, grant.user_id, grant.gm, grant.token_id)
+    async with bus.subscribe(topics, last_event_id=last_event_id, queue_size=queue_size) as sub:
+        registry.add(grant.token_id, sub)
+        if grant.token_id in registry.revoked or registry.closing:
+            sub.cancel()  # revoked (or shutting down) since the request came in
+        try:
+            yield ServerSentEvent(comment="connected", retry=retry_ms).encode()
+            if last_event_id is not None and not sub.recovered:
+                yield _reset(last_event_id)
+            while (events := await sub.batch()) is not None:
+                # Events queued together go out in one write.
+                frames = [registry.frame(e) for e in events if visible_to(e.data, viewer)]
+                if not events:
+                    yield PING
+                elif frames:
+                    yield b"".join(frames)
+            if grant.token_id in registry.revoked:
+                yield ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
+        except SubscriberLaggingError:
+            log.info("SSE client %s too slow; disconnecting so it resumes", grant.token_id)
+        finally:
+            registry.discard(grant.token_id, sub)
+
+
+def _reset(last_event_id: str) -> bytes:
+    data = {
+        "recovered": False,
+        "last_event_id": last_event_id,
+        "reason": "the events after this id are no longer retained",
+    }
+    return ServerSentEvent(data=json.dumps(data), event=RESET).encode()
+
+
+async def beat(registry: StreamRegistry, interval: float) -> None:
+    """Send heartbeats on idle streams every `interval` seconds, until cancelled."""
+    # One timer for all streams: a timeout per stream and per wait would cost
+    # a timer-heap entry for every event delivered.
+    while True:
+        await asyncio.sleep(interval)
+        registry.ping_all()
+
+
+@contextlib.asynccontextmanager
+async def stream_housekeeping(
+    bus: EventBus, registry: StreamRegistry, heartbeat: float
+) -> AsyncIterator[None]:
+    """Run revocation watching and heartbeats for the life of the app."""
+    tasks = [
+        asyncio.create_task(watch_revocations(bus, registry), name="revocation watcher"),
+        asyncio.create_task(beat(registry, heartbeat), name="sse heartbeat"),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

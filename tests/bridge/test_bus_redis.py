@@ -1,0 +1,140 @@
+"""The Redis Streams bus for real: two bridge instances on one Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bridge.app import create_app
+from bridge.bus_redis import RedisBus
+from bridge.store import RedisStore
+from core_client import Outbox
+from tests.bridge.conftest import SETTINGS, Bridge, Client, link
+from tests.support.servers import serve
+from tests.support.services import REDIS_URL, unavailable
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        unavailable(f"Redis at {REDIS_URL}", exc)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def prefix(redis: Redis) -> AsyncIterator[str]:
+    name = f"fbtest-{uuid.uuid4().hex[:10]}"
+    yield name
+    keys = [k async for k in redis.scan_iter(match=f"{{{name}}}*")]
+    keys += [k async for k in redis.scan_iter(match=f"{name}:*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+@pytest.fixture
+async def bus(redis: Redis, prefix: str) -> AsyncIterator[RedisBus]:
+    bus = RedisBus(redis, prefix=prefix, history_per_topic=5)
+    yield bus
+    await bus.aclose()
+
+
+async def test_ids_are_ordered_across_topics_and_resume_spans_them(bus: RedisBus) -> None:
+    ids = [(await bus.publish(f"t{i % 3}", "roll", {"n": i})).id for i in range(9)]
+    assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-"))))
+    async with bus.subscribe(["t0", "t1", "t2"], last_event_id=ids[3]) as sub:
+        got = [(await asyncio.wait_for(sub.queue.get(), 2)).data["n"] for _ in range(5)]
+        assert sub.recovered
+        await bus.publish("t1", "roll", {"n": 9})
+        live = await asyncio.wait_for(sub.queue.get(), 2)
+    assert got == [4, 5, 6, 7, 8]
+    assert live.data["n"] == 9
+
+
+async def test_a_lost_resume_point_is_not_recovered(bus: RedisBus) -> None:
+    first = await bus.publish("t", "roll", {"n": 0})
+    for i in range(1, 400):  # trimming is approximate (MAXLEN ~), so overflow it well
+        await bus.publish("t", "roll", {"n": i})
+    async with bus.subscribe(["t"], last_event_id=first.id, queue_size=1000) as sub:
+        assert not sub.recovered
+        event = await asyncio.wait_for(sub.queue.get(), 2)
+    assert event.data["n"] > 1
+
+
+@dataclasses.dataclass
+class Pair:
+    a: Bridge
+    b: Bridge
+
+
+@pytest.fixture
+async def pair(redis: Redis, prefix: str, outbox: Outbox) -> AsyncIterator[Pair]:
+    settings = dataclasses.replace(
+        SETTINGS, event_bus="redis", redis_url=REDIS_URL, redis_prefix=prefix
+    )
+    store = RedisStore(redis, prefix=f"{prefix}:state:")
+    app_a = create_app(settings, reporter=outbox)
+    app_b = create_app(settings, reporter=outbox)
+    async with (
+        serve(app_a) as url_a,
+        serve(app_b) as url_b,
+        httpx.AsyncClient(timeout=5) as http,
+    ):
+        yield Pair(Bridge(url_a, store, http), Bridge(url_b, store, http))
+
+
+def on(bridge: Bridge, client: Client) -> Client:
+    """Return the same linked extension, talking to another instance."""
+    return Client(bridge, client.token, client.grant)
+
+
+async def test_every_event_reaches_the_clients_of_both_instances(pair: Pair) -> None:
+    alice = await link(pair.a, "alice", platform="roll20")
+    mira = await link(pair.a, "mira", platform="foundry")
+    bob = on(pair.b, await link(pair.a, "bob", platform="owlbear"))
+    async with mira.stream() as on_a, bob.stream() as on_b:
+        for bridge in (pair.a, pair.b):
+            await on(bridge, alice).post("/vtt/chat", {"game_id": "g1", "text": bridge.url})
+        got_a = [await on_a.next() for _ in range(2)]
+        got_b = [await on_b.next() for _ in range(2)]
+    assert [m.id for m in got_a] == [m.id for m in got_b]
+    assert [m.json()["chat"]["text"] for m in got_b] == [pair.a.url, pair.b.url]
+
+
+async def test_a_client_moved_to_the_other_instance_resumes_with_no_loss(pair: Pair) -> None:
+    alice = await link(pair.a, "alice", platform="roll20")
+    mira = await link(pair.a, "mira", platform="foundry")
+    async with mira.stream() as sse:
+        await alice.post("/vtt/chat", {"game_id": "g1", "text": "before"})
+        last = await sse.next()
+    for i in range(3):
+        bridge = pair.a if i % 2 else pair.b
+        await on(bridge, alice).post("/vtt/chat", {"game_id": "g1", "text": f"missed {i}"})
+    async with on(pair.b, mira).stream(last_event_id=last.id) as sse:
+        missed = [(await sse.next()).json()["chat"]["text"] for _ in range(3)]
+        await on(pair.a, alice).post("/vtt/chat", {"game_id": "g1", "text": "live"})
+        live = await sse.next()
+    assert missed == ["missed 0", "missed 1", "missed 2"]
+    assert live.json()["chat"]["text"] == "live"
+
+
+async def test_revocation_on_one_instance_closes_streams_on_the_other(pair: Pair) -> None:
+    mira = await link(pair.a, "mira", platform="foundry")
+    async with on(pair.b, mira).stream() as sse:
+        response = await pair.a.http.delete(f"{pair.a.url}/vtt/accounts/link", headers=mira.auth)
+        assert response.status_code == 200
+        assert (await sse.next()).event == "stream.revoked"
+    assert (await on(pair.b, mira).post("/vtt/stream-tickets", {})).status_code == 401
