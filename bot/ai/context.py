@@ -1,0 +1,232 @@
+"""Campaign context for a prompt: checked, fenced as untrusted data, trimmed to a budget.
+
+Core returns the context of one campaign as a dict::
+
+    {"campaign": {"id", "name", "settings"},
+     "characters": [{"name", "owner", ...stats}],
+     "recent_rolls": [{"actor_name", "formula", "total", "label", "crit", "fumble", "rolled_at"}],
+     "open_session": {"started_at", "notes": [...]} | None,
+     "active_character": {...} | None}        # the asking user's character
+
+Isolation: `build_context` takes the asking channel's campaign id and raises
+`AIContextError` unless the campaign and every item that names a campaign
+match it, and it reads only the keys above (anything else in the dict is
+ignored), so no other campaign's data can reach a prompt whatever the data says.
+
+Untrusted text: every item is rendered as one JSON line (newlines escaped, `<`
+escaped) inside a `<campaign_data>` block the text cannot close; the system
+prompt tells the model that the block is data, never instructions.
+
+Budget: tokens are estimated as characters / 4 (ceil), the usual rule of thumb
+for English text; it errs high for plain prose, which keeps us under real limits.
+Items go in most relevant first (the asking user's character, the open
+session's notes newest first, recent rolls newest first, other characters)
+and the first item that does not fit is dropped with everything after it, so
+a less relevant item never displaces a more relevant one. An item is never cut
+in the middle, except that one over `MAX_ITEM_CHARS` is clipped first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.ai.errors import AIContextError
+from bot.ai.providers.base import estimate_tokens
+
+log = logging.getLogger(__name__)
+
+OPEN_TAG = "<campaign_data>"
+CLOSE_TAG = "</campaign_data>"
+MAX_ITEM_CHARS = 2000  # one huge sheet must not crowd out everything else
+
+
+@dataclass(frozen=True, slots=True)
+class ContextItem:
+    """One line of campaign data with its kind (CAMPAIGN, CHARACTER, ROLL...)."""
+
+    kind: str
+    data: Mapping[str, Any]
+
+    def render(self) -> str:
+        """Return the item as one `KIND {json}` line no data can break out of."""
+        body = json.dumps(self.data, ensure_ascii=False, default=str, sort_keys=True)
+        if len(body) > MAX_ITEM_CHARS:
+            clipped = {"truncated": body[:MAX_ITEM_CHARS]}
+            body = json.dumps(clipped, ensure_ascii=False)
+        # With `<` escaped, nothing inside can open or close a tag.
+        escaped = body.replace("<", "\\u003c")
+        return f"{self.kind} {escaped}"
+
+
+@dataclass(frozen=True, slots=True)
+class PromptContext:
+    """The fenced data block for a prompt and what went into it."""
+
+    text: str
+    tokens: int
+    included: int
+    dropped: int
+    campaign_name: str
+
+
+def check_campaign(data: Mapping[str, Any], campaign_id: str) -> Mapping[str, Any]:
+    """Return the campaign of `data`; raise `AIContextError` unless it is `campaign_id`."""
+    campaign = data.get("campaign")
+    if not isinstance(campaign, Mapping) or str(campaign.get("id")) != campaign_id:
+        found = campaign.get("id") if isinstance(campaign, Mapping) else None
+        raise _refusal(f"data of campaign {found!r} offered for campaign {campaign_id!r}")
+    for key in ("characters", "recent_rolls", "rolls", "chat"):
+        for item in _items(data.get(key)):
+            _check_item(item, key, campaign_id)
+    for key in ("open_session", "active_character", "session"):
+        single = data.get(key)
+        if isinstance(single, Mapping):
+            _check_item(single, key, campaign_id)
+            for note in _items(single.get("notes")):
+                _check_item(note, f"{key} note", campaign_id)
+    return campaign
+
+
+def _check_item(item: Mapping[str, Any], where: str, campaign_id: str) -> None:
+    owner = item.get("campaign_id")
+    if owner is not None and str(owner) != campaign_id:
+        raise _refusal(f"{where} of campaign {owner!r} in campaign {campaign_id!r}")
+
+
+def _refusal(detail: str) -> AIContextError:
+    """Return the error for mismatched data, logged: it means a bug or tampering upstream."""
+    log.warning("campaign context refused: %s", detail)
+    return AIContextError(
+        f"The campaign data did not all belong to this channel's campaign, so the AI was "
+        f"not asked ({detail}); refused."
+    )
+
+
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _public(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Return an item without bookkeeping keys the model has no use for."""
+    return {k: v for k, v in item.items() if k not in ("campaign_id", "id")}
+
+
+def _same_character(a: Mapping[str, Any], b: Mapping[str, Any] | None) -> bool:
+    if b is None:
+        return False
+    if a.get("id") is not None and b.get("id") is not None:
+        return bool(a.get("id") == b.get("id"))
+    return bool(a.get("name") == b.get("name") and a.get("owner") == b.get("owner"))
+
+
+def ranked_items(data: Mapping[str, Any]) -> list[ContextItem]:
+    """Return the context items, most relevant first."""
+    active = data.get("active_character")
+    active = active if isinstance(active, Mapping) else None
+    items: list[ContextItem] = []
+    if active is not None:
+        items.append(ContextItem("ASKING_PLAYER_CHARACTER", _public(active)))
+    session = data.get("open_session")
+    if isinstance(session, Mapping):
+        items.append(ContextItem("OPEN_SESSION", {"started_at": session.get("started_at")}))
+        notes = list(session.get("notes") or [])
+        items += [ContextItem("SESSION_NOTE", _note(note)) for note in reversed(notes)]
+    rolls = _items(data.get("recent_rolls"))
+    rolls.sort(key=lambda roll: str(roll.get("rolled_at", "")), reverse=True)
+    items += [ContextItem("ROLL", _public(roll)) for roll in rolls]
+    others = [c for c in _items(data.get("characters")) if not _same_character(c, active)]
+    items += [ContextItem("CHARACTER", _public(character)) for character in others]
+    return items
+
+
+def _note(note: Any) -> dict[str, Any]:
+    return _public(note) if isinstance(note, Mapping) else {"text": str(note)}
+
+
+def fence(lines: Iterable[str]) -> str:
+    """Return lines wrapped in the untrusted-data block."""
+    return "\n".join([OPEN_TAG, *lines, CLOSE_TAG])
+
+
+def fit(header: str, items: Sequence[ContextItem], budget_tokens: int) -> tuple[list[int], int]:
+    """Return the indexes of the items that fit after the header, and how many did not.
+
+    The kept items are a prefix of `items`: once one does not fit, the rest
+    (all less relevant) are dropped too, so relevance order is never inverted.
+    """
+    used = estimate_tokens(fence([header]))
+    kept: list[int] = []
+    for index, item in enumerate(items):
+        used += estimate_tokens(item.render() + "\n")
+        if used > budget_tokens:
+            break
+        kept.append(index)
+    return kept, len(items) - len(kept)
+
+
+def _header(campaign: Mapping[str, Any], **extra: Any) -> str:
+    data = {"name": campaign.get("name"), "settings": campaign.get("settings") or {}, **extra}
+    return ContextItem("CAMPAIGN", data).render()
+
+
+def _result(campaign: Mapping[str, Any], lines: list[str], dropped: int) -> PromptContext:
+    if dropped:
+        log.debug(
+            "context for campaign %s: dropped %d items over budget", campaign.get("id"), dropped
+        )
+    text = fence(lines)
+    name = str(campaign.get("name") or "this campaign")
+    return PromptContext(text, estimate_tokens(text), len(lines) - 1, dropped, name)
+
+
+def build_context(
+    data: Mapping[str, Any], *, campaign_id: str, budget_tokens: int
+) -> PromptContext:
+    """Return the campaign's context fenced and trimmed to `budget_tokens`."""
+    campaign = check_campaign(data, campaign_id)
+    header = _header(campaign)
+    items = ranked_items(data)
+    kept, dropped = fit(header, items, budget_tokens)
+    return _result(campaign, [header, *(items[i].render() for i in kept)], dropped)
+
+
+def recap_items(data: Mapping[str, Any]) -> list[tuple[str, ContextItem]]:
+    """Return a session's notes, chat and rolls as (time, item), most important first."""
+    session = data.get("session")
+    notes = list(session.get("notes") or []) if isinstance(session, Mapping) else []
+    ranked = [("", ContextItem("SESSION_NOTE", _note(note))) for note in notes]
+    chat = _items(data.get("chat"))
+    ranked += [(str(m.get("sent_at", "")), ContextItem("CHAT", _public(m))) for m in chat]
+    rolls = _items(data.get("rolls"))
+    ranked += [(str(r.get("rolled_at", "")), ContextItem("ROLL", _public(r))) for r in rolls]
+    return ranked
+
+
+def build_recap_context(
+    data: Mapping[str, Any], *, campaign_id: str, budget_tokens: int
+) -> PromptContext:
+    """Return a session's notes, chat and rolls, fenced, trimmed and in time order.
+
+    `data` is `{"campaign", "session": {"started_at", "ended_at", "notes"},
+    "chat": [{"author", "text", "sent_at"}], "rolls": [...]}`; notes are kept
+    first, then chat, then rolls, and what is kept is shown oldest first.
+    """
+    campaign = check_campaign(data, campaign_id)
+    session = data.get("session")
+    when = (
+        {k: session.get(k) for k in ("started_at", "ended_at")}
+        if isinstance(session, Mapping)
+        else {}
+    )
+    header = _header(campaign, session=when)
+    ranked = recap_items(data)
+    kept, dropped = fit(header, [item for _, item in ranked], budget_tokens)
+    # Notes have no time and stay first; the rest reads as the session went.
+    chosen = sorted((ranked[i] for i in kept), key=lambda pair: pair[0])
+    return _result(campaign, [header, *(item.render() for _, item in chosen)], dropped)

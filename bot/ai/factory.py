@@ -1,0 +1,87 @@
+"""Build the AI service from settings and secrets: the one call the composition root makes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import anthropic
+import openai
+
+from bot.ai.limits import Quota, UsageLimits
+from bot.ai.memory import ConversationMemory
+from bot.ai.providers.anthropic import AnthropicProvider
+from bot.ai.providers.base import ChatProvider
+from bot.ai.providers.openai import OpenAIProvider
+from bot.ai.service import AIService, Reporter
+from bot.ai.settings import AISettings
+
+log = logging.getLogger(__name__)
+
+# Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
+LOCAL_PLACEHOLDER_KEY = "not-needed"
+
+
+def build_provider(
+    settings: AISettings, *, openai_api_key: str | None, anthropic_api_key: str | None
+) -> tuple[ChatProvider | None, str | None]:
+    """Return the configured provider, or None and the reason there is none."""
+    base_url = settings.base_url or None
+    if settings.provider == "openai":
+        key = openai_api_key or (LOCAL_PLACEHOLDER_KEY if base_url else None)
+        if key is None:
+            return None, "The AI provider is `openai` but OPENAI_API_KEY is not set."
+        client = openai.AsyncOpenAI(api_key=key, base_url=base_url)
+        return OpenAIProvider(
+            client,
+            max_retries=settings.max_retries,
+            timeout=settings.timeout,
+            deadline=settings.deadline,
+            token_param="max_tokens" if base_url else "max_completion_tokens",
+        ), None
+    if settings.provider == "anthropic":
+        if not anthropic_api_key:
+            return None, "The AI provider is `anthropic` but ANTHROPIC_API_KEY is not set."
+        ant = anthropic.AsyncAnthropic(api_key=anthropic_api_key, base_url=base_url)
+        return AnthropicProvider(
+            ant,
+            max_retries=settings.max_retries,
+            timeout=settings.timeout,
+            deadline=settings.deadline,
+        ), None
+    return None, None
+
+
+def build_ai_service(
+    settings: AISettings,
+    *,
+    openai_api_key: str | None,
+    anthropic_api_key: str | None,
+    reporter: Reporter,
+    clock: Callable[[], float] = time.time,
+) -> AIService:
+    """Return the AI service; without a usable provider it explains how to configure one."""
+    provider, reason = build_provider(
+        settings, openai_api_key=openai_api_key, anthropic_api_key=anthropic_api_key
+    )
+    if provider is None:
+        log.info("AI assistant off: %s", reason or "no provider configured")
+    else:
+        log.info("AI assistant on: %s, chat model %s", provider.name, settings.model_for("chat"))
+    limits = UsageLimits(
+        user=Quota(settings.user_requests_per_minute, settings.user_daily_tokens),
+        guild=Quota(settings.guild_requests_per_minute, settings.guild_daily_tokens),
+        clock=clock,
+    )
+    memory = ConversationMemory(
+        ttl=settings.memory_ttl, max_turns=settings.memory_turns, clock=clock
+    )
+    return AIService(
+        settings,
+        provider,
+        reporter=reporter,
+        limits=limits,
+        memory=memory,
+        unavailable_reason=reason,
+    )

@@ -1,0 +1,156 @@
+"""The discord.py client: FumbleBot's presence on Discord.
+
+It holds no resources of its own: the reporter, the random source and the
+limits are injected by the composition root, and cogs reach them through the
+bot, never through globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.ai import AIService
+from bot.campaigns import ChannelDirectory
+from bot.cogs.common import UserFacingError
+from bot.dice import Limits
+from bot.settings import BotSettings
+from bridge.bus import EventBus
+from bridge.store import StateStore
+from core_client import CoreClient, Reporter
+
+log = logging.getLogger(__name__)
+
+
+class FumbleTree(app_commands.CommandTree["FumbleBot"]):
+    """A command tree whose errors reach the user as a short, kind message."""
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[FumbleBot],
+        error: app_commands.AppCommandError,
+    ) -> None:
+        """Log the failure and tell the user, never with a stack trace."""
+        original = getattr(error, "original", error)
+        if isinstance(original, UserFacingError):
+            message = str(original)
+        elif isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use this command here."
+        else:
+            log.error("command %s failed", interaction.command, exc_info=error)
+            message = "Something went wrong on our side. Please try again in a moment."
+        await send_ephemeral(interaction, f"⚠️ {message}")
+
+
+async def send_ephemeral(interaction: discord.Interaction[FumbleBot], message: str) -> None:
+    """Answer or follow up privately, whichever the interaction still allows."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+@dataclass(frozen=True, slots=True)
+class BotDeps:
+    """What the composition root opens and the cogs use; nothing global."""
+
+    reporter: Reporter
+    rng: random.Random
+    dice_limits: Limits
+    core: CoreClient | None = None
+    bus: EventBus | None = None
+    store: StateStore | None = None
+    ai: AIService | None = None
+
+
+class FumbleBot(commands.Bot):
+    """The bot, with its injected dependencies."""
+
+    def __init__(
+        self,
+        *,
+        settings: BotSettings,
+        deps: BotDeps,
+        intents: discord.Intents | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents or default_intents(),
+            tree_cls=FumbleTree,
+            help_command=None,
+            # Relayed VTT chat and roll labels are player text: never let them ping.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.deps = deps
+        self.reporter = deps.reporter
+        self.rng = deps.rng
+        self.dice_limits = deps.dice_limits
+        self._channels = ChannelDirectory(deps.core) if deps.core is not None else None
+
+    @property
+    def core(self) -> CoreClient:
+        """Return the Core client, or refuse when this bot runs without one."""
+        if self.deps.core is None:
+            raise UserFacingError("This FumbleBot has no connection to its storage configured.")
+        return self.deps.core
+
+    @property
+    def channels(self) -> ChannelDirectory:
+        """Return the channel -> campaign directory."""
+        if self._channels is None:
+            raise UserFacingError("This FumbleBot has no connection to its storage configured.")
+        return self._channels
+
+    async def setup_hook(self) -> None:
+        """Load the cogs and sync slash commands."""
+        from bot.cogs import load_cogs
+
+        await load_cogs(self)
+        if self.settings.sync_commands:
+            guild = (
+                discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+            )
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d slash commands", len(synced))
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        log.info("logged in to Discord as %s", self.user)
+
+
+class ShardedFumbleBot(FumbleBot, commands.AutoShardedBot):
+    """FumbleBot over several gateway shards, for bots in many guilds."""
+
+
+def default_intents() -> discord.Intents:
+    """Return the gateway intents FumbleBot needs."""
+    intents = discord.Intents.default()
+    # Inline [[rolls]] and the chat relay read what players write in linked
+    # channels; this is a privileged intent to enable in the Developer Portal.
+    intents.message_content = True
+    return intents
+
+
+def create_bot(
+    *, settings: BotSettings, deps: BotDeps, intents: discord.Intents | None = None
+) -> FumbleBot:
+    """Return the bot, sharded when the configuration asks for shards."""
+    if settings.shard_count > 0:
+        return ShardedFumbleBot(
+            settings=settings, deps=deps, intents=intents, shard_count=settings.shard_count
+        )
+    return FumbleBot(settings=settings, deps=deps, intents=intents)

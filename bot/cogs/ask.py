@@ -1,0 +1,140 @@
+"""`/ask` and `/recap`: the AI game assistant, streamed into Discord.
+
+The cog resolves the channel's campaign, fetches its context from Core in one
+call and hands everything to `bot.ai`, which checks limits, builds the prompt
+and streams the answer; edits are paced and split by `bot.ai.relay`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.ai import AIError, AIService, AnswerStream, StreamPacer, relay
+from bot.campaigns import ChannelBinding, active_character
+from bot.cogs.common import Interaction, UserFacingError, core_trouble, require_binding
+from core_client import CoreClientError
+
+if TYPE_CHECKING:
+    from bot.bot import FumbleBot
+
+RECAP_ROLLS = 100
+
+
+class InteractionPages:
+    """Show answer pages: page 0 in the deferred response, the rest as follow-ups."""
+
+    def __init__(self, interaction: Interaction, *, ephemeral: bool) -> None:
+        self._interaction = interaction
+        self._ephemeral = ephemeral
+        self._followups: dict[int, discord.WebhookMessage] = {}
+
+    async def show(self, index: int, content: str) -> None:
+        """Create or edit page `index`."""
+        if index == 0:
+            await self._interaction.edit_original_response(content=content)
+        elif index in self._followups:
+            await self._followups[index].edit(content=content)
+        else:
+            self._followups[index] = await self._interaction.followup.send(
+                content, ephemeral=self._ephemeral, wait=True
+            )
+
+
+class AskCog(commands.Cog):
+    """The AI game assistant."""
+
+    def __init__(self, bot: FumbleBot) -> None:
+        self.bot = bot
+
+    def _ai(self) -> AIService:
+        ai = self.bot.deps.ai
+        if ai is None or not ai.available:
+            raise UserFacingError(
+                "The AI assistant is not configured. Set `[ai] provider` to openai or anthropic "
+                "and OPENAI_API_KEY or ANTHROPIC_API_KEY in FumbleBot's environment."
+            )
+        return ai
+
+    @app_commands.command(name="ask", description="Ask the AI about your campaign")
+    @app_commands.describe(question="Your question", private="Show the answer only to you")
+    async def ask(
+        self,
+        interaction: Interaction,
+        question: app_commands.Range[str, 1, 1500],
+        private: bool = False,
+    ) -> None:
+        """Answer a question from the campaign's context."""
+        ai = self._ai()
+        binding = await require_binding(interaction)
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        context = await self._context(binding, interaction.user.id)
+        try:
+            stream = await ai.ask(question, campaign_context=context, **_who(interaction, binding))
+        except AIError as exc:
+            await interaction.edit_original_response(content=f"⚠️ {exc}")
+            return
+        await _stream(interaction, stream, ephemeral=private)
+
+    @app_commands.command(name="recap", description="Summarise the last game session")
+    async def recap(self, interaction: Interaction) -> None:
+        """Recap the open session, or the last one that ended."""
+        ai = self._ai()
+        binding = await require_binding(interaction)
+        await interaction.response.defer(thinking=True)
+        data = await self._session_data(binding)
+        try:
+            stream = await ai.recap(data, **_who(interaction, binding))
+        except AIError as exc:
+            await interaction.edit_original_response(content=f"⚠️ {exc}")
+            return
+        await _stream(interaction, stream, ephemeral=False)
+
+    async def _context(self, binding: ChannelBinding, user_id: int) -> dict[str, Any]:
+        try:
+            context: dict[str, Any] = dict(
+                await self.bot.core.campaign_context(binding.campaign_id)
+            )
+        except CoreClientError as exc:
+            raise core_trouble(exc) from exc
+        mine = active_character(binding.campaign, user_id)
+        context["active_character"] = next(
+            (c for c in context.get("characters", []) if c["id"] == mine), None
+        )
+        return context
+
+    async def _session_data(self, binding: ChannelBinding) -> Mapping[str, Any]:
+        try:
+            sessions = await self.bot.core.sessions(binding.campaign_id, limit=1)
+            if not sessions:
+                raise UserFacingError("There is no session to recap yet. `/session start` one.")
+            session = sessions[0]
+            page = await self.bot.core.rolls(
+                campaign_id=binding.campaign_id, session_id=session["id"], limit=RECAP_ROLLS
+            )
+        except CoreClientError as exc:
+            raise core_trouble(exc) from exc
+        return {
+            "campaign": binding.campaign,
+            "session": session,
+            "chat": [],
+            "rolls": page["rolls"],
+        }
+
+
+def _who(interaction: Interaction, binding: ChannelBinding) -> dict[str, Any]:
+    return {
+        "campaign_id": binding.campaign_id,
+        "user_id": str(interaction.user.id),
+        "guild_id": str(interaction.guild_id) if interaction.guild_id else None,
+        "channel_id": str(interaction.channel_id),
+    }
+
+
+async def _stream(interaction: Interaction, stream: AnswerStream, *, ephemeral: bool) -> None:
+    sink = InteractionPages(interaction, ephemeral=ephemeral)
+    await relay(stream, sink, pacer=StreamPacer())

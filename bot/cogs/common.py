@@ -1,0 +1,69 @@
+"""What every cog shares: the interaction type, GM checks and friendly errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.campaigns import ChannelBinding, is_gm
+from core_client import CoreClientError
+from core_client.errors import ConflictError, DeliveryError, NotFoundError
+
+if TYPE_CHECKING:
+    from bot.bot import FumbleBot
+
+    Interaction = discord.Interaction[FumbleBot]
+else:
+    Interaction = discord.Interaction
+
+
+class UserFacingError(app_commands.AppCommandError):
+    """An error whose message is written for the player and shown as is."""
+
+
+def core_trouble(exc: CoreClientError) -> UserFacingError:
+    """Translate a Core failure into a message that says what to do."""
+    if isinstance(exc, DeliveryError):
+        return UserFacingError("FumbleBot's storage is not answering right now. Try again soon.")
+    if isinstance(exc, ConflictError):
+        return UserFacingError("Someone changed this at the same time. Run the command again.")
+    if isinstance(exc, NotFoundError):
+        return UserFacingError("That no longer exists. It may have been removed.")
+    return UserFacingError("FumbleBot's storage refused that. Please check and try again.")
+
+
+async def require_binding(interaction: Interaction) -> ChannelBinding:
+    """Return the channel's campaign binding, or explain how to make one."""
+    if interaction.channel_id is None:
+        raise UserFacingError("This command works in a server channel.")
+    try:
+        binding = await interaction.client.channels.binding(interaction.channel_id)
+    except CoreClientError as exc:
+        raise core_trouble(exc) from exc
+    if binding is None:
+        raise UserFacingError(
+            "This channel is not linked to a campaign. A GM can run `/campaign create` "
+            "or `/campaign bind` here."
+        )
+    return binding
+
+
+def member_is_gm(interaction: Interaction, binding: ChannelBinding | None) -> bool:
+    """Return whether the user may act as GM here."""
+    user = interaction.user
+    if not isinstance(user, discord.Member):
+        return False
+    manage = user.guild_permissions.manage_guild
+    if binding is None:
+        return manage
+    return is_gm(binding.campaign, user.id, [r.id for r in user.roles], manage)
+
+
+def require_gm(interaction: Interaction, binding: ChannelBinding | None) -> None:
+    """Refuse unless the user has Manage Server or is the campaign's GM."""
+    if not member_is_gm(interaction, binding):
+        raise UserFacingError(
+            "Only the GM can do that: you need Manage Server, or the campaign's GM role."
+        )

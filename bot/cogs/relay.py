@@ -1,0 +1,263 @@
+"""The relay between linked Discord channels and their VTT games, and inline rolls.
+
+Discord -> VTT: a message in a linked channel is published on its game's bus
+topic (when chat sync is on); `[[...]]` in it is rolled, answered in Discord,
+reported to Core and published as a roll (when roll sync is on).
+
+VTT -> Discord: one subscription covers every linked game; each event goes to
+its channel through the channel's webhook, under the speaker's name, through a
+`ChannelPoster` that coalesces bursts. GM-only and whispered events go to the
+GM by direct message, never to the channel. Events that started in Discord
+are skipped, which is what stops echo loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bot import dice
+from bot.campaigns import ChannelBinding, gm_discord_id
+from bot.relay.coalesce import Line, Post
+from bot.relay.poster import ChannelPoster, PermanentSendError
+from bot.relay.render import inline_reply, line_for
+from bot.rolls import to_record
+from bot.webhooks import ChannelWebhooks
+from bridge.bus import BusEvent, SubscriberLaggingError
+from bridge.events import Origin, Viewer, chat_event, game_topic, roll_event, visible_to
+from core_client import CoreClientError, Event, EventType, Platform
+from core_client.payloads import ChatMessage
+
+if TYPE_CHECKING:
+    from bot.bot import FumbleBot
+
+log = logging.getLogger(__name__)
+
+BOT_VIEWER = Viewer(platform="discord", gm=True)
+RESUBSCRIBE_DELAY = 1.0
+
+
+class RelayCog(commands.Cog):
+    """Chat and roll relay, and inline rolls in linked channels."""
+
+    def __init__(self, bot: FumbleBot) -> None:
+        self.bot = bot
+        self.webhooks = ChannelWebhooks(bot)
+        self._posters: dict[int, ChannelPoster] = {}
+        self._routes: dict[str, ChannelBinding] = {}
+        self._subscribed: frozenset[str] = frozenset()
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        # Referenced until done, so a pending DM is never garbage-collected mid-flight.
+        self._side_tasks: set[asyncio.Task[None]] = set()
+
+    async def cog_load(self) -> None:
+        """Start following the linked games once the bot is up."""
+        if self.bot.deps.bus is not None and self.bot.deps.core is not None:
+            self._task = asyncio.create_task(self._follow(), name="vtt-relay")
+
+    async def cog_unload(self) -> None:
+        """Stop following and flush nothing further."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for poster in self._posters.values():
+            await poster.aclose()
+
+    @commands.Cog.listener()
+    async def on_binding_changed(
+        self, old: ChannelBinding | None, new: ChannelBinding | None
+    ) -> None:
+        """Re-subscribe when a channel is bound or unbound."""
+        self._changed.set()
+
+    def follows(self, topic: str) -> bool:
+        """Return whether the relay is subscribed to a game's topic."""
+        return topic in self._subscribed
+
+    async def drained(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued relay post is sent (for tests and shutdown)."""
+        results = [await p.drained(timeout) for p in self._posters.values()]
+        return all(results)
+
+    # -- Discord -> VTT ---------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Relay a linked channel's message and roll its inline rolls."""
+        if message.author.bot or message.webhook_id is not None or message.guild is None:
+            return
+        try:
+            binding = await self.bot.channels.binding(message.channel.id)
+        except (CoreClientError, discord.DiscordException):
+            log.warning("could not look up channel %s's campaign", message.channel.id)
+            return
+        if binding is None:
+            return
+        if "[[" in message.content:
+            await self._inline(message, binding)
+        if binding.link["sync_chat"] and message.content:
+            await self._publish_chat(message, binding)
+
+    async def _inline(self, message: discord.Message, binding: ChannelBinding) -> None:
+        try:
+            rolled = dice.roll_inline(
+                message.content, rng=self.bot.rng, limits=self.bot.dice_limits
+            )
+        except dice.DiceError as exc:
+            await message.reply(f"⚠️ {exc}", mention_author=False)
+            return
+        if not rolled:
+            return
+        origin = _origin(message)
+        for item in rolled:
+            record = to_record(
+                item.result,
+                campaign_id=binding.campaign_id,
+                actor_id=str(message.author.id),
+                actor_name=message.author.display_name,
+                source_message_id=str(message.id),
+            )
+            with contextlib.suppress(CoreClientError):
+                await self.bot.reporter.put(Event(EventType.ROLL_RECORDED, record.to_dict()))
+            if binding.link["sync_rolls"] and self.bot.deps.bus is not None:
+                data = roll_event(record, origin, game_id=binding.game_id)
+                await self.bot.deps.bus.publish(_topic(binding), "roll", data)
+        await message.reply(inline_reply(message.content, rolled), mention_author=False)
+
+    async def _publish_chat(self, message: discord.Message, binding: ChannelBinding) -> None:
+        name = message.author.display_name
+        if self.bot.deps.bus is not None:
+            data = chat_event(
+                binding.campaign_id,
+                binding.game_id,
+                _origin(message),
+                speaker=name,
+                text=message.content,
+            )
+            await self.bot.deps.bus.publish(_topic(binding), "chat", data)
+        payload = ChatMessage(
+            campaign_id=binding.campaign_id,
+            platform=Platform.DISCORD,
+            text=message.content[:4000],
+            channel_id=str(message.channel.id),
+            author_id=str(message.author.id),
+            author_name=name,
+        )
+        with contextlib.suppress(CoreClientError):
+            await self.bot.reporter.put(payload.event(f"chat_discord_{message.id}"))
+
+    # -- VTT -> Discord ---------------------------------------------------
+
+    async def _follow(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            self._changed.clear()
+            try:
+                await self._refresh_routes()
+                await self._consume()
+                continue
+            except asyncio.CancelledError:
+                raise
+            except SubscriberLaggingError:
+                log.warning("relay fell behind the bus; resubscribing")
+            except Exception:
+                log.exception("relay failed; resubscribing shortly")
+            await asyncio.sleep(RESUBSCRIBE_DELAY)
+
+    async def _refresh_routes(self) -> None:
+        routes: dict[str, ChannelBinding] = {}
+        for link in await self.bot.core.game_links():
+            if link["discord_channel_id"] is None:
+                continue
+            binding = await self.bot.channels.binding(int(link["discord_channel_id"]))
+            if binding is not None:
+                routes[_topic(binding)] = binding
+        self._routes = routes
+
+    async def _consume(self) -> None:
+        bus = self.bot.deps.bus
+        if bus is None or not self._routes:
+            await self._changed.wait()
+            return
+        async with bus.subscribe(list(self._routes), queue_size=1024) as sub:
+            changed = asyncio.ensure_future(self._changed.wait())
+            self._subscribed = frozenset(self._routes)
+            try:
+                events = aiter(sub)
+                while not changed.done():
+                    nxt = asyncio.ensure_future(anext(events))
+                    await asyncio.wait({nxt, changed}, return_when=asyncio.FIRST_COMPLETED)
+                    if not nxt.done():
+                        nxt.cancel()
+                        return
+                    self._deliver(nxt.result())
+            finally:
+                self._subscribed = frozenset()
+                changed.cancel()
+
+    def _deliver(self, event: BusEvent) -> None:
+        binding = self._routes.get(event.topic)
+        data: dict[str, Any] = dict(event.data)
+        if binding is None or not visible_to(data, BOT_VIEWER):
+            return
+        wanted = binding.link["sync_rolls"] if event.type == "roll" else binding.link["sync_chat"]
+        if not wanted:
+            return
+        line = line_for(event.type, data)
+        if line is None:
+            return
+        audience = data.get("audience") or {}
+        if audience.get("gm_only") or audience.get("users"):
+            task = asyncio.create_task(self._to_gm(binding, line))
+            self._side_tasks.add(task)
+            task.add_done_callback(self._side_tasks.discard)
+            task.add_done_callback(_log_failure)
+            return
+        self._poster(int(binding.link["discord_channel_id"] or 0)).put(line)
+
+    def _poster(self, channel_id: int) -> ChannelPoster:
+        poster = self._posters.get(channel_id)
+        if poster is None:
+
+            async def send(post: Post) -> None:
+                channel = self.bot.get_channel(channel_id)
+                if not isinstance(channel, discord.TextChannel):
+                    raise PermanentSendError(f"channel {channel_id} is gone or not a text channel")
+                await self.webhooks.send(
+                    channel, post.content, username=post.username, avatar_url=post.avatar_url
+                )
+
+            poster = self._posters[channel_id] = ChannelPoster(send)
+        return poster
+
+    async def _to_gm(self, binding: ChannelBinding, line: Line) -> None:
+        gm = gm_discord_id(binding.campaign)
+        if gm is None:
+            log.info("GM-only VTT event dropped from Discord: campaign has no GM recorded")
+            return
+        user = self.bot.get_user(int(gm)) or await self.bot.fetch_user(int(gm))
+        await user.send(f"🔒 **{line.speaker}** (GM only): {line.text}"[:2000])
+
+
+def _topic(binding: ChannelBinding) -> str:
+    return game_topic(binding.campaign_id, binding.game_id)
+
+
+def _origin(message: discord.Message) -> Origin:
+    return Origin(
+        platform="discord",
+        user_id=str(message.author.id),
+        user_name=message.author.display_name,
+        source_id=str(message.id),
+    )
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not send a GM-only relay message", exc_info=task.exception())

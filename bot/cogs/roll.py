@@ -1,0 +1,195 @@
+"""`/roll`: parse the player's options, roll, answer, report to Core.
+
+The cog stays thin: `bot.rolling` decides what to roll, the dice engine rolls
+it, `bot.embeds` formats it. A "Roll again" button carries the whole request
+in its custom id, so it keeps working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Self
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import dice, rolling
+from bot.cogs.common import Interaction
+from bot.dice import Advantage, RollResult
+from bot.embeds import CHART_NAME, roll_embed, stats_embed
+from bot.rolling import RollRequest
+from bot.rolls import to_record
+from core_client import CoreClientError, Event, EventType, Visibility
+
+if TYPE_CHECKING:
+    from bot.bot import FumbleBot
+
+log = logging.getLogger(__name__)
+
+
+def campaign_of(interaction: Interaction) -> str:
+    """Return the campaign key a roll in this place belongs to."""
+    if interaction.guild_id is not None:
+        return f"guild:{interaction.guild_id}"
+    return f"dm:{interaction.user.id}"
+
+
+class RollAgainButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"fb:roll:[nad]:\d{1,3}:[01]:.+",
+):
+    """A button that rolls the same request again, for whoever clicks it."""
+
+    def __init__(self, request: RollRequest, custom_id: str) -> None:
+        button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+            label="Roll again", emoji="🎲", style=discord.ButtonStyle.secondary, custom_id=custom_id
+        )
+        super().__init__(button)
+        self.request = request
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        """Rebuild the button from a clicked custom id."""
+        custom_id = str(getattr(item, "custom_id", ""))
+        request = rolling.request_from_again_id(custom_id)
+        if request is None:
+            raise app_commands.AppCommandError("this button is not a roll")
+        return cls(request, custom_id)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Roll the request again."""
+        await answer_roll(interaction, self.request)
+
+
+def again_view(request: RollRequest) -> discord.ui.View | None:
+    """Return a view holding a "Roll again" button, if the request fits in one."""
+    custom_id = rolling.again_id(request)
+    if custom_id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(RollAgainButton(request, custom_id))
+    return view
+
+
+async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
+    """Roll a request and answer the interaction; report each roll to Core."""
+    bot = interaction.client
+    try:
+        results = rolling.roll(request, rng=bot.rng, limits=bot.dice_limits)
+    except dice.DiceError as exc:
+        await interaction.response.send_message(f"⚠️ {exc}", ephemeral=True)
+        return
+    label = rolling.label_of(request, results[0])
+    visibility = Visibility.PRIVATE if request.private else Visibility.PUBLIC
+    await _report(interaction, results, label, visibility)
+    embed = roll_embed(results, interaction.user.display_name, label)
+    view = again_view(request)
+    if view is None:
+        await interaction.response.send_message(embed=embed, ephemeral=request.private)
+    else:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=request.private)
+    if request.private:
+        await _tell_gm(interaction, embed)
+
+
+async def _report(
+    interaction: Interaction, results: list[RollResult], label: str | None, visibility: Visibility
+) -> None:
+    # Queued before answering: the outbox write is local and quick, and a roll
+    # the player has seen must not be missing in Core.
+    for result in results:
+        record = to_record(
+            result,
+            campaign_id=campaign_of(interaction),
+            actor_id=str(interaction.user.id),
+            actor_name=interaction.user.display_name,
+            source_message_id=str(interaction.id),
+            label=label,
+            visibility=visibility,
+        )
+        try:
+            await interaction.client.reporter.put(Event(EventType.ROLL_RECORDED, record.to_dict()))
+        except CoreClientError:
+            log.exception("could not queue roll %s for Core", record.id)
+
+
+async def _tell_gm(interaction: Interaction, embed: discord.Embed) -> None:
+    guild = interaction.guild
+    gm: discord.User | discord.Member | None = guild.owner if guild is not None else None
+    if gm is None and guild is not None and guild.owner_id is not None:
+        gm = await interaction.client.fetch_user(guild.owner_id)
+    if gm is None or gm.id == interaction.user.id:
+        return
+    try:
+        await gm.send(content=f"Private roll in {guild.name if guild else 'a DM'}:", embed=embed)
+    except discord.HTTPException:
+        log.warning("could not send a private roll to the GM", exc_info=True)
+
+
+async def answer_stats(interaction: Interaction, request: RollRequest) -> None:
+    """Answer with the exact distribution of an expression and its chart."""
+    bot = interaction.client
+    await interaction.response.defer(ephemeral=request.private, thinking=True)
+    try:
+        dist = await asyncio.to_thread(
+            dice.distribution, request.expression, bot.dice_limits, advantage=request.advantage
+        )
+        chart = await asyncio.to_thread(dice.render_chart, dist)
+    except dice.DiceError as exc:
+        await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
+        return
+    file = discord.File(fp=io.BytesIO(chart), filename=CHART_NAME)
+    await interaction.followup.send(embed=stats_embed(dist, with_chart=True), file=file)
+
+
+class RollCog(commands.Cog):
+    """Dice rolling commands."""
+
+    def __init__(self, bot: FumbleBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="roll", description="Roll dice, e.g. 2d20kh1+5 Attack")
+    @app_commands.describe(
+        expression="Dice notation, then an optional label; end with 'stats' for the odds",
+        label="A label for the roll (replaces any label in the expression)",
+        private="Show the roll only to you and the GM",
+        repeat="Roll the same expression this many times",
+        advantage="Roll the first d20 with advantage or disadvantage",
+    )
+    @app_commands.choices(
+        advantage=[
+            app_commands.Choice(name="advantage", value="advantage"),
+            app_commands.Choice(name="disadvantage", value="disadvantage"),
+        ]
+    )
+    async def roll(
+        self,
+        interaction: Interaction,
+        expression: app_commands.Range[str, 1, 1000],
+        label: app_commands.Range[str, 1, 200] | None = None,
+        private: bool = False,
+        repeat: app_commands.Range[int, 1, 100] = 1,
+        advantage: str | None = None,
+    ) -> None:
+        """Roll an expression and answer with its breakdown."""
+        request = rolling.request_from(
+            expression,
+            label=label,
+            private=private,
+            repeat=repeat,
+            advantage=Advantage(advantage) if advantage else Advantage.NONE,
+        )
+        if request.stats:
+            await answer_stats(interaction, request)
+        else:
+            await answer_roll(interaction, request)

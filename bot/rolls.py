@@ -1,0 +1,57 @@
+"""Turn the dice engine's results into standard roll records for Core.
+
+The engine knows nothing of Core or Discord; this adapter is where a rolled
+expression meets who rolled it and where.
+"""
+
+from __future__ import annotations
+
+from bot.dice import RollResult
+from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+
+
+def to_record(
+    result: RollResult,
+    *,
+    campaign_id: str,
+    actor_id: str | None = None,
+    actor_name: str | None = None,
+    source_message_id: str | None = None,
+    label: str | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
+    platform: Platform = Platform.DISCORD,
+) -> RollRecord:
+    """Return the standard record of a roll made by our own engine."""
+    groups = tuple(
+        DiceGroup(
+            notation=term.notation,
+            sides=term.sides,
+            label=term.label,
+            subtotal=term.subtotal,
+            dice=tuple(
+                Die(
+                    sides=d.sides,
+                    value=d.value,
+                    kept=d.kept,
+                    exploded=d.exploded,
+                    rerolled=d.rerolled,
+                )
+                for d in term.dice
+            ),
+        )
+        for term in result.terms()
+    )
+    return RollRecord(
+        platform=platform,
+        campaign_id=campaign_id,
+        formula=result.expression,
+        total=result.total,
+        groups=groups,
+        source_message_id=source_message_id,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        label=label or result.comment,
+        visibility=visibility,
+        crit=result.crit,
+        fumble=result.fumble,
+    )

@@ -1,0 +1,149 @@
+"""Campaign, session, character, stats and link commands through the emulator and a real Core."""
+
+from __future__ import annotations
+
+import json
+
+from core_client import CoreClient, Outbox
+from tests.bot.conftest import Table
+from tests.emulators.discord_interactions import EmuInteraction
+
+FOUNDRY_ACTOR = {
+    "name": "Vex'ahlia",
+    "type": "character",
+    "system": {
+        "attributes": {"hp": {"value": 31, "max": 40}, "ac": {"value": 16}},
+        "abilities": {"dex": {"value": 18}, "wis": {"value": 14}},
+    },
+}
+
+
+async def slash(table: Table, command: str, options: dict[str, object] | None = None,
+                user: object | None = None, **kwargs: object) -> EmuInteraction:  # fmt: skip
+    return await table.emu.invoke_slash(
+        table.guild, table.channel, user or table.player, command, options or {}, **kwargs
+    )
+
+
+async def create_campaign(table: Table, name: str = "Curse of Strahd") -> str:
+    inter = await slash(table, "campaign create", {"name": name})
+    assert (await inter.wait_response()).type == 5  # deferred: Core is called first
+    followup = await inter.wait_followup()
+    assert name in (followup.content or "")
+    return str(followup.embeds[0]["footer"]["text"]).removeprefix("campaign ")
+
+
+async def test_campaign_create_binds_the_channel(table: Table, core_client: CoreClient) -> None:
+    campaign_id = await create_campaign(table)
+    campaign = await core_client.get_campaign(campaign_id)
+    assert campaign["guild_id"] == str(table.guild.id)
+    assert campaign["settings"]["gm_discord_id"] == str(table.player.id)
+    [link] = await core_client.game_links(discord_channel_id=str(table.channel.id))
+    assert link["campaign_id"] == campaign_id
+
+    info = await (await slash(table, "campaign info")).wait_response()
+    assert info.ephemeral
+    assert info.embed is not None
+    assert info.embed["title"] == "Curse of Strahd"
+
+
+async def test_campaign_create_is_refused_without_manage_server(
+    table: Table, core_client: CoreClient
+) -> None:
+    bob = table.emu.add_user("bob")
+    table.emu.add_member(table.guild, bob)
+    response = await (
+        await slash(table, "campaign create", {"name": "Mine"}, user=bob)
+    ).wait_response()
+    assert response.ephemeral
+    assert "Only the GM" in (response.content or "")
+    assert (await core_client.list_campaigns(guild_id=str(table.guild.id)))["campaigns"] == []
+
+
+async def test_commands_in_an_unbound_channel_say_how_to_bind(table: Table) -> None:
+    response = await (await slash(table, "session start")).wait_response()
+    assert response.ephemeral
+    assert "/campaign create" in (response.content or "")
+
+
+async def test_session_lifecycle_keeps_notes_in_core(table: Table, core_client: CoreClient) -> None:
+    campaign_id = await create_campaign(table)
+    started = await (await slash(table, "session start", {"title": "The Crypt"})).wait_response()
+    assert "The Crypt" in (started.content or "")
+    again = await (await slash(table, "session start")).wait_response()
+    assert "already running" in (again.content or "")
+    noted = await (await slash(table, "session note", {"text": "Found the amulet"})).wait_response()
+    assert noted.ephemeral
+    ended = await (await slash(table, "session end")).wait_response()
+    assert "1 note" in (ended.content or "")
+    [session] = await core_client.sessions(campaign_id)
+    assert session["ended_at"] is not None
+    assert [n["text"] for n in session["notes"]] == ["Found the amulet"]
+
+
+async def test_character_import_show_and_use(table: Table, core_client: CoreClient) -> None:
+    campaign_id = await create_campaign(table)
+    inter = await slash(
+        table,
+        "character import",
+        {"file": ("vex.json", json.dumps(FOUNDRY_ACTOR).encode())},
+    )
+    await inter.wait_response()
+    imported = await inter.wait_followup()
+    assert "Vex'ahlia" in (imported.content or "")
+    fields = {f["name"]: f["value"] for f in imported.embeds[0]["fields"]}
+    assert fields["HP"] == "31 / 40"
+    assert fields["AC"] == "16"
+
+    choices = await table.emu.autocomplete(
+        table.guild, table.channel, table.player, "character use", {"name": "vex"}, focused="name"
+    )
+    assert [c["name"] for c in choices] == ["Vex'ahlia"]
+    used = await (
+        await slash(table, "character use", {"name": choices[0]["value"]})
+    ).wait_response()
+    assert "You now play" in (used.content or "")
+    campaign = await core_client.get_campaign(campaign_id)
+    assert campaign["settings"]["active_characters"] == {str(table.player.id): choices[0]["value"]}
+    character = await core_client.get_character(choices[0]["value"])
+    assert character["foundry_json"]["name"] == "Vex'ahlia"
+    assert character["owner_user_id"] is not None
+
+
+async def test_bad_character_file_gets_a_clear_message(table: Table) -> None:
+    await create_campaign(table)
+    inter = await slash(table, "character import", {"file": ("x.json", b"{not json")})
+    await inter.wait_response()
+    followup = await inter.wait_followup()
+    assert "not JSON" in (followup.content or "")
+
+
+async def test_stats_answers_are_my_dice_cursed(table: Table, outbox: Outbox) -> None:
+    await create_campaign(table)
+    for _ in range(3):
+        inter = await slash(table, "roll", {"expression": "1d20"})
+        await inter.wait_response()
+    assert await outbox.flush()
+    inter = await slash(table, "stats")
+    await inter.wait_response()
+    answer = await inter.wait_followup()
+    fields = {f["name"]: f["value"] for f in answer.embeds[0]["fields"]}
+    assert fields["Rolls"] == "3"
+    assert "Are my dice cursed?" in fields
+    assert "3 rolled" in fields["d20s"]
+
+
+async def test_link_gives_a_one_time_code_and_unlink_revokes(table: Table) -> None:
+    await create_campaign(table)
+    response = await (await slash(table, "link")).wait_response()
+    assert response.ephemeral
+    code = (response.content or "").split("`")[1]
+    from bridge.links import link
+
+    token, grant = await link(
+        table.store, table.bus, table.bot.reporter, code=code, platform="roll20", player_id="-P1"
+    )
+    assert grant.user_id == str(table.player.id)
+    unlinked = await (await slash(table, "unlink")).wait_response()
+    assert "Unlinked 1 extension" in (unlinked.content or "")
+    assert token

@@ -1,0 +1,99 @@
+"""Fixtures for bot tests: the Discord emulator and a FumbleBot wired to a real Core.
+
+The bot gets the same parts the composition root gives it: the outbox and the
+Core client (to an in-process Core on SQLite), the in-process bus and state
+store the bridge shares, and an AI service whose OpenAI SDK talks to the local
+emulator.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from bot.ai import AIService, AISettings, build_ai_service
+from bot.bot import BotDeps, FumbleBot
+from bot.dice import Limits
+from bot.service_app import ai_reporter
+from bot.settings import BotSettings
+from bridge.bus import InMemoryBus
+from bridge.store import MemoryStore
+from core_client import CoreClient, Outbox
+from tests.emulators.discord_api import DiscordEmulator, run_bot
+from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
+from tests.emulators.openai_api import OpenAIEmulator
+from tests.support.servers import serve
+
+
+@dataclass
+class Table:
+    """A guild with a channel and its owner (the GM), as most bot tests need."""
+
+    emu: DiscordEmulator
+    guild: EmuGuild
+    channel: EmuChannel
+    player: EmuUser
+    bot: FumbleBot
+    bus: InMemoryBus
+    store: MemoryStore
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[DiscordEmulator]:
+    """Run the Discord emulator on loopback."""
+    async with DiscordEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def openai_emulator() -> AsyncIterator[tuple[OpenAIEmulator, str]]:
+    """Run the OpenAI API emulator on loopback."""
+    emulator = OpenAIEmulator()
+    async with serve(emulator.app) as url:
+        try:
+            yield emulator, url
+        finally:
+            emulator.release()
+
+
+@pytest.fixture
+async def ai(
+    openai_emulator: tuple[OpenAIEmulator, str], outbox: Outbox
+) -> AsyncIterator[AIService]:
+    """Return the AI service on the OpenAI emulator, reporting to Core."""
+    emulator, url = openai_emulator
+    service = build_ai_service(
+        AISettings(provider="openai", base_url=f"{url}/v1", timeout=2.0, max_retries=1),
+        openai_api_key=emulator.script.api_key,
+        anthropic_api_key=None,
+        reporter=ai_reporter(outbox),
+    )
+    yield service
+    await service.aclose()
+
+
+@pytest.fixture
+async def table(
+    emu: DiscordEmulator, outbox: Outbox, core_client: CoreClient, ai: AIService
+) -> AsyncIterator[Table]:
+    """Run a fully wired FumbleBot in a guild whose owner is the GM."""
+    player = emu.add_user("alice", global_name="Alice")
+    guild = emu.add_guild(name="Friday Game", owner=player)
+    channel = emu.add_text_channel(guild, name="table")
+    bus, store = InMemoryBus(), MemoryStore()
+    deps = BotDeps(
+        reporter=outbox,
+        rng=random.Random(20),
+        dice_limits=Limits(),
+        core=core_client,
+        bus=bus,
+        store=store,
+        ai=ai,
+    )
+    bot = FumbleBot(settings=BotSettings(), deps=deps)
+    async with bot, run_bot(bot, emu):
+        yield Table(emu, guild, channel, player, bot, bus, store)
+    await bus.aclose()

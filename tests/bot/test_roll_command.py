@@ -1,0 +1,120 @@
+"""`/roll` through the real discord.py client and the Discord emulator, into Core."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from core_client import Outbox
+from tests.bot.conftest import Table
+from tests.support.core import stored_rolls
+
+
+async def test_roll_is_answered_with_an_embed_and_stored_in_core(
+    table: Table, outbox: Outbox, core_app: Starlette
+) -> None:
+    assert "roll" in {c.name for c in table.emu.commands()}
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "2d20kh1+5 Attack"}
+    )
+    response = await inter.wait_response()
+    assert response.type == 4
+    assert not response.late
+    embed = response.embed
+    assert embed is not None
+    assert embed["title"] == "Alice rolls Attack"
+    assert "2d20kh1" in embed["description"]
+    assert "~~" in embed["description"]  # the lower d20 is shown dropped
+    total_field = next(f for f in embed["fields"] if f["name"] == "Total")
+
+    assert await outbox.flush()
+    [roll] = await stored_rolls(core_app)
+    assert roll.formula == "2d20kh1 + 5"
+    assert roll.label == "Attack"
+    assert roll.platform == "discord"
+    assert roll.campaign_key == f"guild:{table.guild.id}"
+    assert roll.actor_id == str(table.player.id)
+    assert total_field["value"] == f"**{int(roll.total)}**"
+    dice = roll.groups[0]["dice"]
+    assert len(dice) == 2
+    assert sorted(d["kept"] for d in dice) == [False, True]
+
+
+async def test_bad_notation_gets_a_private_hint_and_nothing_is_stored(
+    table: Table, outbox: Outbox, core_app: Starlette
+) -> None:
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "2d20+"}
+    )
+    response = await inter.wait_response()
+    assert response.ephemeral
+    assert "column" in (response.content or "").lower()
+    assert "Traceback" not in (response.content or "")
+    assert await outbox.flush()
+    assert await stored_rolls(core_app) == []
+
+
+async def test_roll_again_button_rolls_the_same_request(
+    table: Table, outbox: Outbox, core_app: Starlette
+) -> None:
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "1d20+2", "repeat": 2}
+    )
+    response = await inter.wait_response()
+    assert response.custom_ids == ["fb:roll:n:2:0:1d20+2"]
+    bob = table.emu.add_user("bob", global_name="Bob")
+    table.emu.add_member(table.guild, bob)
+    click = await inter.click_button("fb:roll:n:2:0:1d20+2", user=bob)
+    again = await click.wait_response()
+    assert again.embed is not None
+    assert again.embed["title"] == "Bob rolls 1d20 + 2 ×2"
+    assert await outbox.flush()
+    rolls = await stored_rolls(core_app)
+    assert [r.actor_name for r in rolls].count("Bob") == 2
+    assert len(rolls) == 4
+
+
+async def test_stats_answers_with_odds_and_a_chart(table: Table, core_app: Starlette) -> None:
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "2d6+3 stats"}
+    )
+    deferred = await inter.wait_response()
+    assert deferred.type == 5
+    followup = await inter.wait_followup()
+    embed = followup.embeds[0]
+    assert embed["title"] == "Odds of 2d6 + 3"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields == {"Mean": "10.00", "Std dev": "2.42", "Range": "5 – 15"}
+    assert embed["image"]["url"] == "attachment://distribution.png"
+    [chart] = followup.attachments
+    assert chart.filename == "distribution.png"
+    assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert await stored_rolls(core_app) == []  # odds are not a roll
+
+
+async def test_private_roll_goes_to_the_roller_and_the_gm_only(
+    table: Table, outbox: Outbox, core_app: Starlette
+) -> None:
+    player = table.emu.add_user("carol", global_name="Carol")
+    table.emu.add_member(table.guild, player)
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, player, "roll", {"expression": "1d20", "private": True}
+    )
+    response = await inter.wait_response()
+    assert response.ephemeral
+    gm_dm = table.emu.dm_channel(table.player)  # the guild owner is the GM here
+    message = await table.emu.wait_channel_message(gm_dm)
+    assert "Private roll" in (message.content or "")
+    assert table.emu.channel_messages(table.channel) == []
+    assert await outbox.flush()
+    [roll] = await stored_rolls(core_app)
+    assert roll.visibility == "private"
+
+
+async def test_advantage_rewrites_the_first_d20(table: Table) -> None:
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll",
+        {"expression": "1d20+5", "advantage": "advantage"},
+    )  # fmt: skip
+    response = await inter.wait_response()
+    assert response.embed is not None
+    assert "2d20kh1" in response.embed["description"]
