@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import dice, rolling
+from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
 from bot.dice import Advantage, RollResult
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
@@ -31,11 +32,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def campaign_of(interaction: Interaction) -> str:
-    """Return the campaign key a roll in this place belongs to."""
+async def campaign_of(interaction: Interaction) -> tuple[str, str | None]:
+    """Return the campaign key a roll here belongs to, and its GM's Discord id."""
+    bot = interaction.client
+    if interaction.channel_id is not None and bot.deps.core is not None:
+        try:
+            binding = await bot.channels.binding(interaction.channel_id)
+        except CoreClientError:
+            binding = None  # Core is away: the guild key still files the roll correctly
+        if binding is not None:
+            return binding.campaign_id, gm_discord_id(binding.campaign)
     if interaction.guild_id is not None:
-        return f"guild:{interaction.guild_id}"
-    return f"dm:{interaction.user.id}"
+        return f"guild:{interaction.guild_id}", None
+    return f"dm:{interaction.user.id}", None
 
 
 class RollAgainButton(
@@ -91,7 +100,8 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
         return
     label = rolling.label_of(request, results[0])
     visibility = Visibility.PRIVATE if request.private else Visibility.PUBLIC
-    await _report(interaction, results, label, visibility)
+    campaign, gm = await campaign_of(interaction)
+    await _report(interaction, campaign, results, label, visibility)
     embed = roll_embed(results, interaction.user.display_name, label)
     view = again_view(request)
     if view is None:
@@ -99,18 +109,22 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
     else:
         await interaction.response.send_message(embed=embed, view=view, ephemeral=request.private)
     if request.private:
-        await _tell_gm(interaction, embed)
+        await _tell_gm(interaction, embed, gm)
 
 
 async def _report(
-    interaction: Interaction, results: list[RollResult], label: str | None, visibility: Visibility
+    interaction: Interaction,
+    campaign: str,
+    results: list[RollResult],
+    label: str | None,
+    visibility: Visibility,
 ) -> None:
     # Queued before answering: the outbox write is local and quick, and a roll
     # the player has seen must not be missing in Core.
     for result in results:
         record = to_record(
             result,
-            campaign_id=campaign_of(interaction),
+            campaign_id=campaign,
             actor_id=str(interaction.user.id),
             actor_name=interaction.user.display_name,
             source_message_id=str(interaction.id),
@@ -123,14 +137,15 @@ async def _report(
             log.exception("could not queue roll %s for Core", record.id)
 
 
-async def _tell_gm(interaction: Interaction, embed: discord.Embed) -> None:
+async def _tell_gm(interaction: Interaction, embed: discord.Embed, gm_id: str | None) -> None:
+    """Send a private roll to the campaign's GM, or the server owner without a campaign."""
     guild = interaction.guild
-    gm: discord.User | discord.Member | None = guild.owner if guild is not None else None
-    if gm is None and guild is not None and guild.owner_id is not None:
-        gm = await interaction.client.fetch_user(guild.owner_id)
-    if gm is None or gm.id == interaction.user.id:
+    owner = guild.owner_id if guild is not None else None
+    target = int(gm_id) if gm_id else owner
+    if target is None or target == interaction.user.id:
         return
     try:
+        gm = interaction.client.get_user(target) or await interaction.client.fetch_user(target)
         await gm.send(content=f"Private roll in {guild.name if guild else 'a DM'}:", embed=embed)
     except discord.HTTPException:
         log.warning("could not send a private roll to the GM", exc_info=True)

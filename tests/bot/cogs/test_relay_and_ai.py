@@ -13,7 +13,7 @@ from core_client import CoreClient, Outbox
 from storage.models import AiUsage
 from tests.bot.cogs.test_campaign_commands import FOUNDRY_ACTOR, create_campaign, slash
 from tests.bot.conftest import Table
-from tests.emulators.llm_script import Answer
+from tests.emulators.llm_script import Answer, Fault
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.core import stored_rolls
 
@@ -114,3 +114,32 @@ async def test_ask_without_a_campaign_says_how_to_bind(table: Table) -> None:
     response = await (await slash(table, "ask", {"question": "Who am I?"})).wait_response()
     assert response.ephemeral
     assert "not linked to a campaign" in (response.content or "")
+
+
+async def test_recap_summarises_the_last_session(
+    table: Table, openai_emulator: tuple[OpenAIEmulator, str]
+) -> None:
+    emulator, _ = openai_emulator
+    await create_campaign(table)
+    await (await slash(table, "session start", {"title": "The Crypt"})).wait_response()
+    await (await slash(table, "session note", {"text": "The lich fled north"})).wait_response()
+    emulator.queue(Answer("Last time, the lich fled north.", prompt_tokens=50, completion_tokens=8))
+    inter = await slash(table, "recap")
+    await inter.wait_response()
+    original = await inter.wait_original(lambda m: "lich" in (m.content or ""))
+    assert original.content == "Last time, the lich fled north."
+    prompt = "\n".join(str(m["content"]) for m in emulator.calls[0].body["messages"])
+    assert "The lich fled north" in prompt
+
+
+async def test_ask_when_the_provider_fails_says_so_plainly(
+    table: Table, openai_emulator: tuple[OpenAIEmulator, str]
+) -> None:
+    emulator, _ = openai_emulator
+    await create_campaign(table)
+    emulator.queue(Fault(500), Fault(500), Fault(500))
+    inter = await slash(table, "ask", {"question": "Anything?"})
+    await inter.wait_response()
+    original = await inter.wait_original(lambda m: bool(m.content))
+    assert "is failing (HTTP 500)" in (original.content or "")
+    assert "try again" in (original.content or "")

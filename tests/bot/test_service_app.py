@@ -1,0 +1,83 @@
+"""`POST /ai/chat`: Core asks the AI through the same pipeline as `/ask`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.ai import AIService
+from bot.service_app import create_service_app
+from bridge.app import create_app as create_bridge_app
+from bridge.settings import BridgeSettings
+from core_client import CoreClient, Outbox
+from tests.emulators.llm_script import Answer
+from tests.emulators.openai_api import OpenAIEmulator
+
+KEY = "service-key-for-tests"
+
+
+@pytest.fixture
+async def service(
+    outbox: Outbox, ai: AIService, core_client: CoreClient
+) -> AsyncIterator[httpx.AsyncClient]:
+    bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
+    app = create_service_app(bridge, ai=ai, core=core_client, api_keys=(KEY,))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+async def test_ai_chat_answers_from_the_campaign_and_counts_tokens(
+    service: httpx.AsyncClient,
+    core_client: CoreClient,
+    openai_emulator: tuple[OpenAIEmulator, str],
+) -> None:
+    emulator, _ = openai_emulator
+    campaign = await core_client.create_campaign(name="Wildemount")
+    emulator.queue(Answer("It is set in Wildemount.", prompt_tokens=40, completion_tokens=6))
+    response = await service.post(
+        "/ai/chat",
+        json={"campaign_id": campaign["id"], "question": "Where are we?"},
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["answer"] == "It is set in Wildemount."
+    assert body["usage"] == {"prompt_tokens": 40, "completion_tokens": 6, "total_tokens": 46}
+    assert "Wildemount" in str(emulator.calls[0].body["messages"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "code"),
+    [
+        ({}, {"campaign_id": "x", "question": "q"}, 401, "unauthorised"),
+        (
+            {"Authorization": "Bearer wrong"},
+            {"campaign_id": "x", "question": "q"},
+            401,
+            "unauthorised",
+        ),
+        ({"Authorization": f"Bearer {KEY}"}, {"question": "q"}, 422, "invalid_body"),
+        ({"Authorization": f"Bearer {KEY}"}, [1], 422, "invalid_body"),
+        (
+            {"Authorization": f"Bearer {KEY}"},
+            {"campaign_id": "00000000-0000-0000-0000-000000000000", "question": "q"},
+            404,
+            "not_found",
+        ),
+    ],
+)
+async def test_ai_chat_refusals_are_clear_json(
+    service: httpx.AsyncClient, headers: dict[str, str], body: object, status: int, code: str
+) -> None:
+    response = await service.post("/ai/chat", json=body, headers=headers)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+
+
+async def test_the_bridge_is_served_beside_it(service: httpx.AsyncClient) -> None:
+    response = await service.get("/health")
+    assert response.json()["service"] == "bridge"
