@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_client import CoreClient
+from core_client.critrules import Rule
 from core_client.responses import CampaignDict, GameLinkDict
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class ChannelDirectory:
         self._ttl = ttl
         self._clock = clock
         self._cache: dict[int, tuple[float, ChannelBinding | None]] = {}
+        self._rules: dict[str, tuple[float, list[Rule]]] = {}
 
     async def binding(self, channel_id: int) -> ChannelBinding | None:
         """Return the channel's binding, or None if it is bound to no campaign."""
@@ -86,6 +88,21 @@ class ChannelDirectory:
         found = await self._lookup(channel_id)
         self._cache[channel_id] = (now, found)
         return found
+
+    async def crit_rules(self, campaign_id: str) -> list[Rule]:
+        """Return the crit rules in force for a campaign, cached briefly."""
+        cached = self._rules.get(campaign_id)
+        now = self._clock()
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        rules = await self._core.rules_in_force(campaign_id)
+        self._rules[campaign_id] = (now, rules)
+        return rules
+
+    def clear(self) -> None:
+        """Drop every cached lookup, as the TTL would."""
+        self._cache.clear()
+        self._rules.clear()
 
     def forget(self, channel_id: int) -> None:
         """Drop a cached lookup after the bot changed the binding."""

@@ -21,6 +21,7 @@ from typing import Any
 import discord
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from bot.ai import AISettings, build_ai_service
@@ -30,6 +31,7 @@ from bot.dice import Limits
 from bot.errors import ConfigError, FumbleBotError
 from bot.service_app import ai_reporter, create_service_app
 from bot.settings import BotSettings
+from bridge.app import close_streams
 from bridge.app import create_app as create_bridge_app
 from bridge.backends import open_backends
 from bridge.settings import BridgeSettings
@@ -46,6 +48,16 @@ Job = Callable[[], Coroutine[Any, Any, None]]
 
 class _Server(uvicorn.Server):
     """A uvicorn server that leaves signal handling to the composition root."""
+
+    def __init__(self, config: uvicorn.Config, before_exit: Callable[[], object] | None) -> None:
+        super().__init__(config)
+        self.before_exit = before_exit
+
+    def stop(self) -> None:
+        """Ask the server to exit, first ending what would hold it open (SSE streams)."""
+        if self.before_exit is not None:
+            self.before_exit()
+        self.should_exit = True
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -145,7 +157,9 @@ def api_key(settings: Settings, roles: Roles) -> str | None:
     return None
 
 
-def _server(app: ASGIApp, host: str, port: int) -> _Server:
+def _server(
+    app: ASGIApp, host: str, port: int, before_exit: Callable[[], object] | None = None
+) -> _Server:
     config = uvicorn.Config(
         app,
         host=host,
@@ -155,7 +169,7 @@ def _server(app: ASGIApp, host: str, port: int) -> _Server:
         access_log=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
-    return _Server(config)
+    return _Server(config, before_exit)
 
 
 @contextlib.asynccontextmanager
@@ -188,8 +202,15 @@ async def run(settings: Settings, roles: Roles) -> None:
             core_app = create_core_app(core_settings(settings, signing_keys, key))
             servers.append(_server(core_app, settings.core.host, settings.core.port))
         if roles.service:
-            service_app, bot = await _open_service(stack, settings, signing_keys, key)
-            servers.append(_server(service_app, settings.bridge.host, settings.bridge.port))
+            service_app, bridge_app, bot = await _open_service(stack, settings, signing_keys, key)
+            servers.append(
+                _server(
+                    service_app,
+                    settings.bridge.host,
+                    settings.bridge.port,
+                    before_exit=lambda: close_streams(bridge_app),
+                )
+            )
             token = settings.secrets.discord_token
             if bot is not None and token:
                 jobs.append(lambda: _run_bot(bot, token))
@@ -201,7 +222,7 @@ async def _open_service(
     settings: Settings,
     signing_keys: tuple[str, ...],
     key: str | None,
-) -> tuple[ASGIApp, FumbleBot | None]:
+) -> tuple[ASGIApp, Starlette, FumbleBot | None]:
     """Open the bridge's backends, the outbox, the AI and the bot; return the HTTP app."""
     http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
     core = CoreClient(settings.core_url, http, signing_secrets=signing_keys, api_key=key)
@@ -226,7 +247,7 @@ async def _open_service(
     )
     if not settings.secrets.discord_token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
-        return app, None
+        return app, bridge_app, None
     deps = BotDeps(
         reporter=outbox,
         rng=random.SystemRandom(),
@@ -237,7 +258,7 @@ async def _open_service(
         ai=ai,
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
-    return app, bot
+    return app, bridge_app, bot
 
 
 async def _run_bot(bot: FumbleBot, token: str) -> None:
@@ -274,7 +295,7 @@ async def _run_all(servers: list[_Server], jobs: list[Job], stop: asyncio.Event)
         waiter = group.create_task(stop.wait(), name="signal")
         done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
         for server in servers:
-            server.should_exit = True
+            server.stop()
         for task in [*tasks[len(servers) :], waiter]:
             task.cancel()
     if waiter not in done:

@@ -1,12 +1,12 @@
 """A lean SSE response for the `/vtt/stream` fan-out path.
 
 sse-starlette's `EventSourceResponse` opens an anyio cancel scope for every
-frame it sends and runs its own ping task per connection; at 1,000 clients
-that per-frame cost alone kept p99 fan-out latency over 100 ms (see
-docs/benchmarks.md). `EventStream` is Starlette's `StreamingResponse` (one
-disconnect listener per connection) with a send timeout: the frames, pings
-included, come pre-encoded from `bridge.streams.game_stream`, which batches
-queued events into one write.
+frame it sends and runs a ping task per connection. With it, an event took
+150 ms (p99) to reach 1,000 clients and each connection cost 49 KiB; with
+this response, 91 ms and 31 KiB (docs/benchmarks.md). `EventStream` is
+Starlette's `StreamingResponse` (one disconnect listener per connection)
+plus a send timeout: the frames, heartbeats included, come pre-encoded from
+`bridge.streams.game_stream`, which batches queued events into one write.
 """
 
 from __future__ import annotations

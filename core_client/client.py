@@ -18,6 +18,7 @@ from typing import Any, Unpack, cast
 import httpx
 
 from core_client import signing
+from core_client.critrules import Rule
 from core_client.errors import (
     ApiError,
     AuthError,
@@ -257,6 +258,11 @@ class CoreClient:
     async def crit_rules(self, campaign_id: str) -> CritRules:
         """Return a campaign's crit rule presets, its own rules, and the keys in force."""
         return cast(CritRules, await self._call("GET", f"/campaigns/{campaign_id}/crit-rules"))
+
+    async def rules_in_force(self, campaign_id: str) -> list[Rule]:
+        """Return the crit rules in force for a campaign, ready to evaluate."""
+        answer = await self._call("GET", f"/campaigns/{campaign_id}/crit-rules")
+        return [Rule.from_dict(r) for r in answer["rules"]]
 
     async def set_crit_preset(
         self, campaign_id: str, preset: str, *, enabled: bool

@@ -202,3 +202,4 @@ class CritRules(TypedDict):
     presets: list[CritRuleDict]
     campaign_rules: list[CritRuleDict]
     in_force: list[str]
+    rules: list[dict[str, Any]]

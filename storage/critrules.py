@@ -4,53 +4,23 @@ A rule names the die sizes it applies to, which result it reads (the highest
 kept die, the lowest, the total of the kept dice, or any kept die), a
 comparison with a threshold, and what a match means (crit type, severity).
 A campaign's effective rules are the built-in presets, each switched on or
-off by the campaign's override row if it has one, plus its own rules.
+off by the campaign's override row if it has one, plus its own rules. The
+evaluation itself lives in `core_client.critrules`, so the bot can show a
+roll's verdict by the same rules before Core has stored it.
 """
 
 from __future__ import annotations
 
-import enum
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core_client.critrules import Comparison, Reads, Rule, matches, verdict
 from storage.models import CritRule
 
-
-class Reads(enum.StrEnum):
-    """Which result a rule reads."""
-
-    HIGHEST = "highest"
-    LOWEST = "lowest"
-    TOTAL = "total"
-    ANY = "any"
-
-
-class Comparison(enum.StrEnum):
-    """How a rule compares the result it read."""
-
-    EQ = "eq"
-    GE = "ge"
-    LE = "le"
-    MAX = "max"  # the die shows its largest face; the threshold is ignored
-    MIN = "min"  # the die shows 1
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """An effective rule, ready to evaluate."""
-
-    key: str
-    dice: frozenset[int]
-    reads: Reads
-    comparison: Comparison
-    threshold: int
-    crit_type: str
-    severity: int
+__all__ = ["Comparison", "Reads", "Rule", "effective", "load", "matches", "verdict"]
 
 
 def _rule(row: CritRule) -> Rule:
@@ -87,50 +57,3 @@ async def load(session: AsyncSession, campaign_ids: Iterable[uuid.UUID]) -> list
         .order_by(CritRule.preset_key, CritRule.created_at, CritRule.id)
     )
     return list((await session.scalars(query)).all())
-
-
-def _compare(rule: Rule, value: float, sides: int) -> bool:
-    match rule.comparison:
-        case Comparison.EQ:
-            return value == rule.threshold
-        case Comparison.GE:
-            return value >= rule.threshold
-        case Comparison.LE:
-            return value <= rule.threshold
-        case Comparison.MAX:
-            return value == sides
-        case Comparison.MIN:
-            return value == 1
-
-
-def _kept(rule: Rule, groups: Sequence[Any]) -> list[tuple[int, int]]:
-    dice = []
-    for group in groups:
-        sides = group.get("sides")
-        if isinstance(sides, int) and sides in rule.dice:
-            dice += [(int(d["value"]), sides) for d in group.get("dice", []) if d.get("kept")]
-    return dice
-
-
-def matches(rule: Rule, groups: Sequence[Any]) -> bool:
-    """Return whether a roll's dice groups meet a rule."""
-    dice = _kept(rule, groups)
-    if not dice:
-        return False
-    match rule.reads:
-        case Reads.HIGHEST:
-            return _compare(rule, *max(dice))
-        case Reads.LOWEST:
-            return _compare(rule, *min(dice))
-        case Reads.TOTAL:
-            return _compare(rule, sum(v for v, _ in dice), max(s for _, s in dice))
-        case Reads.ANY:
-            return any(_compare(rule, v, s) for v, s in dice)
-
-
-def verdict(rules: Sequence[Rule], groups: Sequence[Any]) -> tuple[bool, bool, str | None]:
-    """Return (crit, fumble, crit type of the most severe match) for a roll."""
-    hits = sorted((r for r in rules if matches(r, groups)), key=lambda r: -r.severity)
-    crit = any(r.crit_type == "crit" for r in hits)
-    fumble = any(r.crit_type == "fumble" for r in hits)
-    return crit, fumble, hits[0].crit_type if hits else None

@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import re
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -25,6 +26,7 @@ from bot.embeds import CHART_NAME, roll_embed, stats_embed
 from bot.rolling import RollRequest
 from bot.rolls import to_record
 from core_client import CoreClientError, Event, EventType, Visibility
+from core_client.critrules import Rule, verdict
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -32,19 +34,38 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def campaign_of(interaction: Interaction) -> tuple[str, str | None]:
-    """Return the campaign key a roll here belongs to, and its GM's Discord id."""
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a roll is made: its campaign key, GM and crit rules (None: the dice's own)."""
+
+    campaign: str
+    gm_id: str | None = None
+    rules: list[Rule] | None = None
+
+
+async def place_of(interaction: Interaction) -> Place:
+    """Return the campaign a roll here belongs to, with its GM and crit rules."""
     bot = interaction.client
     if interaction.channel_id is not None and bot.deps.core is not None:
         try:
             binding = await bot.channels.binding(interaction.channel_id)
+            if binding is not None:
+                rules = await bot.channels.crit_rules(binding.campaign_id)
+                return Place(binding.campaign_id, gm_discord_id(binding.campaign), rules)
         except CoreClientError:
-            binding = None  # Core is away: the guild key still files the roll correctly
-        if binding is not None:
-            return binding.campaign_id, gm_discord_id(binding.campaign)
+            pass  # Core is away: the guild key still files the roll correctly
     if interaction.guild_id is not None:
-        return f"guild:{interaction.guild_id}", None
-    return f"dm:{interaction.user.id}", None
+        return Place(f"guild:{interaction.guild_id}")
+    return Place(f"dm:{interaction.user.id}")
+
+
+def judged(result: RollResult, rules: list[Rule] | None) -> RollResult:
+    """Return the result with crit and fumble decided by the campaign's rules."""
+    if rules is None:
+        return result
+    groups = to_record(result, campaign_id="-").to_dict()["groups"]
+    crit, fumble, _ = verdict(rules, groups)
+    return replace(result, crit=crit, fumble=fumble)
 
 
 class RollAgainButton(
@@ -100,8 +121,9 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
         return
     label = rolling.label_of(request, results[0])
     visibility = Visibility.PRIVATE if request.private else Visibility.PUBLIC
-    campaign, gm = await campaign_of(interaction)
-    await _report(interaction, campaign, results, label, visibility)
+    place = await place_of(interaction)
+    results = [judged(r, place.rules) for r in results]
+    await _report(interaction, place.campaign, results, label, visibility)
     embed = roll_embed(results, interaction.user.display_name, label)
     view = again_view(request)
     if view is None:
@@ -109,7 +131,7 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
     else:
         await interaction.response.send_message(embed=embed, view=view, ephemeral=request.private)
     if request.private:
-        await _tell_gm(interaction, embed, gm)
+        await _tell_gm(interaction, embed, place.gm_id)
 
 
 async def _report(

@@ -26,6 +26,7 @@ from bridge.formats.common import (
     mapping,
     number,
     opt_text,
+    optional_list,
     optional_mapping,
     record,
     text,
@@ -33,6 +34,7 @@ from bridge.formats.common import (
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
 
 DICE_CLASSES = {"Die", "FateDie", "Coin"}
+_FIXED_SIDES: dict[str, int | str] = {"FateDie": "F", "Coin": 2}
 MAX_DEPTH = 20
 
 
@@ -122,38 +124,25 @@ def _walk(terms: list[Any], where: str, depth: int) -> list[DiceGroup]:
     return groups
 
 
+def _die(item: object, sides: int | str, where: str) -> Die:
+    res = mapping(item, where)
+    return Die(
+        sides,
+        integer(res.get("result"), f"{where}.result"),
+        kept=res.get("active", True) is not False and not res.get("discarded"),
+        exploded=bool(res.get("exploded")),
+        rerolled=bool(res.get("rerolled")),
+    )
+
+
 def _dice(term: Mapping[str, Any], where: str) -> DiceGroup:
     cls = term.get("class")
-    sides: int | str = (
-        "F"
-        if cls == "FateDie"
-        else 2
-        if cls == "Coin"
-        else integer(term.get("faces"), f"{where}.faces")
-    )
+    sides = _FIXED_SIDES.get(str(cls)) or integer(term.get("faces"), f"{where}.faces")
     count = integer(term.get("number", 1), f"{where}.number")
-    modifiers = term.get("modifiers")
-    mods = (
-        "".join(m for m in modifiers if isinstance(m, str)) if isinstance(modifiers, list) else ""
-    )
-    dice = []
-    for j, item in enumerate(array(term.get("results"), f"{where}.results")):
-        res = mapping(item, f"{where}.results[{j}]")
-        kept = res.get("active", True) is not False and not res.get("discarded")
-        dice.append(
-            Die(
-                sides,
-                integer(res.get("result"), f"{where}.results[{j}].result"),
-                kept=kept,
-                exploded=bool(res.get("exploded")),
-                rerolled=bool(res.get("rerolled")),
-            )
-        )
-    label = (
-        term.get("options", {}).get("flavor") if isinstance(term.get("options"), Mapping) else None
-    )
+    mods = "".join(m for m in optional_list(term, "modifiers") if isinstance(m, str))
+    results = array(term.get("results"), f"{where}.results")
+    dice = tuple(_die(item, sides, f"{where}.results[{j}]") for j, item in enumerate(results))
+    flavor = opt_text(optional_mapping(term, "options").get("flavor"), f"{where}.options.flavor")
     subtotal = sum(d.value for d in dice if d.kept)
     notation = f"{count}d{'c' if cls == 'Coin' else sides}{mods}"
-    return DiceGroup(
-        notation, sides, tuple(dice), opt_text(label, f"{where}.options.flavor"), subtotal
-    )
+    return DiceGroup(notation, sides, dice, flavor, subtotal)

@@ -32,7 +32,6 @@ from bridge.formats.common import (
     mapping,
     number,
     opt_text,
-    optional_list,
     optional_mapping,
     record,
     text,
@@ -108,15 +107,14 @@ def from_scrape(payload: object, ctx: RollContext) -> list[RollRecord]:
         return [_scraped_inline(page, ctx)]
     if kind not in ROLL_TYPES:
         raise FormatError("must be 'rollresult', 'gmrollresult' or 'inline'", field="payload.kind")
-    dice = [
+    scraped = [
         _scraped_die(d, f"payload.dice[{i}]")
         for i, d in enumerate(array(page.get("dice"), "payload.dice"))
     ]
-    formula = text(page.get("formula"), "payload.formula")
-    formula = re.sub(r"^rolling\s+", "", formula, flags=re.IGNORECASE)
-    groups = _by_sides(dice)
-    crit = any("critsuccess" in c for c, d in _classes(page) if d.kept)
-    fumble = any("critfail" in c for c, d in _classes(page) if d.kept)
+    formula = re.sub(r"^rolling\s+", "", text(page.get("formula"), "payload.formula"), flags=re.I)
+    groups = _by_sides([die for die, _ in scraped])
+    crit = any("critsuccess" in classes for die, classes in scraped if die.kept)
+    fumble = any("critfail" in classes for die, classes in scraped if die.kept)
     return [
         record(
             ctx,
@@ -226,25 +224,15 @@ def _class_list(value: object, where: str) -> list[str]:
     raise FormatError("must be a class string or an array of classes", field=where)
 
 
-def _scraped_die(value: object, where: str) -> Die:
+def _scraped_die(value: object, where: str) -> tuple[Die, list[str]]:
     die = mapping(value, where)
     classes = _class_list(die.get("classes", ""), f"{where}.classes")
     sides = die.get("sides") or next((c[1:] for c in classes if _TERM.fullmatch("1" + c)), None)
     if sides is None:
         raise FormatError("has no 'sides' and no dN class", field=where)
     size: int | str = "F" if str(sides).upper() == "F" else integer(sides, f"{where}.sides")
-    return Die(size, integer(die.get("value"), f"{where}.value"), "dropped" not in classes)
-
-
-def _classes(page: Mapping[str, Any]) -> list[tuple[list[str], Die]]:
-    dice = optional_list(page, "dice")
-    out = []
-    for i, d in enumerate(dice):
-        if isinstance(d, Mapping):
-            out.append(
-                (_class_list(d.get("classes", ""), ""), _scraped_die(d, f"payload.dice[{i}]"))
-            )
-    return out
+    value = integer(die.get("value"), f"{where}.value")
+    return Die(size, value, "dropped" not in classes), classes
 
 
 def _by_sides(dice: list[Die]) -> tuple[DiceGroup, ...]:
@@ -256,22 +244,44 @@ def _by_sides(dice: list[Die]) -> tuple[DiceGroup, ...]:
         else:
             groups.append(DiceGroup(f"d{die.sides}", die.sides, (die,)))
     return tuple(
-        DiceGroup(f"{len(g.dice)}d{g.sides}", g.sides, g.dice, subtotal=_kept_sum(g))
+        DiceGroup(f"{len(g.dice)}d{g.sides}", g.sides, g.dice, subtotal=_kept_sum(g.dice))
         for g in groups
     )
 
 
-def _kept_sum(group: DiceGroup) -> int:
-    return sum(d.value for d in group.dice if d.kept)
+def _kept_sum(dice: tuple[Die, ...]) -> int:
+    return sum(d.value for d in dice if d.kept)
 
 
 def _scraped_inline(page: Mapping[str, Any], ctx: RollContext) -> RollRecord:
+    expression, breakdown = _tooltip(page)
+    classes = _class_list(page.get("classes", ""), "payload.classes")
+    return record(
+        ctx,
+        Platform.ROLL20,
+        formula=expression,
+        total=number(page.get("total"), "payload.total"),
+        groups=_inline_groups(expression, breakdown),
+        raw=dict(page),
+        source_message_id=_message_id(page),
+        character_name=opt_text(page.get("who"), "payload.who"),
+        crit=("fullcrit" in classes or "critsuccess" in classes) or None,
+        fumble=("fullfail" in classes or "critfail" in classes) or None,
+    )
+
+
+def _tooltip(page: Mapping[str, Any]) -> tuple[str, str]:
+    """Return the expression and the dice breakdown of an inline roll's tooltip."""
     title = page.get("title") or page.get("original_title") or page.get("original-title")
     tip = html.unescape(text(title, "payload.title"))
     match = re.search(r"Rolling\s+(.*?)\s+=\s+(.*)$", _TAG.sub(_keep_spans, tip), re.S)
     if not match:
         raise FormatError("is not a Roll20 'Rolling EXPR = RESULT' tooltip", field="payload.title")
-    expression, breakdown = match.group(1).strip(), match.group(2)
+    return match.group(1).strip(), match.group(2)
+
+
+def _inline_groups(expression: str, breakdown: str) -> tuple[DiceGroup, ...]:
+    """Pair each parenthesised group of dice with the expression's dice terms, in order."""
     terms = [
         ("F" if s.upper() == "F" else 100 if s == "%" else int(s))
         for _, s in _TERM.findall(expression)
@@ -283,27 +293,8 @@ def _scraped_inline(page: Mapping[str, Any], ctx: RollContext) -> RollRecord:
             Die(sides, int(v), "dropped" not in c.split()) for c, v in _SPAN.findall(paren)
         )
         if dice:
-            groups.append(
-                DiceGroup(
-                    f"{len(dice)}d{sides}",
-                    sides,
-                    dice,
-                    subtotal=sum(d.value for d in dice if d.kept),
-                )
-            )
-    classes = _class_list(page.get("classes", ""), "payload.classes")
-    return record(
-        ctx,
-        Platform.ROLL20,
-        formula=expression,
-        total=number(page.get("total"), "payload.total"),
-        groups=tuple(groups),
-        raw=dict(page),
-        source_message_id=_message_id(page),
-        character_name=opt_text(page.get("who"), "payload.who"),
-        crit=("fullcrit" in classes or "critsuccess" in classes) or None,
-        fumble=("fullfail" in classes or "critfail" in classes) or None,
-    )
+            groups.append(DiceGroup(f"{len(dice)}d{sides}", sides, dice, subtotal=_kept_sum(dice)))
+    return tuple(groups)
 
 
 def _keep_spans(match: re.Match[str]) -> str:

@@ -132,6 +132,7 @@ async def list_crit_rules(request: Request) -> JSONResponse:
                 "presets": [view(r) for r in rows if r.campaign_id is None],
                 "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
                 "in_force": [r.key for r in effective],
+                "rules": [r.to_dict() for r in effective],
             }
         )
 

@@ -8,10 +8,15 @@ import signal
 import socket
 import sqlite3
 import sys
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+import pytest
+from redis.exceptions import RedisError
+
+from tests.support.services import REDIS_URL, unavailable
 
 ROLL = {"platform": "foundry", "formula": "1d20", "total": 11}
 
@@ -77,13 +82,19 @@ async def test_service_without_a_shared_secret_refuses_to_start(tmp_path: Path) 
     assert "FUMBLEBOT_WEBHOOK_SECRETS" in err
 
 
-async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bus", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -> None:
+    if bus == "redis":
+        await require_redis()
     core_port, bridge_port = free_port(), free_port()
     env = env_for(
         tmp_path,
         FUMBLEBOT_CORE_PORT=str(core_port),
         FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
         FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
+        FUMBLEBOT_BRIDGE_EVENT_BUS=bus,
+        FUMBLEBOT_BRIDGE_REDIS_URL=REDIS_URL,
+        FUMBLEBOT_BRIDGE_REDIS_PREFIX=f"fb:test:{uuid.uuid4().hex[:8]}",
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run",
@@ -110,6 +121,18 @@ async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, text
     assert "Discord is off: set FUMBLEBOT_DISCORD_TOKEN" in text
     assert "Traceback" not in text
+
+
+async def require_redis() -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as exc:
+        unavailable(f"Redis at {REDIS_URL}", exc)
+    finally:
+        await client.aclose()
 
 
 async def wait_healthy(http: httpx.AsyncClient, url: str) -> None:

@@ -18,7 +18,7 @@ from bot.ai.providers.base import (
     TextDelta,
     Usage,
     clamp_retries,
-    retry_after,
+    translate_error,
 )
 
 log = logging.getLogger(__name__)
@@ -113,11 +113,11 @@ class AnthropicProvider:
 
     def _translate(self, exc: Exception, *, midway: bool = False) -> AIProviderError:
         log.warning("anthropic call failed: %s", type(exc).__name__)
-        if midway and not isinstance(exc, anthropic.APIStatusError):
-            return AIProviderError.interrupted(self.name)
-        if isinstance(exc, anthropic.APIStatusError):
-            hint = retry_after(exc.response.headers)
-            return AIProviderError.for_status(self.name, exc.status_code, self._attempts, hint)
-        if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException | TimeoutError):
-            return AIProviderError.timed_out(self.name, self._attempts)
-        return AIProviderError.unreachable(self.name, self._attempts)
+        return translate_error(
+            self.name,
+            exc,
+            attempts=self._attempts,
+            midway=midway,
+            status_error=anthropic.APIStatusError,
+            timeouts=(anthropic.APITimeoutError, httpx2.TimeoutException, TimeoutError),
+        )

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
+from bot.ai.errors import AIProviderError
+
 T = TypeVar("T")
 
 MAX_RETRIES = 5
@@ -131,3 +133,24 @@ class Deadline:
 def clamp_retries(max_retries: int) -> int:
     """Return the SDK retry count, bounded to 0..MAX_RETRIES."""
     return max(0, min(max_retries, MAX_RETRIES))
+
+
+def translate_error(
+    provider: str,
+    exc: Exception,
+    *,
+    attempts: int,
+    midway: bool,
+    status_error: type[Exception],
+    timeouts: tuple[type[BaseException], ...],
+) -> AIProviderError:
+    """Turn an SDK's failure into the user-facing `AIProviderError`."""
+    if midway and not isinstance(exc, status_error):
+        return AIProviderError.interrupted(provider)
+    if isinstance(exc, status_error):
+        response = exc.response  # type: ignore[attr-defined]
+        status = int(exc.status_code)  # type: ignore[attr-defined]
+        return AIProviderError.for_status(provider, status, attempts, retry_after(response.headers))
+    if isinstance(exc, timeouts):
+        return AIProviderError.timed_out(provider, attempts)
+    return AIProviderError.unreachable(provider, attempts)

@@ -25,7 +25,7 @@ from bot.ai.providers.base import (
     Usage,
     clamp_retries,
     estimate_usage,
-    retry_after,
+    translate_error,
 )
 
 log = logging.getLogger(__name__)
@@ -134,11 +134,11 @@ class OpenAIProvider:
 
     def _translate(self, exc: Exception, *, midway: bool = False) -> AIProviderError:
         log.warning("openai call failed: %s", type(exc).__name__)
-        if midway and not isinstance(exc, openai.APIStatusError):
-            return AIProviderError.interrupted(self.name)
-        if isinstance(exc, openai.APIStatusError):
-            hint = retry_after(exc.response.headers)
-            return AIProviderError.for_status(self.name, exc.status_code, self._attempts, hint)
-        if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
-            return AIProviderError.timed_out(self.name, self._attempts)
-        return AIProviderError.unreachable(self.name, self._attempts)
+        return translate_error(
+            self.name,
+            exc,
+            attempts=self._attempts,
+            midway=midway,
+            status_error=openai.APIStatusError,
+            timeouts=(openai.APITimeoutError, httpx2.TimeoutException, TimeoutError),
+        )

@@ -55,14 +55,7 @@ def reports() -> Reports:
     return Reports()
 
 
-@pytest.fixture
-async def openai_emulator() -> AsyncIterator[tuple[OpenAIEmulator, str]]:
-    emulator = OpenAIEmulator()
-    async with serve(emulator.app) as url:
-        try:
-            yield emulator, url
-        finally:
-            emulator.release()
+# `openai_emulator` comes from tests/bot/conftest.py.
 
 
 @pytest.fixture

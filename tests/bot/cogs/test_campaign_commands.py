@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+from starlette.applications import Starlette
+
 from core_client import CoreClient, Outbox
 from tests.bot.conftest import Table
+from tests.bot.dice.scripted import ScriptedRng
 from tests.emulators.discord_interactions import EmuInteraction
+from tests.support.core import stored_rolls
 
 FOUNDRY_ACTOR = {
     "name": "Vex'ahlia",
@@ -147,3 +151,22 @@ async def test_link_gives_a_one_time_code_and_unlink_revokes(table: Table) -> No
     unlinked = await (await slash(table, "unlink")).wait_response()
     assert "Unlinked 1 extension" in (unlinked.content or "")
     assert token
+
+
+async def test_roll_verdict_follows_the_campaigns_crit_rules(
+    table: Table, core_client: CoreClient, core_app: Starlette, outbox: Outbox
+) -> None:
+    campaign_id = await create_campaign(table)
+    table.bot.rng = ScriptedRng(19, 19)  # type: ignore[assignment]
+    plain = await (await slash(table, "roll", {"expression": "1d20"})).wait_response()
+    assert plain.embed is not None
+    assert "Result" not in {f["name"] for f in plain.embed["fields"]}  # 19 is no crit by default
+
+    await core_client.set_crit_preset(campaign_id, "crit-range-19", enabled=True)
+    table.bot.channels.clear()  # what the directory's TTL does within a minute
+    ruled = await (await slash(table, "roll", {"expression": "1d20"})).wait_response()
+    assert ruled.embed is not None
+    fields = {f["name"]: f["value"] for f in ruled.embed["fields"]}
+    assert fields["Result"] == "Critical!"
+    assert await outbox.flush()
+    assert [r.crit for r in await stored_rolls(core_app)] == [False, True]
