@@ -170,3 +170,48 @@ async def test_roll_verdict_follows_the_campaigns_crit_rules(
     assert fields["Result"] == "Critical!"
     assert await outbox.flush()
     assert [r.crit for r in await stored_rolls(core_app)] == [False, True]
+
+
+async def test_bind_with_autocomplete_then_unbind(table: Table, core_client: CoreClient) -> None:
+    campaign_id = await create_campaign(table, "Rime of the Frostmaiden")
+    other = table.emu.add_text_channel(table.guild, name="vtt-table")
+    choices = await table.emu.autocomplete(
+        table.guild, other, table.player, "campaign bind", {"campaign": "rime"}, focused="campaign"
+    )
+    assert choices == [{"name": "Rime of the Frostmaiden", "value": campaign_id}]
+    inter = await table.emu.invoke_slash(
+        table.guild,
+        other,
+        table.player,
+        "campaign bind",
+        {"campaign": campaign_id, "platform": "foundry", "game_id": "world-1", "sync_chat": False},
+    )
+    await inter.wait_response()
+    bound = await inter.wait_followup()
+    fields = {f["name"]: f["value"] for f in bound.embeds[0]["fields"]}
+    assert fields["VTT game"] == "foundry · `world-1`"
+    assert fields["Sync"] == "chat off · rolls on"
+    [link] = await core_client.game_links(discord_channel_id=str(other.id))
+    assert (link["platform"], link["vtt_game_id"], link["sync_chat"]) == (
+        "foundry",
+        "world-1",
+        False,
+    )
+
+    unbind = await table.emu.invoke_slash(table.guild, other, table.player, "campaign unbind", {})
+    assert "no longer linked" in ((await unbind.wait_response()).content or "")
+    assert await core_client.game_links(discord_channel_id=str(other.id)) == []
+
+
+async def test_character_list_and_show(table: Table, core_client: CoreClient) -> None:
+    campaign_id = await create_campaign(table)
+    await core_client.create_character(campaign_id, name="Grog", stats={"hp": 90, "ac": 17})
+    listed = await (await slash(table, "character list")).wait_response()
+    assert listed.embed is not None
+    assert "Grog" in listed.embed["description"]
+    shown = await (await slash(table, "character show", {"name": "grog"})).wait_response()
+    assert shown.embed is not None
+    assert {f["name"]: f["value"] for f in shown.embed["fields"]} == {"HP": "90", "AC": "17"}
+    missing = await (await slash(table, "character show", {"name": "Pike"})).wait_response()
+    assert missing.ephemeral
+    assert "No character called 'Pike'" in (missing.content or "")
