@@ -7,6 +7,7 @@ message in a busy channel does not cost a query. Writes through the bot
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from core_client.responses import CampaignDict, GameLinkDict
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 60.0
+MAX_ENTRIES = 10_000  # channels remembered at once; a big bot sees many
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ class ChannelDirectory:
         self._clock = clock
         self._cache: dict[int, tuple[float, ChannelBinding | None]] = {}
         self._rules: dict[str, tuple[float, list[Rule]]] = {}
+        self._pending: dict[int, asyncio.Future[ChannelBinding | None]] = {}
 
     async def binding(self, channel_id: int) -> ChannelBinding | None:
         """Return the channel's binding, or None if it is bound to no campaign."""
@@ -85,9 +88,27 @@ class ChannelDirectory:
         now = self._clock()
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
-        found = await self._lookup(channel_id)
-        self._cache[channel_id] = (now, found)
+        # One lookup per channel at a time: a busy channel whose entry just
+        # expired must not send Core a query per message.
+        pending = self._pending.get(channel_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._lookup(channel_id))
+            self._pending[channel_id] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(channel_id, None))
+        found = await asyncio.shield(pending)
+        self._remember(self._cache, channel_id, (now, found))
         return found
+
+    def _remember(self, cache: dict[Any, tuple[float, Any]], key: Any, value: Any) -> None:
+        """Store a cache entry, pruning expired and then oldest entries past the bound."""
+        cache[key] = value
+        if len(cache) <= MAX_ENTRIES:
+            return
+        now = self._clock()
+        for old in [k for k, (at, _) in cache.items() if now - at >= self._ttl]:
+            del cache[old]
+        while len(cache) > MAX_ENTRIES:
+            del cache[next(iter(cache))]  # dicts keep insertion order: oldest first
 
     async def crit_rules(self, campaign_id: str) -> list[Rule]:
         """Return the crit rules in force for a campaign, cached briefly."""
@@ -96,7 +117,7 @@ class ChannelDirectory:
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
         rules = await self._core.rules_in_force(campaign_id)
-        self._rules[campaign_id] = (now, rules)
+        self._remember(self._rules, campaign_id, (now, rules))
         return rules
 
     def clear(self) -> None:

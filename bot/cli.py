@@ -122,6 +122,10 @@ def _configure_logging(settings: Settings) -> None:
     # discord.py and httpx are chatty at INFO about routine traffic.
     for chatty in ("httpx", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # At DEBUG these log whole request URLs, and interaction and webhook URLs
+    # carry their tokens: never let them below INFO.
+    for leaky in ("discord.http", "discord.webhook.async_", "discord.gateway"):
+        logging.getLogger(leaky).setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 if __name__ == "__main__":

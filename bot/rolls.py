@@ -6,8 +6,11 @@ expression meets who rolled it and where.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.dice import RollResult
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+from core_client.critrules import Rule, verdict
 
 
 def to_record(
@@ -55,3 +58,12 @@ def to_record(
         crit=result.crit,
         fumble=result.fumble,
     )
+
+
+def judged(result: RollResult, rules: list[Rule] | None) -> RollResult:
+    """Return the result with crit and fumble decided by the campaign's rules."""
+    if rules is None:
+        return result
+    groups = to_record(result, campaign_id="-").to_dict()["groups"]
+    crit, fumble, _ = verdict(rules, groups)
+    return replace(result, crit=crit, fumble=fumble)

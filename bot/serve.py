@@ -98,10 +98,12 @@ def core_settings(
     )
 
 
-def bridge_settings(settings: Settings) -> BridgeSettings:
-    """Return the bridge's settings from the configuration."""
+def bridge_settings(settings: Settings, service_key: str | None = None) -> BridgeSettings:
+    """Return the bridge's settings; the service key opens its trusted /v1 routes."""
     b = settings.bridge
     return BridgeSettings(
+        service_keys=(service_key,) if service_key else (),
+        redis_password=settings.secrets.redis_password,
         event_bus=b.event_bus,
         redis_url=b.redis_url,
         redis_prefix=b.redis_prefix,
@@ -227,7 +229,8 @@ async def _open_service(
     http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
     core = CoreClient(settings.core_url, http, signing_secrets=signing_keys, api_key=key)
     outbox = await stack.enter_async_context(open_reporter(settings, core))
-    backends = await stack.enter_async_context(open_backends(bridge_settings(settings)))
+    bridged = bridge_settings(settings, key)
+    backends = await stack.enter_async_context(open_backends(bridged))
     ai = build_ai_service(
         AISettings.from_section(settings.ai),
         openai_api_key=settings.secrets.openai_api_key,
@@ -236,7 +239,7 @@ async def _open_service(
     )
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(
-        bridge_settings(settings),
+        bridged,
         reporter=outbox,
         bus=backends.bus,
         store=backends.store,

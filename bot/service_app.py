@@ -94,6 +94,19 @@ def _question(body: Any) -> tuple[str, str, str, str]:
     return fields[0], fields[1], fields[2], fields[3]
 
 
+async def _bounded_body(request: Request) -> bytes | None:
+    """Read the body, or return None as soon as it is over the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
+
+
 def create_service_app(
     bridge_app: Starlette, *, ai: AIService, core: CoreClient | None, api_keys: Sequence[str]
 ) -> Starlette:
@@ -102,8 +115,8 @@ def create_service_app(
     async def ai_chat(request: Request) -> JSONResponse:
         if not api_keys or not _authorised(request, api_keys):
             return _error(401, "unauthorised", "send Core's API key as a Bearer token")
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        raw = await _bounded_body(request)
+        if raw is None:
             return _error(413, "body_too_large", f"the body is over {MAX_BODY} bytes")
         try:
             campaign_id, question, user_id, task = _question(json.loads(raw or b"null"))
@@ -131,8 +144,11 @@ async def _answer(
         context = await core.campaign_context(campaign_id)
     except NotFoundError:
         return _error(404, "not_found", "no such campaign")
-    except CoreClientError as exc:
-        return _error(502, "core_unavailable", f"could not read the campaign: {exc}")
+    except CoreClientError:
+        log.warning(
+            "POST /ai/chat could not read campaign %s from Core", campaign_id, exc_info=True
+        )
+        return _error(502, "core_unavailable", "could not read the campaign from Core; retry later")
     try:
         answer = await ai.answer(
             question,

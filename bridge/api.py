@@ -135,8 +135,14 @@ async def get_stream(request: Request) -> Response:
         last_event_id=_last_event_id(request),
         queue_size=s.settings.subscriber_queue,
         retry_ms=s.settings.retry_ms,
+        max_streams=s.settings.max_streams_per_token,
     )
-    return EventStream(events, send_timeout=s.settings.send_timeout)
+    # Subscribe and register now, so a token over its stream limit gets a JSON 429.
+    try:
+        first = await anext(events)
+    except StopAsyncIteration:
+        first = b""
+    return EventStream(events, send_timeout=s.settings.send_timeout, first=first)
 
 
 @endpoint

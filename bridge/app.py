@@ -3,7 +3,8 @@
 The `/vtt` API (`bridge.api`) is what extensions use: pairing, tokens, the
 SSE stream of their games, rolls in every VTT's format, chat and server-side
 rolls. The older `/v1/campaigns/{id}` routes stay: they take a standard roll
-record and stream a campaign topic, for trusted local tools and the CLI.
+record and stream a campaign topic, for trusted local tools and the CLI, and
+require `Authorization: Bearer <one of settings.service_keys>`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bridge.api import ROUTES, Services
 from bridge.backends import open_backends
 from bridge.bus import EventBus, SubscriberLaggingError
 from bridge.errors import NotFoundError, RequestSchemaError
-from bridge.http import endpoint, read_json
+from bridge.http import endpoint, read_json, require_service_key
 from bridge.ratelimit import RateLimiter
 from bridge.relay import Relay
 from bridge.reports import report_roll
@@ -55,6 +56,7 @@ def _campaign(request: Request) -> str:
 async def post_roll(request: Request) -> Response:
     """Accept a standard roll for a campaign: relay it and report it to Core."""
     s: Services = request.app.state.services
+    require_service_key(request, s.settings.service_keys)
     campaign_id = _campaign(request)
     payload = await read_json(request, s.settings.max_body_bytes)
     if isinstance(payload, dict):
@@ -73,7 +75,10 @@ async def post_roll(request: Request) -> Response:
 async def stream(request: Request) -> Response:
     """Stream a campaign's events as SSE, resuming after `Last-Event-ID`."""
     s: Services = request.app.state.services
+    require_service_key(request, s.settings.service_keys)
     last_id = request.headers.get("last-event-id") or None
+    if last_id is not None and len(last_id) > MAX_ID_LENGTH:
+        raise RequestSchemaError("is too long", field="last_event_id")
     topics = [campaign_topic(_campaign(request))]
 
     async def events() -> AsyncIterator[ServerSentEvent]:

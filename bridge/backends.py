@@ -30,7 +30,7 @@ class Backends:
 async def open_backends(settings: BridgeSettings) -> AsyncIterator[Backends]:
     """Open the backends `settings.event_bus` names; close them on exit."""
     if settings.event_bus == "redis":
-        redis = Redis.from_url(settings.redis_url)
+        redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
         bus = RedisBus(
             redis,
             prefix=settings.redis_prefix,

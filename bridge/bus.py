@@ -13,6 +13,12 @@ than what a topic still holds gets what is left, with `recovered = False` on
 its subscription so the client can be told to refetch (the "not recovered"
 signal, as Centrifugo calls it). In-process ids are `<epoch>-<seq>`; the
 epoch changes when the process restarts, which also counts as not recovered.
+
+A topic whose events have all expired is dropped entirely (swept lazily on
+publish), so topics nobody uses again cost nothing. A resume point at or
+before the newest event so swept counts as not recovered on every topic the
+bus holds no eviction mark for: conservative, and such a point is older
+than `history_seconds` anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from types import TracebackType
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0  # at most this long between sweeps of expired topics
+MAX_SEQ_DIGITS = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +176,10 @@ class InMemoryBus:
         self._history_size = history_per_topic
         self._history_seconds = history_seconds
         self._subscribers: set[Subscription] = set()
+        # Highest seq dropped by a sweep; resume points up to it are not recovered.
+        self._swept = 0
+        self._sweep_every = min(history_seconds, SWEEP_SECONDS)
+        self._next_sweep = time.monotonic() + self._sweep_every
 
     async def publish(
         self, topic: str, type: str, data: Mapping[str, Any], origin: str | None = None
@@ -179,6 +192,8 @@ class InMemoryBus:
             self._evict(topic, history.popleft())
         history.append(event)
         self._expire(topic)
+        if time.monotonic() >= self._next_sweep:
+            self._sweep()
         for sub in tuple(self._subscribers):
             if topic in sub.topics:
                 sub.offer(event)
@@ -193,12 +208,12 @@ class InMemoryBus:
     def missed(self, topics: frozenset[str], last_event_id: str) -> tuple[list[BusEvent], bool]:
         """Return retained events after `last_event_id` in order, and whether none are lost."""
         epoch, _, seq = last_event_id.partition("-")
-        if epoch != self._epoch or not seq.isdigit():
+        if epoch != self._epoch or not _is_seq(seq):
             found = [e for t in topics for e in self._retained(t)]
             return sorted(found, key=_seq), False
         after = int(seq)
         found = [e for t in topics for e in self._retained(t) if _seq(e) > after]
-        recovered = all(self._evicted.get(t, 0) <= after for t in topics)
+        recovered = all(self._lost_upto(t) <= after for t in topics)
         return sorted(found, key=_seq), recovered
 
     async def aclose(self) -> None:
@@ -206,6 +221,22 @@ class InMemoryBus:
         for sub in self._subscribers:
             sub.close()
         self._subscribers.clear()
+
+    def _lost_upto(self, topic: str) -> int:
+        """Return the highest seq of `topic` that may have been dropped."""
+        # A topic's mark is exact while it exists: anything swept from it earlier
+        # is older than what set the mark. A topic without one may have been
+        # swept away (or never seen): assume it lost everything up to the sweep.
+        return self._evicted.get(topic, self._swept)
+
+    def _sweep(self) -> None:
+        """Drop every topic whose events have all expired, and its eviction mark."""
+        self._next_sweep = time.monotonic() + self._sweep_every
+        for topic in list(self._history):
+            self._expire(topic)
+            if not self._history[topic]:
+                del self._history[topic]
+                self._swept = max(self._swept, self._evicted.pop(topic, 0))
 
     def _retained(self, topic: str) -> deque[BusEvent]:
         self._expire(topic)
@@ -225,6 +256,11 @@ class InMemoryBus:
 
     def _remove(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
+
+
+def _is_seq(value: str) -> bool:
+    # isdigit alone accepts "²", which int() refuses.
+    return value.isascii() and value.isdigit() and len(value) <= MAX_SEQ_DIGITS
 
 
 def _seq(event: BusEvent) -> int:

@@ -79,7 +79,9 @@ def _trimmed_after(info: Mapping[str, Any], after: str) -> bool:
 def valid_id(event_id: str) -> bool:
     """Return whether a string is a stream id `<ms>-<n>`."""
     ms, dash, seq = event_id.partition("-")
-    return ms.isdigit() and (not dash or seq.isdigit()) and len(event_id) < 42
+    return (
+        len(event_id) < 42 and event_id.isascii() and ms.isdigit() and (not dash or seq.isdigit())
+    )
 
 
 class RedisBus:

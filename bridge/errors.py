@@ -98,6 +98,27 @@ class UnavailableError(BridgeError):
         return {"Retry-After": "2"}
 
 
+class CoreUnavailableError(UnavailableError):
+    """Core cannot take more reports now (the outbox is full); retry later."""
+
+    code = "core_unavailable"
+
+    def headers(self) -> dict[str, str]:
+        """Suggest when to come back."""
+        return {"Retry-After": "30"}
+
+
+class TooManyStreamsError(BridgeError):
+    """The token already holds as many open streams as it may."""
+
+    status = 429
+    code = "too_many_streams"
+
+    def headers(self) -> dict[str, str]:
+        """Suggest when to come back (an old stream may have closed by then)."""
+        return {"Retry-After": "5"}
+
+
 class RateLimitedError(BridgeError):
     """The token spent its request budget; retry after `retry_after` seconds."""
 

@@ -34,15 +34,23 @@ class EventStream(StreamingResponse):
         *,
         send_timeout: float,
         headers: Mapping[str, str] | None = None,
+        first: bytes | None = None,
     ) -> None:
         super().__init__(frames, headers={**HEADERS, **(headers or {})})
         self.send_timeout = send_timeout
         self.frames = frames
+        # A frame already taken from `frames` (which started it), sent first.
+        self.first = first
 
     async def stream_response(self, send: Send) -> None:
         """Send the frames until they end, the client leaves or a send blocks too long."""
-        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         try:
+            # Inside the try: `frames` may be started already and must be closed.
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            if self.first is not None:
+                async with asyncio.timeout(self.send_timeout):
+                    body = {"type": "http.response.body", "body": self.first, "more_body": True}
+                    await send(body)
             async for frame in self.frames:
                 async with asyncio.timeout(self.send_timeout):
                     await send({"type": "http.response.body", "body": frame, "more_body": True})

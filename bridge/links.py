@@ -5,6 +5,10 @@
 `/unlink`) and `unlink_token` (the extension's own `DELETE`) revoke tokens,
 publish `token.revoked` on the control topic so every bridge instance closes
 the token's open streams at once, and tell the games and Core.
+
+Reporting to Core comes last and a failed report is logged, not raised: the
+link or revocation already happened, and the caller must still get the token
+(a pairing code works once) or see every revoked token's streams closed.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from bridge.pairing import redeem_pairing_code
 from bridge.reports import report_link
 from bridge.store import StateStore
 from bridge.tokens import Grant, issue_token, revoke_token, revoke_user
-from core_client import Reporter
+from core_client import CoreClientError, Reporter
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +39,9 @@ async def link(
     """Exchange a pairing code for a token; announce and report the link."""
     pending = await redeem_pairing_code(store, code)
     token, grant = await issue_token(store, pending, platform, player_id)
-    await _announce(bus, reporter, grant, "linked")
     log.info("linked %s on %s for campaign %s", grant.token_id, platform, grant.campaign_id)
+    await _announce(bus, grant, "linked")
+    await _report(reporter, grant, linked=True)
     return token, grant
 
 
@@ -45,8 +50,13 @@ async def unlink_user(
 ) -> list[Grant]:
     """Revoke every token of a user in a campaign (Discord `/unlink`)."""
     grants = await revoke_user(store, user_id, campaign_id)
+    # Close every stream first; only then tell the games and Core.
     for grant in grants:
-        await _revoked(bus, reporter, grant)
+        await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, {"token_id": grant.token_id})
+        log.info("revoked %s for campaign %s", grant.token_id, grant.campaign_id)
+    for grant in grants:
+        await _announce(bus, grant, "unlinked")
+        await _report(reporter, grant, linked=False)
     return grants
 
 
@@ -62,16 +72,26 @@ async def unlink_token(
 
 async def _revoked(bus: EventBus, reporter: Reporter, grant: Grant) -> None:
     await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, {"token_id": grant.token_id})
-    await _announce(bus, reporter, grant, "unlinked")
     log.info("revoked %s for campaign %s", grant.token_id, grant.campaign_id)
+    await _announce(bus, grant, "unlinked")
+    await _report(reporter, grant, linked=False)
 
 
-async def _announce(bus: EventBus, reporter: Reporter, grant: Grant, action: str) -> None:
+async def _announce(bus: EventBus, grant: Grant, action: str) -> None:
     details = _details(grant)
     for game_id in grant.games:
         data = link_event(grant.campaign_id, game_id, action, details)
         await bus.publish(game_topic(grant.campaign_id, game_id), LINK, data)
-    await report_link(reporter, grant, linked=action == "linked")
+
+
+async def _report(reporter: Reporter, grant: Grant, *, linked: bool) -> None:
+    """Report a link or revocation to Core; log (not raise) when Core cannot take it."""
+    try:
+        await report_link(reporter, grant, linked=linked)
+    except CoreClientError:
+        log.exception(
+            "could not report %s of %s to Core", "link" if linked else "revocation", grant.token_id
+        )
 
 
 def _details(grant: Grant) -> dict[str, Any]:

@@ -4,10 +4,17 @@ Each item is checked against the token's games, dropped if it is an echo
 (`echo_of`) or a VTT message already seen in that game, converted to standard
 records, reported to Core and published on the game's topic. Items are
 independent: one bad item gets its own error and the rest go through.
+
+The work of one request is bounded: at most `max_server_rolls` expressions
+rolled by the engine (`beyond20.roll` items) and `max_records` records
+relayed; the items past either budget are rejected, the others accepted.
+If Core cannot take a report (`CoreClientError`), the request fails (503) and
+the dedup marks of what was not relayed are removed, so a retry goes through.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import random
@@ -25,9 +32,12 @@ from bridge.reports import report_chat, report_roll
 from bridge.schemas import ChatRequest, RollItem, RollsRequest, ServerRollRequest
 from bridge.store import StateStore
 from bridge.tokens import Grant
-from core_client import Platform, Reporter, RollRecord, Visibility
+from core_client import CoreClientError, Platform, Reporter, RollRecord, Visibility
 
 log = logging.getLogger(__name__)
+
+MAX_SERVER_ROLLS = 50  # expressions the engine rolls for one request
+MAX_RECORDS = 250  # records one request may relay
 
 
 @dataclass
@@ -59,16 +69,20 @@ class Relay:
     dice_limits: Limits
     dedup_seconds: float = 900.0
     rng: random.Random = field(default_factory=random.SystemRandom)
+    max_server_rolls: int = MAX_SERVER_ROLLS
+    max_records: int = MAX_RECORDS
 
     async def post_rolls(self, grant: Grant, request: RollsRequest) -> list[ItemResult]:
         """Relay every roll item of a request; return one result per item."""
         _check_game(grant, request.game_id)
+        budget = _Budget(rolls=self.max_server_rolls, records=self.max_records)
         results = []
         for index, item in enumerate(request.items):
+            await asyncio.sleep(0)  # let other requests run between items
             try:
                 if isinstance(item, BridgeError):
                     raise item
-                results.append(await self._roll_item(grant, request.game_id, index, item))
+                results.append(await self._roll_item(grant, request.game_id, index, item, budget))
             except BridgeError as exc:
                 results.append(ItemResult(index, "rejected", error=exc.body()["error"]))
         return results
@@ -80,6 +94,13 @@ class Relay:
             return ItemResult(0, "echo")
         if not await self._first_sighting(grant, request.game_id, request.source_id):
             return ItemResult(0, "duplicate")
+        try:
+            return await self._chat(grant, request)
+        except CoreClientError:
+            await self._forget(grant, request.game_id, [request.source_id])
+            raise
+
+    async def _chat(self, grant: Grant, request: ChatRequest) -> ItemResult:
         origin = _origin(grant, request.source_id)
         speaker = request.speaker or grant.user_name or grant.player_id
         data = chat_event(
@@ -106,12 +127,13 @@ class Relay:
         )
 
     async def _roll_item(
-        self, grant: Grant, game_id: str, index: int, item: RollItem
+        self, grant: Grant, game_id: str, index: int, item: RollItem, budget: _Budget
     ) -> ItemResult:
         if item.echo_of is not None:
             return ItemResult(index, "echo")
         if item.format in SERVER_ROLLED:
             wanted = roll_request(item.payload)
+            budget.spend(rolls=len(wanted.formulas), records=len(wanted.formulas))
             records = [
                 self._roll(grant, game_id, formula, label, wanted.visibility)
                 for label, formula in wanted.formulas
@@ -121,14 +143,20 @@ class Relay:
             )
         ctx = RollContext(grant.campaign_id, game_id, grant.user_id, grant.user_name)
         records = convert(item.format, item.payload, ctx)
+        budget.spend(records=len(records))
         fresh = [
             r for r in records if await self._first_sighting(grant, game_id, r.source_message_id)
         ]
         if not fresh:
             return ItemResult(index, "duplicate")
-        return ItemResult(
-            index, "accepted", [await self._publish(grant, game_id, r, False) for r in fresh]
-        )
+        events = []
+        for i, r in enumerate(fresh):
+            try:
+                events.append(await self._publish(grant, game_id, r, False))
+            except CoreClientError:
+                await self._forget(grant, game_id, [u.source_message_id for u in fresh[i:]])
+                raise
+        return ItemResult(index, "accepted", events)
 
     def _roll(
         self, grant: Grant, game_id: str, expression: str, label: str | None, visibility: Visibility
@@ -171,6 +199,40 @@ class Relay:
             return True
         key = dedup_key(grant.campaign_id, game_id, grant.platform, source_id)
         return await self.store.add(key, "1", self.dedup_seconds)
+
+    async def _forget(self, grant: Grant, game_id: str, source_ids: list[str | None]) -> None:
+        """Remove dedup marks of messages that were not relayed, so a retry is not a duplicate."""
+        for source_id in source_ids:
+            if source_id is not None:
+                key = dedup_key(grant.campaign_id, game_id, grant.platform, source_id)
+                await self.store.delete(key)
+
+
+@dataclass
+class _Budget:
+    """What is left of one request's work: engine rolls and relayed records."""
+
+    rolls: int
+    records: int
+
+    def spend(self, *, rolls: int = 0, records: int) -> None:
+        """Take an item's share, or reject the item when too little is left."""
+        if rolls > self.rolls:
+            raise FormatError(
+                f"asks for {rolls} server rolls but only {self.rolls} are left for this"
+                " request; send the rest in another request",
+                field="payload",
+                code="too_many_rolls",
+            )
+        if records > self.records:
+            raise FormatError(
+                f"has {records} rolls but only {self.records} are left for this request;"
+                " send the rest in another request",
+                field="payload",
+                code="too_many_records",
+            )
+        self.rolls -= rolls
+        self.records -= records
 
 
 def _check_game(grant: Grant, game_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +35,10 @@ class BridgeSettings:
     event_bus: str = "memory"  # memory | redis
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "fb:bridge"
+    # Bearer keys of trusted services (Core's API key) for the `/v1` routes;
+    # with none configured those routes refuse everyone.
+    service_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Kept out of redis_url so the URL can be logged and shown.
+    redis_password: str | None = field(default=None, repr=False)
+    # Concurrent `/vtt/stream` connections one token may hold open.
+    max_streams_per_token: int = 5

@@ -15,12 +15,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from sse_starlette import ServerSentEvent
 
 from bridge.bus import BusEvent, EventBus, SubscriberLaggingError, Subscription
+from bridge.errors import TooManyStreamsError
 from bridge.events import CONTROL_TOPIC, TOKEN_REVOKED, Viewer, game_topic, visible_to
 from bridge.tokens import Grant
 
@@ -32,15 +34,49 @@ REVOKED = "stream.revoked"
 # once rather than N times.
 FRAME_CACHE = 1024
 PING = b": ping\r\n\r\n"
+# Revoked token ids are remembered only to close streams racing the revocation
+# (a request already past authentication); the store refuses the token after.
+REVOKED_SECONDS = 600.0
+REVOKED_MAX = 10_000
+
+
+class RecentSet:
+    """A set whose members are forgotten after `ttl` seconds, holding at most `size`."""
+
+    def __init__(self, ttl: float = REVOKED_SECONDS, size: int = REVOKED_MAX) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._items: OrderedDict[str, float] = OrderedDict()  # member -> expiry, oldest first
+
+    def add(self, member: str) -> None:
+        """Remember `member` for `ttl` seconds, dropping the oldest beyond `size`."""
+        self._items.pop(member, None)
+        self._items[member] = time.monotonic() + self._ttl
+        self._prune()
+
+    def __contains__(self, member: object) -> bool:
+        expiry = self._items.get(member) if isinstance(member, str) else None
+        return expiry is not None and expiry > time.monotonic()
+
+    def __len__(self) -> int:
+        self._prune()
+        return len(self._items)
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        while self._items and (
+            len(self._items) > self._size or next(iter(self._items.values())) <= now
+        ):
+            self._items.popitem(last=False)
 
 
 class StreamRegistry:
     """The open streams of this instance, by token id, and their shared frames."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, revoked_seconds: float = REVOKED_SECONDS) -> None:
         self._open: dict[str, set[Subscription]] = {}
         self._frames: OrderedDict[str, bytes] = OrderedDict()
-        self.revoked: set[str] = set()
+        self.revoked = RecentSet(revoked_seconds)
         self.closing = False
 
     def frame(self, event: BusEvent) -> bytes:
@@ -53,9 +89,20 @@ class StreamRegistry:
                 self._frames.popitem(last=False)
         return frame
 
-    def add(self, token_id: str, sub: Subscription) -> None:
-        """Remember an open stream of a token."""
-        self._open.setdefault(token_id, set()).add(sub)
+    def add(self, token_id: str, sub: Subscription, *, limit: int | None = None) -> None:
+        """Remember an open stream of a token; refuse one beyond `limit` per token."""
+        subs = self._open.setdefault(token_id, set())
+        if limit is not None and len(subs) >= limit:
+            if not subs:
+                del self._open[token_id]
+            raise TooManyStreamsError(
+                f"this token already has {len(subs)} open streams; at most {limit} are allowed"
+            )
+        subs.add(sub)
+
+    def count(self, token_id: str) -> int:
+        """Return how many streams a token has open here."""
+        return len(self._open.get(token_id, ()))
 
     def discard(self, token_id: str, sub: Subscription) -> None:
         """Forget a stream that ended."""
@@ -115,12 +162,18 @@ async def game_stream(
     last_event_id: str | None,
     queue_size: int,
     retry_ms: int,
+    max_streams: int | None = None,
 ) -> AsyncIterator[bytes]:
-    """Yield the SSE frames of a token's games, resuming after `last_event_id`."""
+    """Yield the SSE frames of a token's games, resuming after `last_event_id`.
+
+    The first frame comes once the stream is subscribed and registered; a
+    token already holding `max_streams` streams gets `TooManyStreamsError`
+    instead, so take the first frame before answering to refuse it cleanly.
+    """
     topics = [game_topic(grant.campaign_id, g) for g in grant.games]
     viewer = Viewer(grant.platform, grant.user_id, grant.gm, grant.token_id)
     async with bus.subscribe(topics, last_event_id=last_event_id, queue_size=queue_size) as sub:
-        registry.add(grant.token_id, sub)
+        registry.add(grant.token_id, sub, limit=max_streams)
         if grant.token_id in registry.revoked or registry.closing:
             sub.cancel()  # revoked (or shutting down) since the request came in
         try:

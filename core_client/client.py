@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import uuid
 from collections.abc import Sequence
 from typing import Any, Unpack, cast
 
@@ -149,32 +151,34 @@ class CoreClient:
 
     async def get_campaign(self, campaign_id: str) -> CampaignDict:
         """Return one campaign."""
-        return cast(CampaignDict, await self._call("GET", f"/campaigns/{campaign_id}"))
+        return cast(CampaignDict, await self._call("GET", f"/campaigns/{_id(campaign_id)}"))
 
     async def update_campaign(
         self, campaign_id: str, version: int, **fields: Unpack[CampaignFields]
     ) -> CampaignDict:
         """Change a campaign seen at `version`; ConflictError if it moved on."""
         body = {"version": version, **fields}
-        return cast(CampaignDict, await self._call("PATCH", f"/campaigns/{campaign_id}", body=body))
+        return cast(
+            CampaignDict, await self._call("PATCH", f"/campaigns/{_id(campaign_id)}", body=body)
+        )
 
     async def campaign_context(
         self, campaign_id: str, *, recent_rolls: int = 20
     ) -> CampaignContext:
         """Return a campaign, its characters, recent rolls, open session and notes."""
-        path = f"/campaigns/{campaign_id}/context"
+        path = f"/campaigns/{_id(campaign_id)}/context"
         return cast(CampaignContext, await self._call("GET", path, params={"limit": recent_rolls}))
 
     async def create_character(
         self, campaign_id: str, **fields: Unpack[NewCharacter]
     ) -> CharacterDict:
         """Create a character in a campaign."""
-        path = f"/campaigns/{campaign_id}/characters"
+        path = f"/campaigns/{_id(campaign_id)}/characters"
         return cast(CharacterDict, await self._call("POST", path, body=dict(fields)))
 
     async def get_character(self, character_id: str) -> CharacterDict:
         """Return one character."""
-        return cast(CharacterDict, await self._call("GET", f"/characters/{character_id}"))
+        return cast(CharacterDict, await self._call("GET", f"/characters/{_id(character_id)}"))
 
     async def update_character(
         self, character_id: str, version: int, **fields: Unpack[CharacterFields]
@@ -182,14 +186,14 @@ class CoreClient:
         """Change a character seen at `version`."""
         body = {"version": version, **fields}
         return cast(
-            CharacterDict, await self._call("PATCH", f"/characters/{character_id}", body=body)
+            CharacterDict, await self._call("PATCH", f"/characters/{_id(character_id)}", body=body)
         )
 
     async def create_game_link(
         self, campaign_id: str, **fields: Unpack[GameLinkFields]
     ) -> GameLinkDict:
         """Link a campaign to a Discord channel and/or a VTT game."""
-        path = f"/campaigns/{campaign_id}/game-links"
+        path = f"/campaigns/{_id(campaign_id)}/game-links"
         return cast(GameLinkDict, await self._call("POST", path, body=dict(fields)))
 
     async def game_links(
@@ -205,36 +209,42 @@ class CoreClient:
     ) -> GameLinkDict:
         """Change a game link seen at `version`."""
         body = {"version": version, **fields}
-        return cast(GameLinkDict, await self._call("PATCH", f"/game-links/{link_id}", body=body))
+        return cast(
+            GameLinkDict, await self._call("PATCH", f"/game-links/{_id(link_id)}", body=body)
+        )
 
     async def start_session(self, campaign_id: str, **fields: Unpack[SessionFields]) -> SessionDict:
         """Open a game session in a campaign."""
-        path = f"/campaigns/{campaign_id}/sessions"
+        path = f"/campaigns/{_id(campaign_id)}/sessions"
         return cast(SessionDict, await self._call("POST", path, body=dict(fields)))
 
     async def sessions(self, campaign_id: str, *, limit: int = 10) -> list[SessionDict]:
         """Return a campaign's sessions, newest first."""
-        path = f"/campaigns/{campaign_id}/sessions"
+        path = f"/campaigns/{_id(campaign_id)}/sessions"
         answer = await self._call("GET", path, params={"limit": limit})
         return cast(list[SessionDict], answer["sessions"])
 
     async def get_session(self, session_id: str) -> SessionDict:
         """Return one game session."""
-        return cast(SessionDict, await self._call("GET", f"/sessions/{session_id}"))
+        return cast(SessionDict, await self._call("GET", f"/sessions/{_id(session_id)}"))
 
     async def update_session(
         self, session_id: str, version: int, **fields: Unpack[SessionFields]
     ) -> SessionDict:
         """Change a session seen at `version` (end it with `ended_at`)."""
         body = {"version": version, **fields}
-        return cast(SessionDict, await self._call("PATCH", f"/sessions/{session_id}", body=body))
+        return cast(
+            SessionDict, await self._call("PATCH", f"/sessions/{_id(session_id)}", body=body)
+        )
 
     async def add_session_note(
         self, session_id: str, version: int, text: str, *, author: str | None = None
     ) -> SessionDict:
         """Append a note to a session seen at `version`."""
         body = {"version": version, "add_note": {"text": text, "author": author}}
-        return cast(SessionDict, await self._call("PATCH", f"/sessions/{session_id}", body=body))
+        return cast(
+            SessionDict, await self._call("PATCH", f"/sessions/{_id(session_id)}", body=body)
+        )
 
     async def rolls(
         self, *, limit: int | None = None, cursor: str | None = None, **query: Unpack[RollQuery]
@@ -257,18 +267,20 @@ class CoreClient:
 
     async def crit_rules(self, campaign_id: str) -> CritRules:
         """Return a campaign's crit rule presets, its own rules, and the keys in force."""
-        return cast(CritRules, await self._call("GET", f"/campaigns/{campaign_id}/crit-rules"))
+        return cast(CritRules, await self._call("GET", f"/campaigns/{_id(campaign_id)}/crit-rules"))
 
     async def rules_in_force(self, campaign_id: str) -> list[Rule]:
         """Return the crit rules in force for a campaign, ready to evaluate."""
-        answer = await self._call("GET", f"/campaigns/{campaign_id}/crit-rules")
+        answer = await self._call("GET", f"/campaigns/{_id(campaign_id)}/crit-rules")
         return [Rule.from_dict(r) for r in answer["rules"]]
 
     async def set_crit_preset(
         self, campaign_id: str, preset: str, *, enabled: bool
     ) -> CritRuleDict:
         """Switch a built-in crit rule preset on or off for a campaign."""
-        path = f"/campaigns/{campaign_id}/crit-rules/presets/{preset}"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", preset):
+            raise NotFoundError("no such crit rule preset", status=404, code="not_found")
+        path = f"/campaigns/{_id(campaign_id)}/crit-rules/presets/{preset}"
         return cast(CritRuleDict, await self._call("PUT", path, body={"enabled": enabled}))
 
 
@@ -287,6 +299,20 @@ def _api_error(response: httpx.Response) -> ApiError:
         )
     kind = {401: AuthError, 403: AuthError, 404: NotFoundError}.get(status, ApiError)
     return kind(message, status=status, code=code, field=err.get("field"))
+
+
+def _id(value: str) -> str:
+    """Return an entity id fit for a URL path, refusing anything but a UUID.
+
+    Ids often come from user input (autocomplete is only a suggestion); a
+    value such as "../game-links" must never reach another route of Core.
+    """
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise NotFoundError(
+            "no such thing: the id is not a valid id", status=404, code="not_found"
+        ) from None
 
 
 def delivery_id(events: Sequence[Event]) -> str:

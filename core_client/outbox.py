@@ -170,7 +170,16 @@ class Outbox:
             # a batch is read would otherwise have its wake-up wiped out, and
             # the drain would sleep on a non-empty outbox.
             self._wake.clear()
-            delivered = await self._drain_once()
+            try:
+                delivered = await self._drain_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Whatever went wrong, the drain must outlive it: a dead drain
+                # would let the outbox fill up in silence.
+                self._failures += 1
+                log.exception("outbox drain failed (attempt %d); retrying", self._failures)
+                delivered = False
             if self._pending == 0:
                 self._idle.set()
             if delivered:

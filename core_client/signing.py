@@ -110,7 +110,8 @@ def verify(
 
 
 def _parse_timestamp(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise SignatureError("webhook-timestamp must be Unix seconds")
     return int(raw)
 

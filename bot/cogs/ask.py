@@ -16,7 +16,13 @@ from discord.ext import commands
 
 from bot.ai import AIError, AIService, AnswerStream, StreamPacer, relay
 from bot.campaigns import ChannelBinding, active_character
-from bot.cogs.common import Interaction, UserFacingError, core_trouble, require_binding
+from bot.cogs.common import (
+    Interaction,
+    UserFacingError,
+    before_reply,
+    core_trouble,
+    require_binding,
+)
 from core_client import CoreClientError
 
 if TYPE_CHECKING:
@@ -70,7 +76,8 @@ class AskCog(commands.Cog):
     ) -> None:
         """Answer a question from the campaign's context."""
         ai = self._ai()
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         await interaction.response.defer(ephemeral=private, thinking=True)
         context = await self._context(binding, interaction.user.id)
         try:
@@ -84,7 +91,8 @@ class AskCog(commands.Cog):
     async def recap(self, interaction: Interaction) -> None:
         """Recap the open session, or the last one that ended."""
         ai = self._ai()
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         await interaction.response.defer(thinking=True)
         data = await self._session_data(binding)
         try:

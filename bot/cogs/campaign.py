@@ -9,7 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, campaign_settings, gm_discord_id
-from bot.cogs.common import Interaction, UserFacingError, core_trouble, require_binding, require_gm
+from bot.cogs.common import (
+    Interaction,
+    UserFacingError,
+    before_reply,
+    core_trouble,
+    require_binding,
+    require_gm,
+)
 from bot.embeds import clip
 from core_client import CoreClientError
 from core_client.responses import CampaignDict
@@ -122,7 +129,8 @@ class CampaignCog(commands.GroupCog, group_name="campaign"):
     @app_commands.command(name="info", description="Show the campaign linked to this channel")
     async def info(self, interaction: Interaction) -> None:
         """Describe this channel's campaign."""
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         await interaction.response.send_message(
             embed=binding_embed(binding, _mention(interaction)), ephemeral=True
         )
@@ -131,12 +139,13 @@ class CampaignCog(commands.GroupCog, group_name="campaign"):
     @app_commands.guild_only()
     async def unbind(self, interaction: Interaction) -> None:
         """Archive this channel's game link; the campaign and its history stay."""
-        binding = await require_binding(interaction)
-        require_gm(interaction, binding)
         try:
-            await self.bot.core.update_game_link(
-                binding.link["id"], binding.link["version"], archived=True
-            )
+            async with before_reply():
+                binding = await require_binding(interaction)
+                require_gm(interaction, binding)
+                await self.bot.core.update_game_link(
+                    binding.link["id"], binding.link["version"], archived=True
+                )
         except CoreClientError as exc:
             raise core_trouble(exc) from exc
         self.bot.channels.forget(interaction.channel_id or 0)

@@ -10,7 +10,13 @@ from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, active_character, campaign_settings
 from bot.characters import CharacterImportError, parse_character
-from bot.cogs.common import Interaction, UserFacingError, core_trouble, require_binding
+from bot.cogs.common import (
+    Interaction,
+    UserFacingError,
+    before_reply,
+    core_trouble,
+    require_binding,
+)
 from bot.embeds import character_embed, clip
 from core_client import CoreClientError
 from core_client.errors import ConflictError
@@ -51,7 +57,8 @@ class CharacterCog(commands.GroupCog, group_name="character"):
     @app_commands.describe(file="The character's JSON export")
     async def import_(self, interaction: Interaction, file: discord.Attachment) -> None:
         """Read an exported sheet and store it in the campaign."""
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         await interaction.response.defer(thinking=True)
         if file.size > 2_000_000:
             raise UserFacingError("That file is too large for a character sheet (2 MB at most).")
@@ -82,8 +89,9 @@ class CharacterCog(commands.GroupCog, group_name="character"):
     @app_commands.command(name="list", description="List the campaign's characters")
     async def list_(self, interaction: Interaction) -> None:
         """List characters, marking the caller's active one."""
-        binding = await require_binding(interaction)
-        characters = await self._characters(binding)
+        async with before_reply():
+            binding = await require_binding(interaction)
+            characters = await self._characters(binding)
         if not characters:
             await interaction.response.send_message(
                 "No characters yet. `/character import` adds one.", ephemeral=True
@@ -104,17 +112,19 @@ class CharacterCog(commands.GroupCog, group_name="character"):
     @app_commands.describe(name="The character")
     async def show(self, interaction: Interaction, name: str) -> None:
         """Show one character."""
-        binding = await require_binding(interaction)
-        character = await self._find(binding, name)
+        async with before_reply():
+            binding = await require_binding(interaction)
+            character = await self._find(binding, name)
         await interaction.response.send_message(embed=character_embed(character))
 
     @app_commands.command(name="use", description="Play this character for rolls and the AI")
     @app_commands.describe(name="The character")
     async def use(self, interaction: Interaction, name: str) -> None:
         """Make a character the caller's active one in this campaign."""
-        binding = await require_binding(interaction)
-        character = await self._find(binding, name)
-        await self._set_active(interaction, binding, character["id"])
+        async with before_reply():
+            binding = await require_binding(interaction)
+            character = await self._find(binding, name)
+            await self._set_active(interaction, binding, character["id"])
         await interaction.response.send_message(
             f"You now play **{discord.utils.escape_markdown(character['name'])}** here.",
             ephemeral=True,

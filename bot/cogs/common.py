@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,6 +20,22 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[FumbleBot]
 else:
     Interaction = discord.Interaction
+
+
+# Discord drops an interaction not answered within 3 s; lookups made before the
+# first answer get this much of it, so a slow Core still gets a polite reply.
+LOOKUP_BUDGET = 2.0
+SLOW = "FumbleBot's storage is slow right now. Try again in a moment."
+
+
+@contextlib.asynccontextmanager
+async def before_reply(budget: float = LOOKUP_BUDGET) -> AsyncIterator[None]:
+    """Bound Core calls made before the first answer to an interaction."""
+    try:
+        async with asyncio.timeout(budget):
+            yield
+    except TimeoutError as exc:
+        raise UserFacingError(SLOW) from exc
 
 
 class UserFacingError(app_commands.AppCommandError):

@@ -10,7 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import active_character
-from bot.cogs.common import Interaction, UserFacingError, core_trouble, require_binding
+from bot.cogs.common import (
+    Interaction,
+    UserFacingError,
+    before_reply,
+    core_trouble,
+    require_binding,
+)
 from bot.relay.poster import PermanentSendError
 from bot.webhooks import ChannelWebhooks
 from bridge.events import Origin, chat_event, game_topic
@@ -33,7 +39,8 @@ class InCharacterCog(commands.GroupCog, group_name="ic"):
     @app_commands.describe(text="What your character says")
     async def say(self, interaction: Interaction, text: app_commands.Range[str, 1, 1900]) -> None:
         """Post the text under the character's name, and relay it to the VTT."""
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         character_id = active_character(binding.campaign, interaction.user.id)
         if character_id is None:
             raise UserFacingError("Choose your character first with `/character use`.")

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import Interaction, UserFacingError, member_is_gm, require_binding
+from bot.cogs.common import (
+    Interaction,
+    UserFacingError,
+    before_reply,
+    member_is_gm,
+    require_binding,
+)
 from bridge.links import unlink_user
 from bridge.pairing import create_pairing_code
 
@@ -24,7 +30,8 @@ class LinkCog(commands.Cog):
     @app_commands.command(name="link", description="Get a code to pair your VTT extension")
     async def link(self, interaction: Interaction) -> None:
         """Show the player a one-time pairing code, privately."""
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         store = self.bot.deps.store
         if store is None:
             raise UserFacingError("The VTT bridge is not running with this FumbleBot.")
@@ -46,7 +53,8 @@ class LinkCog(commands.Cog):
     @app_commands.command(name="unlink", description="Disconnect your VTT extensions here")
     async def unlink(self, interaction: Interaction) -> None:
         """Revoke every extension token of the player in this campaign."""
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         deps = self.bot.deps
         if deps.store is None or deps.bus is None:
             raise UserFacingError("The VTT bridge is not running with this FumbleBot.")

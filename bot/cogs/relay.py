@@ -26,11 +26,12 @@ from bot.campaigns import ChannelBinding, gm_discord_id
 from bot.relay.coalesce import Line, Post
 from bot.relay.poster import ChannelPoster, PermanentSendError
 from bot.relay.render import inline_reply, line_for
-from bot.rolls import to_record
+from bot.rolls import judged, to_record
 from bot.webhooks import ChannelWebhooks
 from bridge.bus import BusEvent, SubscriberLaggingError
 from bridge.events import Origin, Viewer, chat_event, game_topic, roll_event, visible_to
 from core_client import CoreClientError, Event, EventType, Platform
+from core_client.critrules import Rule
 from core_client.payloads import ChatMessage
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 BOT_VIEWER = Viewer(platform="discord", gm=True)
 RESUBSCRIBE_DELAY = 1.0
+REFRESH_SECONDS = 60.0
 
 
 class RelayCog(commands.Cog):
@@ -115,9 +117,13 @@ class RelayCog(commands.Cog):
         if not rolled:
             return
         origin = _origin(message)
+        try:
+            rules: list[Rule] | None = await self.bot.channels.crit_rules(binding.campaign_id)
+        except CoreClientError:
+            rules = None  # the dice's own crits; Core applies the rules when it stores them
         for item in rolled:
             record = to_record(
-                item.result,
+                judged(item.result, rules),
                 campaign_id=binding.campaign_id,
                 actor_id=str(message.author.id),
                 actor_name=message.author.display_name,
@@ -183,17 +189,24 @@ class RelayCog(commands.Cog):
     async def _consume(self) -> None:
         bus = self.bot.deps.bus
         if bus is None or not self._routes:
-            await self._changed.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), REFRESH_SECONDS)
             return
         async with bus.subscribe(list(self._routes), queue_size=1024) as sub:
             changed = asyncio.ensure_future(self._changed.wait())
             self._subscribed = frozenset(self._routes)
+            refresh_at = asyncio.get_running_loop().time() + REFRESH_SECONDS
             try:
                 events = aiter(sub)
                 while not changed.done():
                     nxt = asyncio.ensure_future(anext(events))
-                    await asyncio.wait({nxt, changed}, return_when=asyncio.FIRST_COMPLETED)
+                    timeout = max(0.0, refresh_at - asyncio.get_running_loop().time())
+                    await asyncio.wait(
+                        {nxt, changed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
                     if not nxt.done():
+                        # A binding changed here, or it is time to pick up
+                        # links made elsewhere (another shard, Core's API).
                         nxt.cancel()
                         return
                     self._deliver(nxt.result())
@@ -229,9 +242,16 @@ class RelayCog(commands.Cog):
                 channel = self.bot.get_channel(channel_id)
                 if not isinstance(channel, discord.TextChannel):
                     raise PermanentSendError(f"channel {channel_id} is gone or not a text channel")
-                await self.webhooks.send(
-                    channel, post.content, username=post.username, avatar_url=post.avatar_url
-                )
+                try:
+                    await self.webhooks.send(
+                        channel, post.content, username=post.username, avatar_url=post.avatar_url
+                    )
+                except discord.HTTPException as exc:
+                    # discord.py already waited out 429s; another 4xx will
+                    # not change on retry, while 5xx and network errors may.
+                    if 400 <= exc.status < 500:
+                        raise PermanentSendError(f"Discord refused a relay post: {exc}") from exc
+                    raise
 
             poster = self._posters[channel_id] = ChannelPoster(send)
         return poster

@@ -11,7 +11,7 @@ import asyncio
 import io
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -24,14 +24,17 @@ from bot.cogs.common import Interaction
 from bot.dice import Advantage, RollResult
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
 from bot.rolling import RollRequest
-from bot.rolls import to_record
+from bot.rolls import judged, to_record
 from core_client import CoreClientError, Event, EventType, Visibility
-from core_client.critrules import Rule, verdict
+from core_client.critrules import Rule
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
 
 log = logging.getLogger(__name__)
+
+
+PLACE_BUDGET = 1.5  # seconds of Discord's 3 s window a roll may spend asking Core
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,24 +51,18 @@ async def place_of(interaction: Interaction) -> Place:
     bot = interaction.client
     if interaction.channel_id is not None and bot.deps.core is not None:
         try:
-            binding = await bot.channels.binding(interaction.channel_id)
-            if binding is not None:
-                rules = await bot.channels.crit_rules(binding.campaign_id)
-                return Place(binding.campaign_id, gm_discord_id(binding.campaign), rules)
-        except CoreClientError:
-            pass  # Core is away: the guild key still files the roll correctly
+            async with asyncio.timeout(PLACE_BUDGET):
+                binding = await bot.channels.binding(interaction.channel_id)
+                if binding is not None:
+                    rules = await bot.channels.crit_rules(binding.campaign_id)
+                    return Place(binding.campaign_id, gm_discord_id(binding.campaign), rules)
+        except (CoreClientError, TimeoutError):
+            # Core is away or slow: the guild key still files the roll, and
+            # Core resolves it to the guild's campaign when it stores it.
+            log.warning("rolling without the campaign's rules: Core did not answer in time")
     if interaction.guild_id is not None:
         return Place(f"guild:{interaction.guild_id}")
     return Place(f"dm:{interaction.user.id}")
-
-
-def judged(result: RollResult, rules: list[Rule] | None) -> RollResult:
-    """Return the result with crit and fumble decided by the campaign's rules."""
-    if rules is None:
-        return result
-    groups = to_record(result, campaign_id="-").to_dict()["groups"]
-    crit, fumble, _ = verdict(rules, groups)
-    return replace(result, crit=crit, fumble=fumble)
 
 
 class RollAgainButton(

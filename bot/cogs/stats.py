@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import Interaction, core_trouble, require_binding
+from bot.cogs.common import Interaction, before_reply, core_trouble, require_binding
 from bot.embeds import stats_answer_embed
 from core_client import CoreClientError
 
@@ -34,7 +34,8 @@ class StatsCog(commands.Cog):
         campaign: bool = False,
     ) -> None:
         """Show roll statistics for a player or the campaign."""
-        binding = await require_binding(interaction)
+        async with before_reply():
+            binding = await require_binding(interaction)
         who = player or interaction.user
         await interaction.response.defer(thinking=True)
         try:

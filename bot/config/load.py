@@ -47,7 +47,19 @@ def load(path: Path | None, env: Mapping[str, str]) -> Settings:
         sections[f.name] = _section(f.name, section_types[f.name], table, env)
     settings = Settings(**sections, secrets=_secrets(env))
     _check_database_url(settings.core.database_url)
+    _check_redis_url(settings.bridge.redis_url)
     return settings
+
+
+def _check_redis_url(url: str) -> None:
+    _, sep, rest = url.partition("://")
+    userinfo = rest.split("/", 1)[0].rpartition("@")[0] if sep else ""
+    if ":" in userinfo:
+        raise ConfigError(
+            "bridge.redis_url",
+            "holds a password",
+            "remove it from the URL and set FUMBLEBOT_REDIS_PASSWORD in the environment",
+        )
 
 
 def _check_database_url(url: str) -> None:
@@ -188,6 +200,7 @@ def _secrets(env: Mapping[str, str]) -> Secrets:
         webhook_secrets=webhook,
         core_api_key=get("core_api_key"),
         core_encryption_key=get("core_encryption_key"),
+        redis_password=get("redis_password"),
         openai_api_key=get("openai_api_key"),
         anthropic_api_key=get("anthropic_api_key"),
     )

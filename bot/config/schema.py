@@ -123,6 +123,7 @@ class Secrets:
     webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
     core_api_key: str | None = field(default=None, repr=False)
     core_encryption_key: str | None = field(default=None, repr=False)
+    redis_password: str | None = field(default=None, repr=False)
     openai_api_key: str | None = field(default=None, repr=False)
     anthropic_api_key: str | None = field(default=None, repr=False)
 
@@ -133,6 +134,7 @@ SECRET_ENV = {
     "webhook_secrets": "FUMBLEBOT_WEBHOOK_SECRETS",
     "core_api_key": "FUMBLEBOT_CORE_API_KEY",
     "core_encryption_key": "FUMBLEBOT_CORE_ENCRYPTION_KEY",
+    "redis_password": "FUMBLEBOT_REDIS_PASSWORD",
     "openai_api_key": "OPENAI_API_KEY",
     "anthropic_api_key": "ANTHROPIC_API_KEY",
 }

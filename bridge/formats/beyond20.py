@@ -10,7 +10,9 @@ kept roll's total); each damage roll becomes its own record.
 
 A `roll` request carries no results: it asks the VTT to roll. The bridge
 answers it with its own engine, so `roll_request` only extracts what to roll.
-`whisper` 1 (Beyond20's "whisper to GM") makes the records private.
+`whisper` 1 (Beyond20's "whisper to GM") makes the records private. One
+request asks for at most `MAX_FORMULAS` expressions, each at most
+`MAX_FORMULA_LENGTH` characters, since the bridge does the rolling.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from bridge.formats.common import (
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
 
 WHISPER_TO_GM = 1
+# What one `roll` request may ask the bridge's engine to roll.
+MAX_FORMULAS = 10
+MAX_FORMULA_LENGTH = 1000
 # Beyond20's RollType values that roll two d20s and keep one.
 _ADVANTAGE = {3: "2d20kh1", 4: "2d20kl1", 6: "3d20kh1", 7: "3d20kl1"}
 _MODIFIER_KEYS = ("to-hit", "modifier", "initiative")
@@ -85,7 +90,7 @@ def roll_request(payload: object) -> RollRequest:
     d20 = _ADVANTAGE.get(integer(req.get("advantage", 0) or 0, "payload.advantage"), "1d20")
     formulas: list[tuple[str, str]] = []
     if isinstance(req.get("roll"), str):
-        formulas.append((name, text(req.get("roll"), "payload.roll")))
+        formulas.append((name, _formula(req.get("roll"), "payload.roll")))
     for key in _MODIFIER_KEYS:
         if req.get(key) not in (None, ""):
             formulas.append((name, d20 + _signed(req.get(key), f"payload.{key}")))
@@ -93,13 +98,26 @@ def roll_request(payload: object) -> RollRequest:
     damages = array(req.get("damages") or [], "payload.damages")
     types = optional_list(req, "damage-types")
     for i, damage in enumerate(damages):
+        if len(formulas) >= MAX_FORMULAS:
+            raise FormatError(
+                f"is one roll too many; a request may ask for at most {MAX_FORMULAS}",
+                field=f"payload.damages[{i}]",
+                code="too_many_rolls",
+            )
         label = f"{name} {types[i]}" if i < len(types) else f"{name} damage"
-        formulas.append((label, text(damage, f"payload.damages[{i}]")))
+        formulas.append((label, _formula(damage, f"payload.damages[{i}]")))
     if not formulas:
         raise FormatError(
             "asks for nothing to roll (no roll, modifier or damages)", field="payload"
         )
     return RollRequest(tuple(formulas), _character(req), _visibility(req))
+
+
+def _formula(value: object, where: str) -> str:
+    formula = text(value, where)
+    if len(formula) > MAX_FORMULA_LENGTH:
+        raise FormatError(f"must be at most {MAX_FORMULA_LENGTH} characters", field=where)
+    return formula
 
 
 def _signed(value: object, where: str) -> str:

@@ -48,7 +48,11 @@ def array(value: object, where: str, *, allow_empty: bool = True) -> list[Any]:
 
 def integer(value: object, where: str) -> int:
     """Return `value` as an int (integral floats and digit strings too) or raise."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str):
+        digits = value.strip().removeprefix("-")
+        # isdigit alone accepts "²", which int() refuses; 10 digits cover 10**9.
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 10):
+            raise FormatError("must be an integer", field=where)
         value = int(value.strip())
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -112,7 +112,7 @@ def query_uuid(request: Request, name: str) -> uuid.UUID | None:
 def page_size(request: Request, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
     """Return the `limit` query parameter, bounded."""
     raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= maximum:
         raise ApiError(400, "invalid_parameter", f"limit must be 1 to {maximum}", field="limit")
     return int(raw)
 

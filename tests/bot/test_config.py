@@ -56,6 +56,11 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
             {},
             "core.database_url: holds a password",
         ),
+        (
+            "[bridge]\nredis_url = 'redis://:hunter2@cache:6379/0'\n",
+            {},
+            "bridge.redis_url: holds a password",
+        ),
     ],
 )
 def test_bad_settings_stop_with_one_line_naming_the_key(

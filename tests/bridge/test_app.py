@@ -32,17 +32,67 @@ ROLL = {
 }
 
 
+SERVICE_KEY = "svc_bridge-test-key"
+OTHER_KEY = "svc_another-key"
+
+
 @pytest.fixture
 async def bridge_url(outbox: Outbox) -> AsyncIterator[str]:
-    app = create_app(BridgeSettings(subscriber_queue=8), reporter=outbox)
+    settings = BridgeSettings(subscriber_queue=8, service_keys=(OTHER_KEY, SERVICE_KEY))
+    app = create_app(settings, reporter=outbox)
     async with serve(app) as url:
         yield url
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as client:
+    """A client sending a service key, as Core's tools and the CLI do."""
+    headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
+    async with httpx.AsyncClient(timeout=5, headers=headers) as client:
         yield client
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer wrong-key", f"Basic {SERVICE_KEY}", "Bearer", f"Bearer {SERVICE_KEY}x"],
+)
+async def test_v1_routes_refuse_a_missing_or_wrong_service_key(
+    bridge_url: str, outbox: Outbox, authorization: str | None
+) -> None:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    async with httpx.AsyncClient(timeout=5, headers=headers) as anonymous:
+        posted = await anonymous.post(f"{bridge_url}/v1/campaigns/c1/rolls", json=ROLL)
+        streamed = await anonymous.get(f"{bridge_url}/v1/campaigns/c1/events")
+    for response in (posted, streamed):
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorised"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert outbox.pending == 0
+
+
+async def test_v1_routes_refuse_everyone_when_no_service_key_is_configured(
+    outbox: Outbox,
+) -> None:
+    app = create_app(BridgeSettings(), reporter=outbox)
+    async with serve(app) as url, httpx.AsyncClient(timeout=5) as client:
+        for authorization in ("Bearer", "Bearer anything"):
+            headers = {"Authorization": authorization}
+            posted = await client.post(f"{url}/v1/campaigns/c1/rolls", json=ROLL, headers=headers)
+            streamed = await client.get(f"{url}/v1/campaigns/c1/events", headers=headers)
+            assert (posted.status_code, streamed.status_code) == (401, 401)
+            assert posted.json()["error"]["code"] == "unauthorised"
+
+
+async def test_every_configured_service_key_is_accepted(
+    bridge_url: str, http: httpx.AsyncClient
+) -> None:
+    headers = {"Authorization": f"Bearer {OTHER_KEY}"}
+    response = await http.post(f"{bridge_url}/v1/campaigns/c1/rolls", json=ROLL, headers=headers)
+    assert response.status_code == 202
+
+
+def test_service_keys_stay_out_of_the_settings_repr() -> None:
+    assert SERVICE_KEY not in repr(BridgeSettings(service_keys=(SERVICE_KEY,)))
 
 
 async def test_posted_roll_reaches_every_subscriber_and_core(

@@ -97,3 +97,11 @@ def test_generated_secrets_are_distinct_and_usable() -> None:
     assert a.startswith("whsec_")
     signed = signing.sign([a], "m", b"x")
     assert signing.verify([signing.decode_secret(a)], signed.as_dict(), b"x", now=time.time())
+
+
+@pytest.mark.parametrize("stamp", ["²", "1" * 13, "١٦١٤٢٦٥٣٣٠"])
+def test_verify_refuses_non_ascii_or_overlong_timestamps(stamp: str) -> None:
+    key = signing.decode_secret(GOLDEN_KEY)
+    hdrs = headers(GOLDEN_SIG) | {"webhook-timestamp": stamp}
+    with pytest.raises(SignatureError, match="Unix seconds"):
+        signing.verify([key], hdrs, GOLDEN_BODY, now=GOLDEN_TS)

@@ -216,3 +216,19 @@ async def test_character_owner_is_given_by_discord_id(core_client: CoreClient) -
         campaign["id"], name="Vax", owner_discord_id="123456"
     )
     assert again["owner_user_id"] == character["owner_user_id"]
+
+
+@pytest.mark.parametrize("limit", ["²", "0", "9" * 30])
+async def test_bad_page_sizes_get_400_not_500(
+    core_http: httpx.AsyncClient, core_api_key: str, limit: str
+) -> None:
+    response = await core_http.get(
+        "/campaigns", params={"limit": limit}, headers={"authorization": f"Bearer {core_api_key}"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("bad", ["../game-links", "guild:1", "not-a-uuid"])
+async def test_sdk_refuses_ids_that_are_not_ids(core_client: CoreClient, bad: str) -> None:
+    with pytest.raises(NotFoundError):
+        await core_client.get_campaign(bad)
