@@ -114,7 +114,7 @@ def create_service_app(
 
     async def ai_chat(request: Request) -> JSONResponse:
         if not api_keys or not _authorised(request, api_keys):
-            return _error(401, "unauthorised", "send Core's API key as a Bearer token")
+            return _error(401, "unauthorized", "send Core's API key as a Bearer token")
         raw = await _bounded_body(request)
         if raw is None:
             return _error(413, "body_too_large", f"the body is over {MAX_BODY} bytes")

@@ -98,7 +98,7 @@ def require_service_key(request: Request, keys: tuple[str, ...]) -> None:
     for key in keys:
         matched |= hmac.compare_digest(presented, key.encode())
     if scheme.lower() != "bearer" or not presented or not matched:
-        raise AuthError("send a service key as 'Authorization: Bearer <key>'", code="unauthorised")
+        raise AuthError("send a service key as 'Authorization: Bearer <key>'")
 
 
 def client_key(request: Request) -> str:

@@ -53,12 +53,12 @@ async def test_ai_chat_answers_from_the_campaign_and_counts_tokens(
 @pytest.mark.parametrize(
     ("headers", "body", "status", "code"),
     [
-        ({}, {"campaign_id": "x", "question": "q"}, 401, "unauthorised"),
+        ({}, {"campaign_id": "x", "question": "q"}, 401, "unauthorized"),
         (
             {"Authorization": "Bearer wrong"},
             {"campaign_id": "x", "question": "q"},
             401,
-            "unauthorised",
+            "unauthorized",
         ),
         ({"Authorization": f"Bearer {KEY}"}, {"question": "q"}, 422, "invalid_body"),
         ({"Authorization": f"Bearer {KEY}"}, [1], 422, "invalid_body"),

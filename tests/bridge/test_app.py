@@ -65,7 +65,7 @@ async def test_v1_routes_refuse_a_missing_or_wrong_service_key(
         streamed = await anonymous.get(f"{bridge_url}/v1/campaigns/c1/events")
     for response in (posted, streamed):
         assert response.status_code == 401
-        assert response.json()["error"]["code"] == "unauthorised"
+        assert response.json()["error"]["code"] == "unauthorized"
         assert response.headers["www-authenticate"].startswith("Bearer")
     assert outbox.pending == 0
 
@@ -80,7 +80,7 @@ async def test_v1_routes_refuse_everyone_when_no_service_key_is_configured(
             posted = await client.post(f"{url}/v1/campaigns/c1/rolls", json=ROLL, headers=headers)
             streamed = await client.get(f"{url}/v1/campaigns/c1/events", headers=headers)
             assert (posted.status_code, streamed.status_code) == (401, 401)
-            assert posted.json()["error"]["code"] == "unauthorised"
+            assert posted.json()["error"]["code"] == "unauthorized"
 
 
 async def test_every_configured_service_key_is_accepted(
