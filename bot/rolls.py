@@ -25,7 +25,25 @@ def to_record(
     platform: Platform = Platform.DISCORD,
 ) -> RollRecord:
     """Return the standard record of a roll made by our own engine."""
-    groups = tuple(
+    return RollRecord(
+        platform=platform,
+        campaign_id=campaign_id,
+        formula=result.expression,
+        total=result.total,
+        groups=dice_groups(result),
+        source_message_id=source_message_id,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        label=label or result.comment,
+        visibility=visibility,
+        crit=result.crit,
+        fumble=result.fumble,
+    )
+
+
+def dice_groups(result: RollResult) -> tuple[DiceGroup, ...]:
+    """Return every dice term of a result as a standard dice group."""
+    return tuple(
         DiceGroup(
             notation=term.notation,
             sides=term.sides,
@@ -44,26 +62,11 @@ def to_record(
         )
         for term in result.terms()
     )
-    return RollRecord(
-        platform=platform,
-        campaign_id=campaign_id,
-        formula=result.expression,
-        total=result.total,
-        groups=groups,
-        source_message_id=source_message_id,
-        actor_id=actor_id,
-        actor_name=actor_name,
-        label=label or result.comment,
-        visibility=visibility,
-        crit=result.crit,
-        fumble=result.fumble,
-    )
 
 
 def judged(result: RollResult, rules: list[Rule] | None) -> RollResult:
     """Return the result with crit and fumble decided by the campaign's rules."""
     if rules is None:
         return result
-    groups = to_record(result, campaign_id="-").to_dict()["groups"]
-    crit, fumble, _ = verdict(rules, groups)
+    crit, fumble, _ = verdict(rules, [g.to_dict() for g in dice_groups(result)])
     return replace(result, crit=crit, fumble=fumble)

@@ -104,6 +104,25 @@ class DiceGroup:
     label: str | None = None
     subtotal: float | int | None = None
 
+    def to_dict(self) -> DiceGroupDict:
+        """Return the JSON-ready form of the group."""
+        return {
+            "notation": self.notation,
+            "sides": self.sides,
+            "label": self.label,
+            "subtotal": self.subtotal,
+            "dice": [
+                {
+                    "sides": d.sides,
+                    "value": d.value,
+                    "kept": d.kept,
+                    "exploded": d.exploded,
+                    "rerolled": d.rerolled,
+                }
+                for d in self.dice
+            ],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class RollRecord:
@@ -139,7 +158,7 @@ class RollRecord:
             "character_name": self.character_name,
             "formula": self.formula,
             "total": self.total,
-            "groups": [_group_to_dict(g) for g in self.groups],
+            "groups": [g.to_dict() for g in self.groups],
             "label": self.label,
             "visibility": self.visibility.value,
             "crit": self.crit,
@@ -170,25 +189,6 @@ class RollRecord:
             fumble=_bool(obj.get("fumble", False), "fumble"),
             raw=obj.get("raw"),
         )
-
-
-def _group_to_dict(group: DiceGroup) -> DiceGroupDict:
-    return {
-        "notation": group.notation,
-        "sides": group.sides,
-        "label": group.label,
-        "subtotal": group.subtotal,
-        "dice": [
-            {
-                "sides": d.sides,
-                "value": d.value,
-                "kept": d.kept,
-                "exploded": d.exploded,
-                "rerolled": d.rerolled,
-            }
-            for d in group.dice
-        ],
-    }
 
 
 def _group_from(data: object, where: str) -> DiceGroup:

@@ -44,7 +44,7 @@ async def store_campaigns(ctx: Ingest, items: Sequence[Item]) -> None:
         assert isinstance(p, CampaignUpserted)
         # Look everything up before changing anything: a query autoflushes,
         # and one flush per change keeps one version per change.
-        gm = (await upsert_user(ctx, p.gm_discord_id, None)).id if p.gm_discord_id else None
+        gm = (await upsert_user(ctx.session, p.gm_discord_id, None)).id if p.gm_discord_id else None
         campaign = await ctx.session.scalar(select(Campaign).where(Campaign.external_key == p.key))
         if campaign is None:
             campaign = _new_campaign(p.key)
@@ -87,7 +87,9 @@ async def store_characters(ctx: Ingest, items: Sequence[Item]) -> None:
     for _, p in items:
         assert isinstance(p, CharacterUpserted)
         owner = (
-            (await upsert_user(ctx, p.owner_discord_id, None)).id if p.owner_discord_id else None
+            (await upsert_user(ctx.session, p.owner_discord_id, None)).id
+            if p.owner_discord_id
+            else None
         )
         campaign = (await campaign_for(ctx, p.campaign_id)).id if p.campaign_id else None
         character = await _character(ctx, p, campaign)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_client.payloads import UserUpserted, VttAccountLinked, VttAccountRevoked
 from storage import changes
@@ -70,14 +71,14 @@ async def _insert_users(ctx: Ingest, rows: list[dict[str, Any]]) -> None:
     )
 
 
-async def upsert_user(ctx: Ingest, discord_id: str, display_name: str | None) -> User:
+async def upsert_user(session: AsyncSession, discord_id: str, display_name: str | None) -> User:
     """Return the user of a Discord id, created or renamed as needed."""
-    user = await ctx.session.scalar(select(User).where(User.discord_id == discord_id))
+    user = await session.scalar(select(User).where(User.discord_id == discord_id))
     if user is None:
         user = User(id=uuid.uuid4(), discord_id=discord_id, display_name=display_name)
     elif display_name is not None:
         user.display_name = display_name
-    await changes.save(ctx.session, user)
+    await changes.save(session, user)
     return user
 
 
@@ -85,14 +86,14 @@ async def store_users(ctx: Ingest, items: Sequence[Item]) -> None:
     """Apply user.upserted events in order."""
     for _, p in items:
         assert isinstance(p, UserUpserted)
-        await upsert_user(ctx, p.discord_id, p.display_name)
+        await upsert_user(ctx.session, p.discord_id, p.display_name)
 
 
 async def store_linked(ctx: Ingest, items: Sequence[Item]) -> None:
     """Apply vtt.account_linked events: link (or relink) an account."""
     for event, p in items:
         assert isinstance(p, VttAccountLinked)
-        user = await upsert_user(ctx, p.discord_user_id, p.display_name)
+        user = await upsert_user(ctx.session, p.discord_user_id, p.display_name)
         account = await _account(ctx, p.platform.value, p.platform_user_id)
         if account is None:
             account = VttAccount(

@@ -21,7 +21,8 @@ from core_client.fields import MAX_NAME, MAX_TEXT, Reader
 from core_client.payloads import VttPlatform
 from core_client.records import Platform
 from storage import writes
-from storage.models import Character, GameLink, GameSession, User, utcnow
+from storage.handlers.users import upsert_user
+from storage.models import Character, GameLink, GameSession, utcnow
 from storage.resolve import parse_uuid
 from storage.routes.guard import caller, campaign_or_404, checked_body, entity_or_404
 from storage.routes.responses import not_found, page_size, path_id
@@ -117,15 +118,8 @@ async def _resolve_owner(session: AsyncSession, values: dict[str, Any]) -> None:
     if "owner_discord_id" not in values:
         return
     discord_id = values.pop("owner_discord_id")
-    if discord_id is None:
-        values["owner_user_id"] = None
-        return
-    user = await session.scalar(select(User).where(User.discord_id == discord_id))
-    if user is None:
-        user = User(id=uuid.uuid4(), discord_id=discord_id)
-        session.add(user)
-        await session.flush()
-    values["owner_user_id"] = user.id
+    user = None if discord_id is None else await upsert_user(session, discord_id, None)
+    values["owner_user_id"] = user.id if user is not None else None
 
 
 async def list_game_links(request: Request) -> JSONResponse:
