@@ -19,11 +19,11 @@ from discord.ext import commands
 from bot.ai import AIService
 from bot.campaigns import ChannelDirectory
 from bot.cogs.common import UserFacingError
-from bot.dice import Limits
 from bot.settings import BotSettings
 from bridge.bus import EventBus
 from bridge.store import StateStore
 from core_client import CoreClient, Reporter
+from core_client.dice import Limits
 
 log = logging.getLogger(__name__)
 

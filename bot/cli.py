@@ -17,11 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import dice
 from bot.config import Settings, describe, load
 from bot.config.load import template
 from bot.errors import FumbleBotError
-from core_client import signing
+from core_client import dice, signing
 
 log = logging.getLogger("fumblebot")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.dice import Distribution, RollResult, render_markdown
-from bot.dice.nodes import format_number
+from core_client.dice import Distribution, RollResult, render_markdown
+from core_client.dice.nodes import format_number
 from core_client.responses import CharacterDict, RollStats
 
 CRIT_COLOUR = discord.Colour.green()

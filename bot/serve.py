@@ -27,7 +27,6 @@ from starlette.types import ASGIApp
 from bot.ai import AISettings, build_ai_service
 from bot.bot import BotDeps, FumbleBot, create_bot
 from bot.config import Settings
-from bot.dice import Limits
 from bot.errors import ConfigError, FumbleBotError
 from bot.service_app import ai_reporter, create_service_app
 from bot.settings import BotSettings
@@ -36,6 +35,7 @@ from bridge.app import create_app as create_bridge_app
 from bridge.backends import open_backends
 from bridge.settings import BridgeSettings
 from core_client import CoreClient, Outbox, signing
+from core_client.dice import Limits
 from storage.app import create_app as create_core_app
 from storage.settings import CoreSettings
 

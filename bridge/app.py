@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.dice import DEFAULT_LIMITS, Limits
 from bridge.api import ROUTES, Services
 from bridge.backends import open_backends
 from bridge.bus import EventBus, SubscriberLaggingError
@@ -34,6 +33,7 @@ from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore, StateStore
 from bridge.streams import StreamRegistry, stream_housekeeping
 from core_client import Platform, RecordError, Reporter, RollRecord
+from core_client.dice import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
 

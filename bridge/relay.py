@@ -21,8 +21,6 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dice import DiceError, Limits, roll
-from bot.rolls import to_record
 from bridge.bus import EventBus
 from bridge.errors import BridgeError, ForbiddenError, FormatError
 from bridge.events import CHAT, ROLL, Origin, chat_event, dedup_key, game_topic, roll_event
@@ -33,6 +31,8 @@ from bridge.schemas import ChatRequest, RollItem, RollsRequest, ServerRollReques
 from bridge.store import StateStore
 from bridge.tokens import Grant
 from core_client import CoreClientError, Platform, Reporter, RollRecord, Visibility
+from core_client.dice import DiceError, Limits, roll
+from core_client.dice_records import to_record
 
 log = logging.getLogger(__name__)
 

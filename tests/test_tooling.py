@@ -39,3 +39,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert len(command) == 1
     assert "pytest" in command[0]
     assert "test-command" in (REPO / ".ci" / "run").read_text()
+
+
+def test_layers_import_one_way() -> None:
+    # The contracts live in pyproject.toml ([tool.importlinter]); a broken one
+    # names the import chain that crosses a layer.
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout

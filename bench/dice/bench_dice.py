@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.dice import roll
+from core_client.dice import roll
 
 CORPUS = [
     "1d20",
@@ -120,8 +120,8 @@ def report(samples: Samples, rolls: int, repeat: int) -> str:
     lines = [
         HEADING,
         "",
-        "Rolls per second on a fixed corpus, FumbleBot's `bot.dice.roll` (parse cache, full",
-        "result tree) against avrae's `d20.roll` 1.1.2 (its own parse cache, full result",
+        "Rolls per second on a fixed corpus, FumbleBot's `core_client.dice.roll` (parse cache,",
+        "full result tree) against avrae's `d20.roll` 1.1.2 (its own parse cache, full result",
         "tree), and a floor: drawing the same dice with `random.Random.randrange` alone.",
         f"Medians of {repeat} repetitions of {rolls} rolls per expression, engines interleaved.",
         "",

@@ -21,17 +21,16 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot import dice
 from bot.campaigns import ChannelBinding, gm_discord_id
 from bot.relay.coalesce import Line, Post
 from bot.relay.poster import ChannelPoster, PermanentSendError
 from bot.relay.render import inline_reply, line_for
-from bot.rolls import judged, to_record
 from bot.webhooks import ChannelWebhooks
 from bridge.bus import BusEvent, SubscriberLaggingError
 from bridge.events import Origin, Viewer, chat_event, game_topic, roll_event, visible_to
-from core_client import CoreClientError, Event, EventType, Platform
+from core_client import CoreClientError, Event, EventType, Platform, dice
 from core_client.critrules import Rule
+from core_client.dice_records import judged, to_record
 from core_client.payloads import ChatMessage
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """`/roll`: parse the player's options, roll, answer, report to Core.
 
-The cog stays thin: `bot.rolling` decides what to roll, the dice engine rolls
+The cog stays thin: `bot.roll_request` decides what to roll, the dice engine rolls
 it, `bot.embeds` formats it. A "Roll again" button carries the whole request
 in its custom id, so it keeps working after a restart.
 """
@@ -18,15 +18,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import dice, rolling
+from bot import roll_request
 from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
-from bot.dice import Advantage, RollResult
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
-from bot.rolling import RollRequest
-from bot.rolls import judged, to_record
-from core_client import CoreClientError, Event, EventType, Visibility
+from bot.roll_request import RollRequest
+from core_client import CoreClientError, Event, EventType, Visibility, dice
 from core_client.critrules import Rule
+from core_client.dice import Advantage, RollResult
+from core_client.dice_records import judged, to_record
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -88,7 +88,7 @@ class RollAgainButton(
     ) -> Self:
         """Rebuild the button from a clicked custom id."""
         custom_id = str(getattr(item, "custom_id", ""))
-        request = rolling.request_from_again_id(custom_id)
+        request = roll_request.request_from_again_id(custom_id)
         if request is None:
             raise app_commands.AppCommandError("this button is not a roll")
         return cls(request, custom_id)
@@ -100,7 +100,7 @@ class RollAgainButton(
 
 def again_view(request: RollRequest) -> discord.ui.View | None:
     """Return a view holding a "Roll again" button, if the request fits in one."""
-    custom_id = rolling.again_id(request)
+    custom_id = roll_request.again_id(request)
     if custom_id is None:
         return None
     view = discord.ui.View(timeout=None)
@@ -112,11 +112,11 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
     """Roll a request and answer the interaction; report each roll to Core."""
     bot = interaction.client
     try:
-        results = rolling.roll(request, rng=bot.rng, limits=bot.dice_limits)
+        results = roll_request.roll(request, rng=bot.rng, limits=bot.dice_limits)
     except dice.DiceError as exc:
         await interaction.response.send_message(f"⚠️ {exc}", ephemeral=True)
         return
-    label = rolling.label_of(request, results[0])
+    label = roll_request.label_of(request, results[0])
     visibility = Visibility.PRIVATE if request.private else Visibility.PUBLIC
     place = await place_of(interaction)
     results = [judged(r, place.rules) for r in results]
@@ -216,7 +216,7 @@ class RollCog(commands.Cog):
         advantage: str | None = None,
     ) -> None:
         """Roll an expression and answer with its breakdown."""
-        request = rolling.request_from(
+        request = roll_request.request_from(
             expression,
             label=label,
             private=private,

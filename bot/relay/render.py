@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.dice import InlineResult, render_markdown, replace_inline_rolls
 from bot.relay.coalesce import CONTENT_LIMIT, Line
+from core_client.dice import InlineResult, render_markdown, replace_inline_rolls
 
 PLATFORM_NAMES = {
     "roll20": "Roll20",

@@ -16,12 +16,12 @@ import pytest
 
 from bot.ai import AIService, AISettings, build_ai_service
 from bot.bot import BotDeps, FumbleBot
-from bot.dice import Limits
 from bot.service_app import ai_reporter
 from bot.settings import BotSettings
 from bridge.bus import InMemoryBus
 from bridge.store import MemoryStore
 from core_client import CoreClient, Outbox
+from core_client.dice import Limits
 from tests.emulators.discord_api import DiscordEmulator, run_bot
 from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
 from tests.emulators.openai_api import OpenAIEmulator

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 
 from bot.bot import BotDeps, FumbleBot, ShardedFumbleBot, create_bot
-from bot.dice import Limits
 from bot.settings import BotSettings
 from core_client import Outbox
+from core_client.dice import Limits
 from tests.emulators.discord_api import DiscordEmulator, run_bot
 
 

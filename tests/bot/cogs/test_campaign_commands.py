@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 
 from core_client import CoreClient, Outbox
 from tests.bot.conftest import Table
-from tests.bot.dice.scripted import ScriptedRng
+from tests.core_client.dice.scripted import ScriptedRng
 from tests.emulators.discord_interactions import EmuInteraction
 from tests.support.core import stored_rolls
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.dice import DiceTerm, Die, Limits, RollResult, roll, roll_many
-from bot.dice.errors import DiceError, DiceLimitError
+from core_client.dice import DiceTerm, Die, Limits, RollResult, roll, roll_many
+from core_client.dice.errors import DiceError, DiceLimitError
 
 from .scripted import ScriptedRng, fate
 

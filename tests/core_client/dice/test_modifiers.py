@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.dice import DiceTerm, RollResult, roll
-from bot.dice.errors import DiceRuleError, DiceSyntaxError
+from core_client.dice import DiceTerm, RollResult, roll
+from core_client.dice.errors import DiceRuleError, DiceSyntaxError
 
 from .scripted import ScriptedRng
 

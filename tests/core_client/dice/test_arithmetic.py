@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.dice import roll
-from bot.dice.errors import DiceLimitError, DiceMathError, DiceRuleError
+from core_client.dice import roll
+from core_client.dice.errors import DiceLimitError, DiceMathError, DiceRuleError
 
 
 def total(expression: str) -> int | float:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bot.dice import roll
+from core_client.dice import roll
 
 # Critical values of the chi-square distribution at a 0.001 significance level.
 CRITICAL = {5: 20.515, 19: 43.820, 2: 13.816, 99: 148.230}

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.dice import Limits, RollResult, render_markdown, roll
+from core_client.dice import Limits, RollResult, render_markdown, roll
 
 from .scripted import ScriptedRng
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.dice import parse, roll
-from bot.dice.errors import DiceError, DiceLimitError, DiceRuleError, DiceSyntaxError
+from core_client.dice import parse, roll
+from core_client.dice.errors import DiceError, DiceLimitError, DiceRuleError, DiceSyntaxError
 
 
 @pytest.mark.parametrize(

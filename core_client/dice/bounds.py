@@ -29,7 +29,7 @@ from .nodes import (
     Success,
     UnaryNode,
 )
-from .roller import parse_roll
+from .program import parse_roll
 from .terms import face_range, plan_term
 
 Interval = tuple[float, float]

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.dice import Advantage, roll
-from bot.dice.errors import DiceRuleError
+from core_client.dice import Advantage, roll
+from core_client.dice.errors import DiceRuleError
 
 from .scripted import ScriptedRng
 

@@ -8,8 +8,8 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dice import DiceError, render_markdown, roll
-from bot.dice.bounds import bounds
+from core_client.dice import DiceError, render_markdown, roll
+from core_client.dice.bounds import bounds
 
 PROFILE = settings(
     max_examples=300,

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from bot.dice import (
+from core_client.dice import (
     Distribution,
     IntractableError,
     Limits,
@@ -19,7 +19,7 @@ from bot.dice import (
     render_chart,
     roll,
 )
-from bot.dice.errors import DiceMathError
+from core_client.dice.errors import DiceMathError
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_probabilities_of_2d6() -> None:
 
 
 def test_advantage_distribution() -> None:
-    from bot.dice import Advantage
+    from core_client.dice import Advantage
 
     assert distribution("1d20", advantage=Advantage.ADVANTAGE).mean == pytest.approx(13.825)
 

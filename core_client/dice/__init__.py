@@ -21,6 +21,7 @@ from .errors import (
 from .inline import InlineResult, InlineRoll, find_inline_rolls, replace_inline_rolls, roll_inline
 from .limits import DEFAULT_LIMITS, Limits
 from .parse import parse
+from .program import roll, roll_many
 from .render import render_markdown
 from .results import (
     Call,
@@ -36,7 +37,6 @@ from .results import (
     RollResult,
     Unary,
 )
-from .roller import roll, roll_many
 from .stats import distribution
 
 __all__ = [

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.dice import Group, RollResult, roll
-from bot.dice.errors import DiceSyntaxError
+from core_client.dice import Group, RollResult, roll
+from core_client.dice.errors import DiceSyntaxError
 
 from .scripted import ScriptedRng
 

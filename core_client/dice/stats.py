@@ -48,7 +48,7 @@ from .nodes import (
     notation,
 )
 from .parse import check_sides
-from .roller import parse_roll
+from .program import parse_roll
 from .terms import (
     TermPlan,
     check_triggers,

@@ -6,14 +6,14 @@ import random
 
 import pytest
 
-from bot.dice import (
+from core_client.dice import (
     InlineRoll,
     Limits,
     find_inline_rolls,
     replace_inline_rolls,
     roll_inline,
 )
-from bot.dice.errors import DiceLimitError, DiceSyntaxError
+from core_client.dice.errors import DiceLimitError, DiceSyntaxError
 
 from .scripted import ScriptedRng
 

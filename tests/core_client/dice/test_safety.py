@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot.dice import Limits, render_markdown, roll
-from bot.dice.errors import DiceError, DiceLimitError
+from core_client.dice import Limits, render_markdown, roll
+from core_client.dice.errors import DiceError, DiceLimitError
 
 
 def attempt(expression: str, limits: Limits | None = None) -> None:

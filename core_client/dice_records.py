@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.dice import RollResult
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
 from core_client.critrules import Rule, verdict
+from core_client.dice import RollResult
 
 
 def to_record(

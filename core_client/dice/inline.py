@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from .errors import DiceError, DiceLimitError, DiceSyntaxError
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import format_number
+from .program import roll
 from .results import RollResult
-from .roller import roll
 
 
 @dataclass(frozen=True, slots=True)

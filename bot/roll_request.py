@@ -11,8 +11,8 @@ import random
 import re
 from dataclasses import dataclass, replace
 
-from bot import dice
-from bot.dice import Advantage, Limits, RollResult
+from core_client import dice
+from core_client.dice import Advantage, Limits, RollResult
 
 CUSTOM_ID_LIMIT = 100  # Discord's limit on a component's custom_id
 _AGAIN = re.compile(r"fb:roll:(?P<adv>[nad]):(?P<rep>\d{1,3}):(?P<priv>[01]):(?P<expr>.+)", re.S)
