@@ -248,7 +248,7 @@ class Outbox:
         if batch and not await self._send(batch):
             await self._hold()
             return False
-        if self._failures:
+        if self._failures and self._progress:
             log.info("Core reachable again after %d failed attempts", self._failures)
             self._failures = 0
             self._alarm.reset()
@@ -276,15 +276,18 @@ class Outbox:
             named = {r.index: r for r in exc.refused}
             if len(batch) == 1 or set(named) == set(range(len(batch))):
                 for index, item in enumerate(batch):
-                    why = named[index].describe() if index in named else str(exc)
-                    await self._bury(item[0], f"Core refused it ({exc.status}): {why}")
+                    refusal = named.get(index)
+                    why = f"Core refused it: {refusal.describe()}" if refusal else str(exc)
+                    await self._bury(item[0], why)
                 return True
             return await self._halves(batch)
         self._held = exc
         if exc.failure is DeliveryFailure.BROKEN:
             if len(batch) > 1:
                 return await self._halves(batch)
-            if self._progress:  # others went through: this event is what Core fails on
+            # Others went through, or it failed alone before: this event is
+            # what Core fails on. Hold back only it, so it delays nothing else.
+            if self._progress or batch[0][0].attempts:
                 await self._defer(batch[0], exc)
                 return True
             return False
