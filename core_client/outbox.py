@@ -49,8 +49,9 @@ Item = tuple[Queued, Event]
 # What to fix, by the kind of failure that holds the whole outbox.
 HINTS = {
     DeliveryFailure.UNAUTHORIZED: (
-        "Core does not accept this sender's signing key: give the sender a secret Core "
-        "lists in core.signing_secrets (when rotating, add the new key to Core first)"
+        "Core does not accept this sender's signing key: give Core and the sender a shared "
+        "key in FUMBLEBOT_WEBHOOK_SECRETS (to rotate, give Core the new key first, then "
+        "the sender; drop the old key last)"
     ),
     DeliveryFailure.MISDIRECTED: "check core.url: no webhook route of Core answers there",
     DeliveryFailure.UNREACHABLE: "is Core running, and is core.url right?",

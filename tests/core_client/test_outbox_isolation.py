@@ -169,6 +169,20 @@ async def test_a_key_core_does_not_know_holds_events_and_says_so_once(
     assert "signing key" in alarms[0].getMessage()
 
 
+async def test_a_wrong_core_url_holds_events_instead_of_burying_them(
+    core_app: Starlette, tmp_path: Path, webhook_secret: str
+) -> None:
+    transport = httpx.ASGITransport(app=core_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
+        lost = CoreClient("http://core/not-core", http, signing_secrets=[webhook_secret])
+        async with Outbox(tmp_path / "o.sqlite3", lost.deliver, base_delay=0.01) as box:
+            await box.put(d20_roll(6))
+            await until(lambda: _failed_at_least(box, 2))
+            status = await box.status()
+            assert (await box.dead_letters(), status.count) == ([], 1)
+            assert "404" in str(status.last_error)
+
+
 async def test_an_event_core_fails_on_is_held_back_alone_and_the_rest_delivered(
     faulty: tuple[FaultyCore, str], core_app: Starlette, tmp_path: Path, webhook_secret: str
 ) -> None:
