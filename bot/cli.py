@@ -53,7 +53,25 @@ def _parser() -> argparse.ArgumentParser:
     secret.add_argument(
         "--encryption-key", action="store_true", help="print a Core encryption key instead"
     )
+    _add_outbox_parser(sub)
     return parser
+
+
+def _add_outbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    box = sub.add_parser(
+        "outbox", help="show the queue of reports to Core and its dead letters; retry or drop them"
+    )
+    actions = box.add_subparsers(dest="outbox_action", metavar="ACTION")
+    actions.add_parser("show", help="show the queue and the dead letters (the default)")
+    for name, what in (
+        ("retry", "put dead letters back in the queue"),
+        ("drop", "delete dead letters for good"),
+    ):
+        action = actions.add_parser(name, help=what)
+        action.add_argument("event_ids", nargs="*", metavar="EVENT_ID", help="dead letters by id")
+        action.add_argument("--all", action="store_true", dest="every", help="every dead letter")
+        if name == "drop":
+            action.add_argument("--yes", action="store_true", help="confirm dropping --all")
 
 
 def _config_path(arg: str | None) -> Path | None:
@@ -83,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import serve  # imported late: `roll` and `check-config` need none of it
+    if args.command == "outbox":
+        return _outbox(args, settings)
+    from bot import serve  # imported late: `roll`, `check-config` and `outbox` need none of it
 
     if args.command == "check-config":
         print(template() if args.template else describe(settings), end="")
@@ -97,6 +117,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     }[args.command]
     asyncio.run(serve.run(settings, roles))
     return 0
+
+
+def _outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox_admin  # imported late: only this command needs it
+
+    request = outbox_admin.Request(
+        outbox_admin.Action(args.outbox_action or "show"),
+        tuple(getattr(args, "event_ids", ())),
+        every=getattr(args, "every", False),
+        confirmed=getattr(args, "yes", False),
+    )
+    return outbox_admin.main(Path(settings.outbox_path), request)
 
 
 def _roll(expression: str, settings: Settings, seed: int | None) -> int:

@@ -27,6 +27,7 @@ from core_client.errors import (
     ConflictError,
     CoreClientError,
     DeliveryError,
+    DeliveryFailure,
     NotFoundError,
 )
 from core_client.events import Event, encode_delivery
@@ -39,6 +40,7 @@ from core_client.fieldsets import (
     RollQuery,
     SessionFields,
 )
+from core_client.receipts import DeliveryReceipt, RefusedEvent, refusals
 from core_client.responses import (
     CampaignContext,
     CampaignDict,
@@ -56,8 +58,11 @@ from core_client.responses import (
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks"
-# 408 and 429 say "later", 5xx says "not you": everything else in 4xx is final.
-RETRYABLE_STATUSES = frozenset({408, 425, 429})
+# Only these say the events are bad; any other refusal is about the sender
+# (its key, its URL) or Core, and resending the same events later can succeed.
+INVALID_STATUSES = frozenset({400, 413, 422})
+THROTTLED_STATUSES = frozenset({408, 425, 429})
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 
 
 class CoreClient:
@@ -76,8 +81,12 @@ class CoreClient:
         self._secrets = tuple(signing_secrets)
         self._api_key = api_key
 
-    async def deliver(self, events: Sequence[Event]) -> dict[str, Any]:
-        """Deliver events in one signed request; return Core's receipt."""
+    async def deliver(self, events: Sequence[Event]) -> DeliveryReceipt:
+        """Deliver events in one signed request; return Core's receipt.
+
+        Raise `DeliveryError` whose `failure` says whether the events are at
+        fault (INVALID) or the sender, Core or the network (everything else).
+        """
         body = encode_delivery(events)
         headers = signing.sign(self._secrets, delivery_id(events), body).as_dict()
         headers["content-type"] = "application/json"
@@ -88,13 +97,16 @@ class CoreClient:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
-            retryable = response.status_code >= 500 or response.status_code in RETRYABLE_STATUSES
+            raise _delivery_error(response)
+        try:
+            return DeliveryReceipt.from_dict(_json(response))
+        except CoreClientError as exc:
+            # Never take an unreadable answer for "stored": resending is harmless.
             raise DeliveryError(
-                f"Core refused the delivery with {response.status_code}: {_error_text(response)}",
+                f"Core's receipt is unreadable: {exc}",
                 status=response.status_code,
-                retryable=retryable,
-            )
-        return _json(response)
+                failure=DeliveryFailure.BROKEN,
+            ) from exc
 
     async def health(self) -> dict[str, Any]:
         """Return Core's health report."""
@@ -282,6 +294,43 @@ class CoreClient:
             raise NotFoundError("no such crit rule preset", status=404, code="not_found")
         path = f"/campaigns/{_id(campaign_id)}/crit-rules/presets/{preset}"
         return cast(CritRuleDict, await self._call("PUT", path, body={"enabled": enabled}))
+
+
+def failure_of(status: int) -> DeliveryFailure:
+    """Classify an HTTP refusal of a delivery."""
+    if status in INVALID_STATUSES:
+        return DeliveryFailure.INVALID
+    if status in THROTTLED_STATUSES:
+        return DeliveryFailure.THROTTLED
+    if status in UNAVAILABLE_STATUSES:
+        return DeliveryFailure.UNAVAILABLE
+    if status >= 500:
+        return DeliveryFailure.BROKEN
+    if status in (401, 403):
+        return DeliveryFailure.UNAUTHORIZED
+    return DeliveryFailure.MISDIRECTED
+
+
+def _delivery_error(response: httpx.Response) -> DeliveryError:
+    status = response.status_code
+    failure = failure_of(status)
+    refused: tuple[RefusedEvent, ...] = ()
+    if failure is DeliveryFailure.INVALID:
+        refused = _refused_in(response)
+    return DeliveryError(
+        f"Core refused the delivery with {status}: {_error_text(response)}",
+        status=status,
+        failure=failure,
+        refused=refused,
+    )
+
+
+def _refused_in(response: httpx.Response) -> tuple[RefusedEvent, ...]:
+    """Return the per-event reasons of a 422 that refused every event, if Core gave them."""
+    try:
+        return refusals(response.json()["error"]["refused"])
+    except (ValueError, KeyError, TypeError):
+        return ()  # an older Core, or an envelope error: the outbox bisects instead
 
 
 def _api_error(response: httpx.Response) -> ApiError:

@@ -6,6 +6,12 @@ catch the SDK's failures without catching their own bugs.
 
 from __future__ import annotations
 
+import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core_client.receipts import RefusedEvent
+
 
 class CoreClientError(Exception):
     """Base of every error the Core SDK raises."""
@@ -24,13 +30,38 @@ class SignatureError(CoreClientError):
     """A webhook signature is missing, malformed, stale or wrong."""
 
 
-class DeliveryError(CoreClientError):
-    """Core could not be reached, or refused an event."""
+class DeliveryFailure(enum.StrEnum):
+    """Why a delivery did not arrive, which decides what the outbox does with it."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = True) -> None:
+    UNREACHABLE = "unreachable"  # no answer: connection refused, timeout
+    UNAVAILABLE = "unavailable"  # 502/503/504: Core or what fronts it is down
+    BROKEN = "broken"  # another 5xx: Core failed on this delivery, maybe on one event
+    THROTTLED = "throttled"  # 408/425/429: Core asks for later
+    UNAUTHORIZED = "unauthorized"  # 401/403: the sender's key, not the events
+    MISDIRECTED = "misdirected"  # another 4xx (404, 405, ...): the sender's URL or version
+    INVALID = "invalid"  # 400/413/422: the events themselves; resending cannot help
+
+
+class DeliveryError(CoreClientError):
+    """Core could not be reached, or refused a delivery; `failure` says which way."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        failure: DeliveryFailure = DeliveryFailure.UNREACHABLE,
+        refused: tuple[RefusedEvent, ...] = (),
+    ) -> None:
         self.status = status
-        self.retryable = retryable
+        self.failure = failure
+        self.refused = refused  # a 422's per-event reasons, when Core named them
         super().__init__(message)
+
+    @property
+    def retryable(self) -> bool:
+        """Return False only if the events are at fault: resending them cannot succeed."""
+        return self.failure is not DeliveryFailure.INVALID
 
 
 class ApiError(CoreClientError):

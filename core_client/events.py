@@ -92,15 +92,24 @@ def encode_delivery(events: Sequence[Event]) -> bytes:
     ).encode()
 
 
-def decode_delivery(body: bytes) -> list[Event]:
-    """Parse a delivery body, naming the first thing wrong with it."""
+def split_delivery(body: bytes) -> list[object]:
+    """Return a delivery's events still unchecked, refusing a malformed envelope.
+
+    What is wrong with the body as a whole refuses the delivery; what is wrong
+    with one event is that event's matter (Core refuses it alone).
+    """
     try:
         obj = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordError("body", f"is not valid JSON ({exc})") from exc
     if not isinstance(obj, Mapping) or not isinstance(obj.get("events"), list):
         raise RecordError("body", 'must be a JSON object with an "events" array')
-    events = obj["events"]
+    events: list[object] = obj["events"]
     if not 1 <= len(events) <= MAX_EVENTS_PER_DELIVERY:
         raise RecordError("events", f"must hold 1 to {MAX_EVENTS_PER_DELIVERY} events")
-    return [Event.from_dict(e, f"events[{i}]") for i, e in enumerate(events)]
+    return events
+
+
+def decode_delivery(body: bytes) -> list[Event]:
+    """Parse a delivery body, naming the first thing wrong with it."""
+    return [Event.from_dict(e, f"events[{i}]") for i, e in enumerate(split_delivery(body))]

@@ -1,10 +1,14 @@
 """Turn verified webhook events into rows, each event id at most once.
 
-Validation happens before any write, so a delivery with one malformed event
-stores nothing. Duplicates are settled by the database itself (INSERT ... ON
-CONFLICT DO NOTHING on the event id), which stays correct when two deliveries
-of the same event race each other. Fresh events then go to their type's
-handler in delivery order, consecutive events of one type as one batch.
+Validation happens before any write, event by event: a malformed event is
+refused alone (its index, id, field and reason go back in the receipt) and
+the valid events of the same delivery are stored, so one bad event never
+holds up the sender's queue. Duplicates are settled by the database itself
+(INSERT ... ON CONFLICT DO NOTHING on the event id), which stays correct when
+two deliveries of the same event race each other. Fresh events then go to
+their type's handler in delivery order, consecutive events of one type as one
+batch, in one transaction; should the database refuse a value the validators
+let through, the events are stored one by one and only the culprit refused.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DataError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core_client.errors import RecordError
 from core_client.events import Event, EventType
 from core_client.payloads import VttAccountLinked, parse_payload
+from core_client.receipts import DeliveryReceipt, RefusedEvent
 from storage.crypto import CredentialCipher
 from storage.handlers import ai, campaigns, rolls, sessions, users
 from storage.handlers.context import Handler, Ingest, Item, insert_ignoring
@@ -44,30 +50,103 @@ HANDLERS: dict[EventType, Handler] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """What a delivery changed."""
+# What a database refuses as a value (out of range, NUL in text, a lone
+# surrogate): the event's fault, not the database's, so retrying cannot help.
+# Drivers raise these raw or wrapped (asyncpg's encoding failure reaches us as
+# a generic DBAPIError caused by a UnicodeEncodeError, a NUL as one caused by
+# an error with SQLSTATE 22021), so the chain is read.
+UNSTORABLE = (DataError, UnicodeError, OverflowError)
 
-    accepted: int
-    duplicates: int
 
-    def as_dict(self) -> dict[str, int]:
-        """Return the JSON body Core answers with."""
-        return {"accepted": self.accepted, "duplicates": self.duplicates}
+def unstorable(exc: BaseException) -> bool:
+    """Return True if a storage failure is about a value, not the database."""
+    cur: BaseException | None = exc
+    for _ in range(8):  # a cause chain is short; never loop on a cyclic one
+        if cur is None:
+            return False
+        if isinstance(cur, UNSTORABLE) or str(getattr(cur, "sqlstate", "")).startswith("22"):
+            return True  # SQLSTATE class 22 is "data exception", whatever the driver
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+@dataclass(slots=True)
+class Checked:
+    """A delivery after validation: the events to store (by index) and those refused."""
+
+    items: list[tuple[int, Item]] = field(default_factory=list)
+    refused: list[RefusedEvent] = field(default_factory=list)
 
 
 def parse(events: Sequence[Event], cipher: CredentialCipher | None = None) -> list[Item]:
     """Validate every event's payload; raise RecordError naming the first bad field."""
-    items = []
-    for event in events:
-        payload = parse_payload(event)
-        if isinstance(payload, VttAccountLinked) and payload.credentials is not None and not cipher:
-            raise RecordError(
-                "credentials",
-                "Core cannot store credentials: FUMBLEBOT_CORE_ENCRYPTION_KEY is unset",
-            )
-        items.append((event, payload))
-    return items
+    return [_parse_one(event, cipher) for event in events]
+
+
+def check(raw: Sequence[object], cipher: CredentialCipher | None = None) -> Checked:
+    """Validate each event of a delivery on its own, keeping the good and the refused apart."""
+    checked = Checked()
+    for index, obj in enumerate(raw):
+        try:
+            item = _parse_one(Event.from_dict(obj, f"events[{index}]"), cipher)
+        except RecordError as exc:
+            checked.refused.append(RefusedEvent(index, _raw_id(obj), exc.field, exc.problem))
+        else:
+            checked.items.append((index, item))
+    return checked
+
+
+def _parse_one(event: Event, cipher: CredentialCipher | None) -> Item:
+    payload = parse_payload(event)
+    if isinstance(payload, VttAccountLinked) and payload.credentials is not None and not cipher:
+        raise RecordError(
+            "credentials",
+            "Core cannot store credentials: FUMBLEBOT_CORE_ENCRYPTION_KEY is unset",
+        )
+    return event, payload
+
+
+def _raw_id(obj: object) -> str | None:
+    event_id = obj.get("id") if isinstance(obj, dict) else None
+    return event_id[:200] if isinstance(event_id, str) else None
+
+
+async def store_checked(
+    sessions: async_sessionmaker[AsyncSession],
+    checked: Checked,
+    cipher: CredentialCipher | None = None,
+) -> DeliveryReceipt:
+    """Store a checked delivery's valid events in one transaction, else one by one."""
+    items = [item for _, item in checked.items]
+    try:
+        async with sessions.begin() as session:
+            receipt = await store(session, [event for event, _ in items], cipher, items)
+    except Exception as exc:
+        if not unstorable(exc):
+            raise
+        log.warning("the database refused a delivery (%s); storing its events one by one", exc)
+        return await _store_each(sessions, checked, cipher)
+    return DeliveryReceipt(receipt.accepted, receipt.duplicates, tuple(checked.refused))
+
+
+async def _store_each(
+    sessions: async_sessionmaker[AsyncSession], checked: Checked, cipher: CredentialCipher | None
+) -> DeliveryReceipt:
+    accepted = duplicates = 0
+    refused = list(checked.refused)
+    for index, (event, payload) in checked.items:
+        try:
+            async with sessions.begin() as session:
+                one = await store(session, [event], cipher, [(event, payload)])
+        except Exception as exc:
+            if not unstorable(exc):
+                raise
+            log.error("Core cannot store event %s: %s", event.id, exc)
+            reason = f"the database cannot store a value of it ({type(exc).__name__})"
+            refused.append(RefusedEvent(index, event.id, "data", reason))
+        else:
+            accepted, duplicates = accepted + one.accepted, duplicates + one.duplicates
+    return DeliveryReceipt(accepted, duplicates, tuple(sorted(refused, key=lambda r: r.index)))
 
 
 async def store(
@@ -75,7 +154,7 @@ async def store(
     events: Sequence[Event],
     cipher: CredentialCipher | None = None,
     items: Sequence[Item] | None = None,
-) -> Receipt:
+) -> DeliveryReceipt:
     """Store a delivery in one transaction (`items`: its events already parsed)."""
     items = parse(events, cipher) if items is None else items
     fresh = await _claim(session, events)
@@ -83,7 +162,7 @@ async def store(
     ctx = Ingest(session, cipher)
     for kind, run in itertools.groupby(todo, key=lambda item: HANDLERS[item[0].type]):
         await kind(ctx, list(run))
-    return Receipt(accepted=len(fresh), duplicates=len(events) - len(fresh))
+    return DeliveryReceipt(accepted=len(fresh), duplicates=len(events) - len(fresh))
 
 
 def _unique(items: Sequence[Item]) -> list[Item]:

@@ -13,7 +13,8 @@ from starlette.routing import Route
 
 from core_client import signing
 from core_client.errors import RecordError, SignatureError
-from core_client.events import decode_delivery
+from core_client.events import split_delivery
+from core_client.receipts import RefusedEvent
 from storage import db, ingest
 from storage.routes.responses import BodyTooLargeError, error, read_body
 from storage.settings import CoreSettings
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 async def webhooks(request: Request) -> JSONResponse:
-    """Verify a signed delivery and store its events once each."""
+    """Verify a signed delivery; store its valid events once each, refuse the others."""
     settings: CoreSettings = request.app.state.settings
     try:
         body = await read_body(request, settings.max_body_bytes)
@@ -39,18 +40,30 @@ async def webhooks(request: Request) -> JSONResponse:
         return error(401, "bad_signature", str(exc))
     cipher = request.app.state.cipher
     try:
-        events = decode_delivery(body)
-        items = ingest.parse(events, cipher)
+        checked = ingest.check(split_delivery(body), cipher)
     except RecordError as exc:
         return error(422, "invalid_body", str(exc), field=exc.field)
+    if not checked.items:
+        return _all_refused(checked.refused)
     sessions: async_sessionmaker[Any] = request.app.state.sessions
     try:
-        async with sessions.begin() as session:
-            receipt = await ingest.store(session, events, cipher, items)
+        receipt = await ingest.store_checked(sessions, checked, cipher)
     except SQLAlchemyError:
         log.exception("storing a delivery failed")
         return error(503, "storage_unavailable", "Core could not store the delivery; retry later")
-    return JSONResponse(receipt.as_dict())
+    return JSONResponse(receipt.to_dict())
+
+
+def _all_refused(refused: list[RefusedEvent]) -> JSONResponse:
+    """Refuse a delivery none of whose events is valid, naming each one's field."""
+    first = refused[0]
+    return error(
+        422,
+        "invalid_body",
+        f"{first.field}: {first.reason}",
+        field=first.field,
+        refused=[r.to_dict() for r in refused],
+    )
 
 
 async def health(request: Request) -> JSONResponse:

@@ -44,7 +44,8 @@ async def test_a_refused_event_is_dead_lettered_and_the_rest_delivered(
     await outbox.put(d20_roll(5))
     assert await outbox.flush(timeout=5)
     assert [r.total for r in await stored_rolls(core_app)] == [4.0, 5.0]
-    [(event_id, reason)] = await outbox.dead_letters()
+    [dead] = await outbox.dead_letters()
+    event_id, reason = dead.event_id, dead.reason
     assert event_id == bad.id
     assert "campaign_id" in reason
 

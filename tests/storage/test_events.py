@@ -29,6 +29,7 @@ from core_client import (
     VttPlatform,
     signing,
 )
+from core_client.receipts import DeliveryReceipt
 from storage import models
 from storage.app import create_app
 from storage.crypto import CredentialCipher
@@ -56,7 +57,7 @@ async def test_campaign_character_link_and_session_are_stored_and_linked(
         SessionStarted(session_id="s1", campaign_id="guild:1", participants=("900",)).event(),
         SessionNote(session_id="s1", text="The party met Ireena.").event(),
     ]
-    assert await core_client.deliver(events) == {"accepted": 5, "duplicates": 0}
+    assert await core_client.deliver(events) == DeliveryReceipt(5, 0)
     [campaign] = await rows(core_app, models.Campaign)
     [character] = await rows(core_app, models.Character)
     [link] = await rows(core_app, models.GameLink)
@@ -227,7 +228,7 @@ async def test_replaying_an_upsert_changes_nothing(
 ) -> None:
     event = UserUpserted("1001", "Alice").event()
     await core_client.deliver([event])
-    assert await core_client.deliver([event]) == {"accepted": 0, "duplicates": 1}
+    assert await core_client.deliver([event]) == DeliveryReceipt(0, 1)
     [user] = await rows(core_app, models.User)
     assert (user.display_name, user.version) == ("Alice", 1)
     await core_client.deliver([UserUpserted("1001", "Alice").event()])  # a new event, same facts
@@ -281,17 +282,21 @@ MALFORMED: list[tuple[EventType, dict[str, Any], str]] = [
 ]
 
 
-async def test_a_malformed_payload_refuses_the_delivery_naming_the_field(
+async def test_a_malformed_payload_is_refused_naming_the_field(
     core_client: CoreClient, core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
-    # One table, one database: validation happens before any write.
-    good = d20_roll(5).to_dict()
-    for kind, data, field in MALFORMED:
-        bad = {"id": "evt_bad", "type": kind.value, "occurred_at": 1.0, "data": data}
+    # One table, one database: each bad event is refused alone, its neighbour stored.
+    for n, (kind, data, field) in enumerate(MALFORMED):
+        good = d20_roll(n % 20 + 1).to_dict()
+        bad = {"id": f"evt_bad_{n}", "type": kind.value, "occurred_at": 1.0, "data": data}
         response = await _post(core_client, core_http, webhook_secret, [good, bad])
-        assert response.status_code == 422, kind
-        assert response.json()["error"]["field"] == field, kind
-    assert await count(core_app, models.WebhookEvent) == 0
+        assert response.status_code == 200, kind
+        refused = [(r["index"], r["id"], r["field"]) for r in response.json()["refused"]]
+        assert refused == [(1, f"evt_bad_{n}", field)], kind
+        alone = await _post(core_client, core_http, webhook_secret, [bad])
+        assert alone.status_code == 422, kind
+        assert alone.json()["error"]["field"] == field, kind
+    assert await count(core_app, models.WebhookEvent) == len(MALFORMED)
 
 
 async def _post(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Event, EventType, Platform, RollRecord, signing
 from core_client.events import encode_delivery
+from core_client.receipts import DeliveryReceipt
 from tests.support.core import WebhookEvent, count, stored_rolls
 
 
@@ -19,7 +21,7 @@ def roll_event(total: int = 12) -> Event:
 
 async def test_signed_roll_is_stored(core_client: CoreClient, core_app: Starlette) -> None:
     receipt = await core_client.deliver([roll_event(17)])
-    assert receipt == {"accepted": 1, "duplicates": 0}
+    assert receipt == DeliveryReceipt(1, 0)
     rolls = await stored_rolls(core_app)
     assert [(r.formula, r.total, r.platform) for r in rolls] == [("1d20", 17.0, "discord")]
 
@@ -29,7 +31,7 @@ async def test_replayed_delivery_is_acknowledged_and_stored_once(
 ) -> None:
     event = roll_event()
     await core_client.deliver([event])
-    assert await core_client.deliver([event]) == {"accepted": 0, "duplicates": 1}
+    assert await core_client.deliver([event]) == DeliveryReceipt(0, 1)
     assert await count(core_app, WebhookEvent) == 1
     assert len(await stored_rolls(core_app)) == 1
 
@@ -40,7 +42,7 @@ async def test_batch_with_a_known_event_stores_only_the_new_ones(
     first = roll_event(1)
     await core_client.deliver([first])
     receipt = await core_client.deliver([first, roll_event(2), roll_event(3)])
-    assert receipt == {"accepted": 2, "duplicates": 1}
+    assert receipt == DeliveryReceipt(2, 1)
     assert sorted(r.total for r in await stored_rolls(core_app)) == [1.0, 2.0, 3.0]
 
 
@@ -75,17 +77,67 @@ async def test_stale_timestamp_is_refused(
     assert await count(core_app, WebhookEvent) == 0
 
 
-async def test_malformed_event_refuses_the_whole_delivery(
+async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
     core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
-    good = roll_event().to_dict()
+    good = roll_event(7).to_dict()
     bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
-    body = _raw_delivery([good, bad])
+    body = _raw_delivery([bad, good])
     headers = signing.sign([webhook_secret], "m2", body).as_dict()
     response = await core_http.post("/webhooks", content=body, headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {
+        "accepted": 1,
+        "duplicates": 0,
+        "refused": [
+            {
+                "index": 0,
+                "id": bad["id"],
+                "field": "campaign_id",
+                "reason": "must be a non-empty string",
+            }
+        ],
+    }
+    assert [r.total for r in await stored_rolls(core_app)] == [7.0]
+    assert await count(core_app, WebhookEvent) == 1  # the refused id stays free to resend
+
+
+async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
+    core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+) -> None:
+    bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
+    no_type = roll_event().to_dict() | {"type": "roll.forged"}
+    body = _raw_delivery([bad, no_type])
+    headers = signing.sign([webhook_secret], "m2b", body).as_dict()
+    response = await core_http.post("/webhooks", content=body, headers=headers)
     assert response.status_code == 422
-    assert response.json()["error"]["field"] == "campaign_id"
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_body", "campaign_id")
+    assert [(r["index"], r["id"], r["field"]) for r in error["refused"]] == [
+        (0, bad["id"], "campaign_id"),
+        (1, no_type["id"], "events[1].type"),
+    ]
     assert await count(core_app, WebhookEvent) == 0
+
+
+@pytest.mark.parametrize("formula", ["1d20\ud800", "1d20\x00"], ids=["surrogate", "nul"])
+async def test_an_event_the_database_cannot_hold_is_refused_alone(
+    core_client: CoreClient, core_app: Starlette, core_database_url: str, formula: str
+) -> None:
+    # A lone surrogate (or, in PostgreSQL, a NUL) passes today's validators but
+    # the database refuses it: Core must refuse that event alone rather than
+    # answer 5xx for the whole batch on every retry.
+    stored_by_sqlite = "\x00" in formula  # SQLite stores a NUL, PostgreSQL cannot
+    if stored_by_sqlite and core_database_url.startswith("sqlite"):
+        receipt = await core_client.deliver([roll_event(1), _with_formula(formula)])
+        assert receipt == DeliveryReceipt(2, 0)
+        return
+    bad = _with_formula(formula)
+    receipt = await core_client.deliver([roll_event(1), bad, roll_event(2)])
+    assert (receipt.accepted, receipt.duplicates) == (2, 0)
+    [refused] = receipt.refused
+    assert (refused.index, refused.event_id, refused.field) == (1, bad.id, "data")
+    assert [r.total for r in await stored_rolls(core_app)] == [1.0, 2.0]
 
 
 async def test_oversized_body_is_refused_before_verification(
@@ -105,6 +157,11 @@ async def test_health_reports_database_and_migrations(core_http: httpx.AsyncClie
     assert report["database"] == "ok"
     assert report["migrations_current"] is True
     assert report["revision"] == report["head"]
+
+
+def _with_formula(formula: str) -> Event:
+    record = RollRecord(platform=Platform.DISCORD, campaign_id="c1", formula="1d20", total=3)
+    return Event(EventType.ROLL_RECORDED, record.to_dict() | {"formula": formula})
 
 
 def _raw_delivery(events: list[object]) -> bytes:

@@ -59,9 +59,24 @@ def d20_roll(
     return Event(EventType.ROLL_RECORDED, record.to_dict(), occurred_at=occurred_at)
 
 
+def poison_roll() -> Event:
+    """Return a roll Core refuses for good: a die with -6 sides cannot be rolled."""
+    data: dict[str, Any] = dict(d20_roll(1).data)
+    data["groups"] = [{**data["groups"][0], "sides": -6}]
+    return Event(EventType.ROLL_RECORDED, data)
+
+
 def client_with_key(http: httpx.AsyncClient, key: str) -> CoreClient:
     """Return an SDK client using another API key on the same Core."""
     return CoreClient("http://core", http, signing_secrets=[], api_key=key)
 
 
-__all__ = ["WebhookEvent", "client_with_key", "count", "d20_roll", "rows", "stored_rolls"]
+__all__ = [
+    "WebhookEvent",
+    "client_with_key",
+    "count",
+    "d20_roll",
+    "poison_roll",
+    "rows",
+    "stored_rolls",
+]
