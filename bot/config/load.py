@@ -12,6 +12,7 @@ says what is wrong and how to fix it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
 import typing
 from collections.abc import Iterator, Mapping
@@ -78,6 +79,7 @@ def all_keys() -> Iterator[Key]:
 def load(path: Path | None, env: Mapping[str, str]) -> Settings:
     """Return the effective settings from a TOML file (optional) and the environment."""
     raw = _read_toml(path) if path is not None else {}
+    _check_env_names(env)
     known = dict(sections())
     for name, table in raw.items():
         if name not in known:
@@ -89,6 +91,17 @@ def load(path: Path | None, env: Mapping[str, str]) -> Settings:
             raise ConfigError(f"[{name}]", "must be a table", f"write it as [{name}]")
         parsed[name] = _section(name, kind, table, env)
     return Settings(**parsed)
+
+
+def _check_env_names(env: Mapping[str, str]) -> None:
+    """Refuse a misspelt `FUMBLEBOT_<SECTION>_...` variable rather than ignore it."""
+    known = {k.env for k in all_keys()}
+    prefixes = tuple(f"{ENV_PREFIX}{name}_".upper() for name, _ in sections())
+    for name in env:
+        if name.startswith(prefixes) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            fix = f"did you mean {close[0]}?" if close else "see config.toml for the settings"
+            raise ConfigError(name, "unknown setting", fix)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

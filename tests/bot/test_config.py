@@ -45,6 +45,11 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ("[core\n", {}, "invalid TOML"),
         ("", {"FUMBLEBOT_CORE_PORT": "eighty"}, "core.port (from FUMBLEBOT_CORE_PORT)"),
         ("", {"FUMBLEBOT_BRIDGE_EVENT_BUS": "kafka"}, "use one of: memory, redis"),
+        (
+            "",
+            {"FUMBLEBOT_CORE_PROT": "9000"},
+            "FUMBLEBOT_CORE_PROT: unknown setting. Fix: did you mean FUMBLEBOT_CORE_PORT?",
+        ),
         ("", {"FUMBLEBOT_LOGGING_LEVEL": "LOUD"}, "logging.level (from FUMBLEBOT_LOGGING_LEVEL)"),
         ("", {"FUMBLEBOT_WEBHOOK_SECRETS": "whsec_short"}, "FUMBLEBOT_WEBHOOK_SECRETS"),
         (
