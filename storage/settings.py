@@ -116,7 +116,8 @@ class CoreSettings:
     )
     scoped_api_keys: tuple[ApiKeyGrant, ...] = setting(
         (),
-        "keys that see only some campaigns: space-separated KEY:CAMPAIGN[,CAMPAIGN...]",
+        "keys that see only the campaigns they name (by id or external key), space-separated,"
+        " each KEY:CAMPAIGN[,CAMPAIGN...]",
         secret=True,
         example=(ApiKeyGrant("scoped-key", ("campaign-a", "campaign-b")),),
     )
