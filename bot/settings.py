@@ -14,6 +14,10 @@ class BotSettings:
     sync_commands: bool = setting(True, "sync slash commands with Discord at start-up")
     dev_guild_id: int = setting(0, "sync commands to this guild only (0 = globally)", min=0)
     shard_count: int = setting(0, "shards; 0 = one unsharded connection", min=0, max=10_000)
+    # The bot mints the codes (the bridge only redeems them), so the bot owns their lifetime.
+    pairing_code_seconds: float = setting(
+        600.0, "how long a /link pairing code for the VTT extensions lives", min=10
+    )
     token: str | None = setting(None, "the bot's token; without it Discord is off", secret=True)
 
 

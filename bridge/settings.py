@@ -56,7 +56,6 @@ class BridgeSettings:
     max_streams_per_token: int = setting(
         5, "concurrent /vtt/stream connections one token may hold open", min=1
     )
-    pairing_code_seconds: float = setting(600.0, "how long a /link pairing code lives", min=10)
     stream_ticket_seconds: float = setting(
         30.0, "how long a /vtt/stream ticket lives", min=1, max=3600
     )
