@@ -3,24 +3,26 @@
 It parses arguments, loads the configuration once, configures logging (the
 only place that does) and hands over to the composition root in `serve`.
 Failures a user can fix end as one line on stderr and exit status 2.
+
+Each command imports only what it uses, inside its branch: `roll` and
+`check-config` must not pay for the SDKs, the web stack and discord.py that
+`run` needs (tests/bot/test_cli_imports.py holds them to it).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import base64
 import logging
 import os
-import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import Settings, describe, load
-from bot.config.load import template
 from bot.errors import FumbleBotError
-from core_client import dice, signing
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger("fumblebot")
 
@@ -85,12 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
     args = _parser().parse_args(argv)
     if args.command == "gen-secret":
-        print(
-            base64.b64encode(os.urandom(32)).decode()
-            if args.encryption_key
-            else signing.generate_secret()
-        )
-        return 0
+        return _gen_secret(encryption_key=args.encryption_key)
+    from bot.config import load
+
     try:
         settings = load(_config_path(args.config), os.environ)
         _configure_logging(settings)
@@ -100,16 +99,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _gen_secret(*, encryption_key: bool) -> int:
+    import base64
+
+    from core_client import signing
+
+    key = base64.b64encode(os.urandom(32)).decode() if encryption_key else None
+    print(key or signing.generate_secret())
+    return 0
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return _outbox(args, settings)
-    from bot import serve  # imported late: `roll`, `check-config` and `outbox` need none of it
-
     if args.command == "check-config":
+        from bot.config import describe, template
+
         print(template() if args.template else describe(settings), end="")
         return 0
     if args.command == "roll":
         return _roll(" ".join(args.expression), settings, args.seed)
+    import asyncio
+
+    from bot import serve
+
     roles = {
         "run": serve.Roles(core=True, service=True),
         "core": serve.Roles(core=True, service=False),
@@ -132,11 +145,13 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _roll(expression: str, settings: Settings, seed: int | None) -> int:
-    from bot.serve import dice_limits
+    import random
+
+    from core_client import dice
 
     rng = random.Random(seed) if seed is not None else random.SystemRandom()
     try:
-        result = dice.roll(expression, rng=rng, limits=dice_limits(settings))
+        result = dice.roll(expression, rng=rng, limits=settings.dice)
     except dice.DiceError as exc:
         print(f"fumblebot: {exc}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import secrets
@@ -24,18 +25,15 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from bot.ai import AISettings, build_ai_service
+from bot.ai import build_ai_service
 from bot.bot import BotDeps, FumbleBot, create_bot
 from bot.config import Settings
 from bot.errors import ConfigError, FumbleBotError
 from bot.service_app import ai_reporter, create_service_app
-from bot.settings import BotSettings
 from bridge.app import close_streams
 from bridge.app import create_app as create_bridge_app
 from bridge.backends import open_backends
-from bridge.settings import BridgeSettings
 from core_client import CoreClient, Outbox, signing
-from core_client.dice import Limits
 from storage.app import create_app as create_core_app
 from storage.settings import CoreSettings
 
@@ -72,64 +70,31 @@ class Roles:
     service: bool
 
 
-def dice_limits(settings: Settings) -> Limits:
-    """Return the dice engine's limits from the configuration."""
-    d = settings.dice
-    return Limits(
-        max_input_length=d.max_input_length,
-        max_depth=d.max_depth,
-        max_dice=d.max_dice,
-        max_sides=d.max_sides,
-        max_repeat=d.max_repeat,
-    )
+def resolve(settings: Settings, roles: Roles) -> Settings:
+    """Return the settings this process runs with: paths filled in, missing shared keys minted.
 
-
-def core_settings(
-    settings: Settings, signing_keys: tuple[str, ...], key: str | None
-) -> CoreSettings:
-    """Return Core's settings from the configuration."""
-    return CoreSettings(
+    Core's webhook secrets and API keys are shared with the service; the
+    bridge trusts Core's API keys on its `/v1` routes, since the service
+    that calls them presents one.
+    """
+    core = settings.core
+    keys = api_keys(core, roles)
+    core = dataclasses.replace(
+        core,
+        url=settings.core_url,
         database_url=settings.database_url,
-        signing_secrets=signing_keys,
-        api_keys=(key,) if key else (),
-        encryption_key=settings.secrets.core_encryption_key,
-        max_body_bytes=settings.core.max_body_bytes,
-        timestamp_tolerance=settings.core.timestamp_tolerance,
+        signing_secrets=signing_secrets(core, roles),
+        api_keys=keys,
     )
+    bridge = settings.bridge
+    bridge = dataclasses.replace(bridge, service_keys=(*bridge.service_keys, *keys))
+    return dataclasses.replace(settings, core=core, bridge=bridge)
 
 
-def bridge_settings(settings: Settings, service_key: str | None = None) -> BridgeSettings:
-    """Return the bridge's settings; the service key opens its trusted /v1 routes."""
-    b = settings.bridge
-    return BridgeSettings(
-        service_keys=(service_key,) if service_key else (),
-        redis_password=settings.secrets.redis_password,
-        event_bus=b.event_bus,
-        redis_url=b.redis_url,
-        redis_prefix=b.redis_prefix,
-        history_per_topic=b.history_per_topic,
-        history_seconds=b.history_seconds,
-        rate_per_second=b.rate_per_second,
-        rate_burst=b.rate_burst,
-        subscriber_queue=b.subscriber_queue,
-        heartbeat_seconds=b.heartbeat_seconds,
-        max_body_bytes=b.max_body_bytes,
-        cors_origins=b.cors_origins,
-    )
-
-
-def bot_settings(settings: Settings) -> BotSettings:
-    """Return the bot's settings from the configuration."""
-    d = settings.discord
-    return BotSettings(
-        sync_commands=d.sync_commands, dev_guild_id=d.dev_guild_id, shard_count=d.shard_count
-    )
-
-
-def signing_secrets(settings: Settings, roles: Roles) -> tuple[str, ...]:
+def signing_secrets(core: CoreSettings, roles: Roles) -> tuple[str, ...]:
     """Return the webhook secrets, minting one for a process that is both ends."""
-    if settings.secrets.webhook_secrets:
-        return settings.secrets.webhook_secrets
+    if core.signing_secrets:
+        return core.signing_secrets
     if roles.core and roles.service:
         # Sender and receiver share this process, so a key that lives only as
         # long as it does is enough; the outbox re-signs on every attempt.
@@ -141,22 +106,22 @@ def signing_secrets(settings: Settings, roles: Roles) -> tuple[str, ...]:
     )
 
 
-def build_bot(settings: Settings, deps: BotDeps) -> FumbleBot:
-    """Return the Discord bot wired to its dependencies."""
-    return create_bot(settings=bot_settings(settings), deps=deps)
-
-
-def api_key(settings: Settings, roles: Roles) -> str | None:
-    """Return the key for Core's query API, minting one for a process that is both ends."""
-    if settings.secrets.core_api_key:
-        return settings.secrets.core_api_key
+def api_keys(core: CoreSettings, roles: Roles) -> tuple[str, ...]:
+    """Return the keys for Core's query API, minting one for a process that is both ends."""
+    if core.api_keys:
+        return core.api_keys
     if roles.core and roles.service:
-        return secrets.token_urlsafe(32)
+        return (secrets.token_urlsafe(32),)
     if roles.service:
         log.warning(
             "FUMBLEBOT_CORE_API_KEY is not set: campaign, character and /ask commands are off"
         )
-    return None
+    return ()
+
+
+def build_bot(settings: Settings, deps: BotDeps) -> FumbleBot:
+    """Return the Discord bot wired to its dependencies."""
+    return create_bot(settings=settings.discord, deps=deps)
 
 
 def _server(
@@ -177,21 +142,14 @@ def _server(
 @contextlib.asynccontextmanager
 async def open_reporter(settings: Settings, client: CoreClient) -> AsyncIterator[Outbox]:
     """Open the durable outbox that delivers this process's reports to Core."""
-    o = settings.outbox
-    async with Outbox(
-        settings.outbox_path,
-        client.deliver,
-        max_events=o.max_events,
-        batch_size=o.batch_size,
-        max_delay=o.max_delay,
-    ) as outbox:
+    options = dataclasses.asdict(settings.outbox)
+    async with Outbox(settings.outbox_path, client.deliver, **options) as outbox:
         yield outbox
 
 
 async def run(settings: Settings, roles: Roles) -> None:
     """Run the configured parts until a signal or a fatal error stops them."""
-    signing_keys = signing_secrets(settings, roles)
-    key = api_key(settings, roles)
+    settings = resolve(settings, roles)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -201,10 +159,10 @@ async def run(settings: Settings, roles: Roles) -> None:
         servers: list[_Server] = []
         jobs: list[Job] = []
         if roles.core:
-            core_app = create_core_app(core_settings(settings, signing_keys, key))
+            core_app = create_core_app(settings.core)
             servers.append(_server(core_app, settings.core.host, settings.core.port))
         if roles.service:
-            service_app, bridge_app, bot = await _open_service(stack, settings, signing_keys, key)
+            service_app, bridge_app, bot = await _open_service(stack, settings)
             servers.append(
                 _server(
                     service_app,
@@ -213,49 +171,43 @@ async def run(settings: Settings, roles: Roles) -> None:
                     before_exit=lambda: close_streams(bridge_app),
                 )
             )
-            token = settings.secrets.discord_token
+            token = settings.discord.token
             if bot is not None and token:
                 jobs.append(lambda: _run_bot(bot, token))
         await _supervise(servers, jobs, stop)
 
 
 async def _open_service(
-    stack: contextlib.AsyncExitStack,
-    settings: Settings,
-    signing_keys: tuple[str, ...],
-    key: str | None,
+    stack: contextlib.AsyncExitStack, settings: Settings
 ) -> tuple[ASGIApp, Starlette, FumbleBot | None]:
     """Open the bridge's backends, the outbox, the AI and the bot; return the HTTP app."""
+    keys = settings.core.api_keys
+    key = keys[0] if keys else None
     http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
-    core = CoreClient(settings.core_url, http, signing_secrets=signing_keys, api_key=key)
-    outbox = await stack.enter_async_context(open_reporter(settings, core))
-    bridged = bridge_settings(settings, key)
-    backends = await stack.enter_async_context(open_backends(bridged))
-    ai = build_ai_service(
-        AISettings.from_section(settings.ai),
-        openai_api_key=settings.secrets.openai_api_key,
-        anthropic_api_key=settings.secrets.anthropic_api_key,
-        reporter=ai_reporter(outbox),
+    client = CoreClient(
+        settings.core_url, http, signing_secrets=settings.core.signing_secrets, api_key=key
     )
+    core = client if key else None
+    outbox = await stack.enter_async_context(open_reporter(settings, client))
+    backends = await stack.enter_async_context(open_backends(settings.bridge))
+    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox))
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(
-        bridged,
+        settings.bridge,
         reporter=outbox,
         bus=backends.bus,
         store=backends.store,
-        dice_limits=dice_limits(settings),
+        dice_limits=settings.dice,
     )
-    app = create_service_app(
-        bridge_app, ai=ai, core=core if key else None, api_keys=(key,) if key else ()
-    )
-    if not settings.secrets.discord_token:
+    app = create_service_app(bridge_app, ai=ai, core=core, api_keys=keys)
+    if not settings.discord.token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
         return app, bridge_app, None
     deps = BotDeps(
         reporter=outbox,
         rng=random.SystemRandom(),
-        dice_limits=dice_limits(settings),
-        core=core if key else None,
+        dice_limits=settings.dice,
+        core=core,
         bus=backends.bus,
         store=backends.store,
         ai=ai,

@@ -1,14 +1,32 @@
-"""The bot's typed settings, filled once by the composition root."""
+"""The bot's settings (`[discord]`) and its outbox's (`[outbox]`), declared once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from core_client.settings import setting
 
 
 @dataclass(frozen=True, slots=True)
 class BotSettings:
     """Everything the Discord side needs beyond its injected resources."""
 
-    sync_commands: bool = True
-    dev_guild_id: int = 0
-    shard_count: int = 0
+    sync_commands: bool = setting(True, "sync slash commands with Discord at start-up")
+    dev_guild_id: int = setting(0, "sync commands to this guild only (0 = globally)", min=0)
+    shard_count: int = setting(0, "shards; 0 = one unsharded connection", min=0, max=10_000)
+    # The bot mints the codes (the bridge only redeems them), so the bot owns their lifetime.
+    pairing_code_seconds: float = setting(
+        600.0, "how long a /link pairing code for the VTT extensions lives", min=10
+    )
+    token: str | None = setting(None, "the bot's token; without it Discord is off", secret=True)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSettings:
+    """How the service's durable outbox delivers its reports to Core."""
+
+    max_events: int = setting(100_000, "events kept while Core is unreachable", min=10)
+    batch_size: int = setting(100, "events per delivery", min=1, max=500)
+    base_delay: float = setting(0.5, "first wait before a retry, seconds", min=0.01)
+    max_delay: float = setting(60.0, "longest wait between retries, seconds", min=0.1)
+    warn_ratio: float = setting(0.8, "warn when the outbox is this full (0..1)", min=0.01, max=1)

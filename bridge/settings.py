@@ -1,44 +1,79 @@
-"""The bridge's typed settings, filled once by the configuration loader."""
+"""The bridge's settings, the `[bridge]` section: declared once, filled by the config loader."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
+
+from core_client.settings import no_password_in_url, setting
+
+EventBus = Literal["memory", "redis"]
+
+EXTENSION_ORIGINS = (
+    "https://app.roll20.net",
+    "https://www.dndbeyond.com",
+    "https://www.owlbear.rodeo",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class BridgeSettings:
     """Everything the bridge needs to start."""
 
-    subscriber_queue: int = 256
-    heartbeat_seconds: float = 15.0
-    max_body_bytes: int = 262_144
-    # Resume window: the last N events per game, and none older than this.
-    history_per_topic: int = 1000
-    history_seconds: float = 900.0
-    cors_origins: tuple[str, ...] = ()
-    # How long a write to one SSE client may block before it is dropped, so a
-    # frozen client cannot stall the server's shutdown or its own queue.
-    send_timeout: float = 10.0
-    retry_ms: int = 3000
-    pairing_code_seconds: float = 600.0
-    stream_ticket_seconds: float = 30.0
-    # Per token: `rate_burst` requests at once, then `rate_per_second`.
-    rate_per_second: float = 5.0
-    rate_burst: int = 30
-    # Per client address, for the one unauthenticated route (linking), so
-    # pairing codes cannot be guessed by brute force.
-    link_rate_per_second: float = 0.2
-    link_rate_burst: int = 10
-    max_batch: int = 50
-    # How long a VTT message id is remembered to drop duplicates and echoes.
-    dedup_seconds: float = 900.0
-    event_bus: str = "memory"  # memory | redis
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_prefix: str = "fb:bridge"
-    # Bearer keys of trusted services (Core's API key) for the `/v1` routes;
-    # with none configured those routes refuse everyone.
-    service_keys: tuple[str, ...] = field(default=(), repr=False)
-    # Kept out of redis_url so the URL can be logged and shown.
-    redis_password: str | None = field(default=None, repr=False)
-    # Concurrent `/vtt/stream` connections one token may hold open.
-    max_streams_per_token: int = 5
+    host: str = setting("127.0.0.1", "address the bridge listens on")
+    port: int = setting(8711, "port the bridge listens on", min=1, max=65535)
+    event_bus: EventBus = setting("memory", "event bus backend")
+    redis_url: str = setting(
+        "redis://127.0.0.1:6379/0",
+        "Redis URL for event_bus = redis",
+        # Kept apart from the password so the URL can be logged and shown.
+        check=no_password_in_url(
+            "redis://host:6379/0",
+            "remove it from the URL and set FUMBLEBOT_REDIS_PASSWORD in the environment",
+        ),
+        example="redis://cache.internal:6380/2",
+    )
+    redis_prefix: str = setting("fb:bridge", "prefix of the bridge's Redis keys and streams")
+    subscriber_queue: int = setting(256, "events buffered per SSE client", min=1, max=100_000)
+    history_per_topic: int = setting(
+        1000, "events kept per game for clients resuming with Last-Event-ID", min=1
+    )
+    history_seconds: float = setting(900.0, "longest an event is kept for resuming", min=1)
+    rate_per_second: float = setting(5.0, "requests per second per extension token", min=0.1)
+    rate_burst: int = setting(30, "requests an extension token may make at once", min=1)
+    # The one unauthenticated route (linking) is limited per client address,
+    # so pairing codes cannot be guessed by brute force.
+    link_rate_per_second: float = setting(
+        0.2, "link attempts per second per client address", min=0.001
+    )
+    link_rate_burst: int = setting(10, "link attempts a client address may make at once", min=1)
+    heartbeat_seconds: float = setting(15.0, "SSE heartbeat interval", min=1, max=60)
+    # A frozen client must not stall the server's shutdown or its own queue.
+    send_timeout: float = setting(
+        10.0, "longest a write to one SSE client may block before it is dropped", min=0.1
+    )
+    retry_ms: int = setting(3000, "reconnect delay SSE clients are told, milliseconds", min=100)
+    max_streams_per_token: int = setting(
+        5, "concurrent /vtt/stream connections one token may hold open", min=1
+    )
+    stream_ticket_seconds: float = setting(
+        30.0, "how long a /vtt/stream ticket lives", min=1, max=3600
+    )
+    max_batch: int = setting(50, "events per batch request", min=1, max=1000)
+    dedup_seconds: float = setting(
+        900.0, "how long a VTT message id is remembered to drop duplicates and echoes", min=1
+    )
+    max_body_bytes: int = setting(262_144, "largest request body accepted", min=1024)
+    cors_origins: tuple[str, ...] = setting(
+        EXTENSION_ORIGINS, "origins allowed to call the bridge from a browser"
+    )
+    # With no key, the `/v1` routes refuse everyone; the composition root
+    # adds Core's API key, the key of the service that reports through them.
+    service_keys: tuple[str, ...] = setting(
+        (),
+        "more bearer keys trusted on the /v1 routes, space-separated (Core's API key always is)",
+        secret=True,
+    )
+    redis_password: str | None = setting(
+        None, "the Redis password", secret=True, env="FUMBLEBOT_REDIS_PASSWORD"
+    )

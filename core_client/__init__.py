@@ -6,38 +6,82 @@ durable outbox. It imports nothing from the other FumbleBot packages.
 
 from __future__ import annotations
 
-from core_client.client import CoreClient
-from core_client.errors import (
-    ApiError,
-    AuthError,
-    ConflictError,
-    CoreClientError,
-    DeliveryError,
-    NotFoundError,
-    RecordError,
-    SignatureError,
-)
-from core_client.events import Event, EventType
-from core_client.outbox import Outbox, OutboxFullError
-from core_client.payloads import (
-    AiConversation,
-    AiMessage,
-    AiProvider,
-    AiUsage,
-    CampaignUpserted,
-    CharacterUpserted,
-    ChatMessage,
-    GameLinkUpserted,
-    SessionEnded,
-    SessionNote,
-    SessionStarted,
-    UserUpserted,
-    VttAccountLinked,
-    VttAccountRevoked,
-    VttPlatform,
-)
-from core_client.records import DiceGroup, Die, Platform, RollRecord, Visibility
-from core_client.reporter import Reporter
+from typing import TYPE_CHECKING
+
+from core_client.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from core_client.client import CoreClient
+    from core_client.errors import (
+        ApiError,
+        AuthError,
+        ConflictError,
+        CoreClientError,
+        DeliveryError,
+        NotFoundError,
+        RecordError,
+        SignatureError,
+    )
+    from core_client.events import Event, EventType
+    from core_client.outbox import Outbox, OutboxFullError
+    from core_client.payloads import (
+        AiConversation,
+        AiMessage,
+        AiProvider,
+        AiUsage,
+        CampaignUpserted,
+        CharacterUpserted,
+        ChatMessage,
+        GameLinkUpserted,
+        SessionEnded,
+        SessionNote,
+        SessionStarted,
+        UserUpserted,
+        VttAccountLinked,
+        VttAccountRevoked,
+        VttPlatform,
+    )
+    from core_client.records import DiceGroup, Die, Platform, RollRecord, Visibility
+    from core_client.reporter import Reporter
+
+# Loaded on first use, so that `fumblebot roll` does not import the HTTP
+# client and the outbox's database driver. Keep in step with the imports above.
+EXPORTS = {
+    "core_client.client": ("CoreClient",),
+    "core_client.errors": (
+        "ApiError",
+        "AuthError",
+        "ConflictError",
+        "CoreClientError",
+        "DeliveryError",
+        "NotFoundError",
+        "RecordError",
+        "SignatureError",
+    ),
+    "core_client.events": ("Event", "EventType"),
+    "core_client.outbox": ("Outbox", "OutboxFullError"),
+    "core_client.payloads": (
+        "AiConversation",
+        "AiMessage",
+        "AiProvider",
+        "AiUsage",
+        "CampaignUpserted",
+        "CharacterUpserted",
+        "ChatMessage",
+        "GameLinkUpserted",
+        "SessionEnded",
+        "SessionNote",
+        "SessionStarted",
+        "UserUpserted",
+        "VttAccountLinked",
+        "VttAccountRevoked",
+        "VttPlatform",
+    ),
+    "core_client.records": ("DiceGroup", "Die", "Platform", "RollRecord", "Visibility"),
+    "core_client.reporter": ("Reporter",),
+}
+if not TYPE_CHECKING:  # hidden from mypy, which would then accept any name
+    __getattr__ = lazy_exports(__name__, EXPORTS)
 
 __all__ = [
     "AiConversation",

@@ -1,4 +1,8 @@
-"""Build the AI service from settings and secrets: the one call the composition root makes."""
+"""Build the AI service from its settings: the one call the composition root makes.
+
+A provider's SDK is imported only when that provider is configured: the two
+SDKs take about a second to import, which every other command would pay.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,9 @@ import logging
 import time
 from collections.abc import Callable
 
-import anthropic
-import openai
-
 from bot.ai.limits import Quota, UsageLimits
 from bot.ai.memory import ConversationMemory
-from bot.ai.providers.anthropic import AnthropicProvider
 from bot.ai.providers.base import ChatProvider
-from bot.ai.providers.openai import OpenAIProvider
 from bot.ai.service import AIService, Reporter
 from bot.ai.settings import AISettings
 
@@ -23,48 +22,60 @@ log = logging.getLogger(__name__)
 LOCAL_PLACEHOLDER_KEY = "not-needed"
 
 
-def build_provider(
-    settings: AISettings, *, openai_api_key: str | None, anthropic_api_key: str | None
-) -> tuple[ChatProvider | None, str | None]:
+def build_provider(settings: AISettings) -> tuple[ChatProvider | None, str | None]:
     """Return the configured provider, or None and the reason there is none."""
-    base_url = settings.base_url or None
     if settings.provider == "openai":
-        key = openai_api_key or (LOCAL_PLACEHOLDER_KEY if base_url else None)
-        if key is None:
-            return None, "The AI provider is `openai` but OPENAI_API_KEY is not set."
-        client = openai.AsyncOpenAI(api_key=key, base_url=base_url)
-        return OpenAIProvider(
-            client,
-            max_retries=settings.max_retries,
-            timeout=settings.timeout,
-            deadline=settings.deadline,
-            token_param="max_tokens" if base_url else "max_completion_tokens",
-        ), None
+        return _openai(settings)
     if settings.provider == "anthropic":
-        if not anthropic_api_key:
-            return None, "The AI provider is `anthropic` but ANTHROPIC_API_KEY is not set."
-        ant = anthropic.AsyncAnthropic(api_key=anthropic_api_key, base_url=base_url)
-        return AnthropicProvider(
-            ant,
-            max_retries=settings.max_retries,
-            timeout=settings.timeout,
-            deadline=settings.deadline,
-        ), None
+        return _anthropic(settings)
     return None, None
+
+
+def _openai(settings: AISettings) -> tuple[ChatProvider | None, str | None]:
+    base_url = settings.base_url or None
+    key = settings.openai_api_key or (LOCAL_PLACEHOLDER_KEY if base_url else None)
+    if key is None:
+        return None, "The AI provider is `openai` but OPENAI_API_KEY is not set."
+    import openai
+
+    from bot.ai.providers.openai import OpenAIProvider
+
+    client = openai.AsyncOpenAI(api_key=key, base_url=base_url)
+    return OpenAIProvider(
+        client,
+        max_retries=settings.max_retries,
+        timeout=settings.timeout,
+        deadline=settings.deadline,
+        token_param="max_tokens" if base_url else "max_completion_tokens",
+    ), None
+
+
+def _anthropic(settings: AISettings) -> tuple[ChatProvider | None, str | None]:
+    if not settings.anthropic_api_key:
+        return None, "The AI provider is `anthropic` but ANTHROPIC_API_KEY is not set."
+    import anthropic
+
+    from bot.ai.providers.anthropic import AnthropicProvider
+
+    client = anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key, base_url=settings.base_url or None
+    )
+    return AnthropicProvider(
+        client,
+        max_retries=settings.max_retries,
+        timeout=settings.timeout,
+        deadline=settings.deadline,
+    ), None
 
 
 def build_ai_service(
     settings: AISettings,
     *,
-    openai_api_key: str | None,
-    anthropic_api_key: str | None,
     reporter: Reporter,
     clock: Callable[[], float] = time.time,
 ) -> AIService:
     """Return the AI service; without a usable provider it explains how to configure one."""
-    provider, reason = build_provider(
-        settings, openai_api_key=openai_api_key, anthropic_api_key=anthropic_api_key
-    )
+    provider, reason = build_provider(settings)
     if provider is None:
         log.info("AI assistant off: %s", reason or "no provider configured")
     else:

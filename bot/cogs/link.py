@@ -42,6 +42,7 @@ class LinkCog(commands.Cog):
             [binding.game_id],
             user_name=interaction.user.display_name,
             gm=member_is_gm(interaction, binding),
+            ttl=self.bot.settings.pairing_code_seconds,
         )
         await interaction.response.send_message(
             f"Your pairing code for **{binding.campaign['name']}** is `{code.code}`.\n"

@@ -1,8 +1,9 @@
-"""FumbleBot's configuration: typed, frozen, parsed once at start-up."""
+"""FumbleBot's configuration: every package's settings type, filled once at start-up."""
 
 from __future__ import annotations
 
-from bot.config.load import describe, load
+from bot.config.load import load
+from bot.config.render import describe, template
 from bot.config.schema import Settings
 
-__all__ = ["Settings", "describe", "load"]
+__all__ = ["Settings", "describe", "load", "template"]

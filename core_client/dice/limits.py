@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core_client.settings import setting
+
 # Hard ceilings that keep recursion and float conversion safe whatever is configured.
 HARD_MAX_DEPTH = 100
 HARD_MAX_DIGITS = 300
@@ -24,14 +26,16 @@ _SETTINGS = (
 class Limits:
     """Configurable bounds on input size and on the work of one roll."""
 
-    max_input_length: int = 1000
-    max_depth: int = 50
-    max_dice: int = 1000
-    max_sides: int = 10_000
-    max_repeat: int = 20
-    max_digits: int = 100
-    max_inline: int = 20
-    max_stats_work: int = 3_000_000
+    max_input_length: int = setting(1000, "longest roll expression", min=1, max=100_000)
+    max_depth: int = setting(
+        50, "deepest nesting of parentheses and groups", min=1, max=HARD_MAX_DEPTH
+    )
+    max_dice: int = setting(1000, "dice per roll, rerolls and explosions included", min=1)
+    max_sides: int = setting(10_000, "largest die", min=2, max=10**9)
+    max_repeat: int = setting(20, "most repeats of one expression", min=1, max=100)
+    max_digits: int = setting(100, "most digits of any number", min=1, max=HARD_MAX_DIGITS)
+    max_inline: int = setting(20, "most [[inline rolls]] in one message", min=1)
+    max_stats_work: int = setting(3_000_000, "work allowed for exact odds (`stats`)", min=1)
     value_bound: int = field(init=False, repr=False, compare=False)
     _hash: int = field(init=False, repr=False, compare=False)
 

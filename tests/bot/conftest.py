@@ -66,9 +66,13 @@ async def ai(
     """Return the AI service on the OpenAI emulator, reporting to Core."""
     emulator, url = openai_emulator
     service = build_ai_service(
-        AISettings(provider="openai", base_url=f"{url}/v1", timeout=2.0, max_retries=1),
-        openai_api_key=emulator.script.api_key,
-        anthropic_api_key=None,
+        AISettings(
+            provider="openai",
+            base_url=f"{url}/v1",
+            timeout=2.0,
+            max_retries=1,
+            openai_api_key=emulator.script.api_key,
+        ),
         reporter=ai_reporter(outbox),
     )
     yield service

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from redis.exceptions import RedisError
 
+from core_client import signing
 from tests.support.services import REDIS_URL, unavailable
 
 ROLL = {"platform": "foundry", "formula": "1d20", "total": 11}
@@ -125,6 +126,39 @@ async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -
     assert proc.returncode == 0, text
     assert "Discord is off: set FUMBLEBOT_DISCORD_TOKEN" in text
     assert "Traceback" not in text
+
+
+async def test_a_scoped_api_key_from_the_environment_reaches_core(tmp_path: Path) -> None:
+    port = free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(port),
+        FUMBLEBOT_WEBHOOK_SECRETS=signing.generate_secret(),
+        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        FUMBLEBOT_CORE_SCOPED_API_KEYS="tuesday-key:tuesday,other-table",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "core",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+            await wait_healthy(http, f"{base}/health")
+            service = {"Authorization": f"Bearer {SERVICE_KEY}"}
+            for key in ("tuesday", "friday"):
+                body = {"name": key.title(), "external_key": key}
+                created = await http.post("/campaigns", json=body, headers=service)
+                assert created.status_code == 201, created.text
+            scoped = {"Authorization": "Bearer tuesday-key"}
+            seen = (await http.get("/campaigns", headers=scoped)).json()["campaigns"]
+            assert [c["external_key"] for c in seen] == ["tuesday"]
+            stranger = await http.get("/campaigns", headers={"Authorization": "Bearer nope"})
+            assert stranger.status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
 
 
 async def require_redis() -> None:

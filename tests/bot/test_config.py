@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.config import describe, load
-from bot.config.load import template
-from bot.config.schema import Settings
+from bot.config import describe, load, template
+from bot.config.load import keys, sections
 from bot.errors import ConfigError
+from storage.settings import ApiKeyGrant
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,12 +19,9 @@ def test_shipped_config_toml_holds_every_setting_at_its_default() -> None:
     assert load(REPO / "config.toml", {}) == load(None, {})
     with (REPO / "config.toml").open("rb") as fh:
         shipped = tomllib.load(fh)
-    defaults = Settings()
-    for section in dataclasses.fields(defaults):
-        if section.name == "secrets":
-            continue
-        keys = {f.name for f in dataclasses.fields(getattr(defaults, section.name))}
-        assert set(shipped[section.name]) == keys, section.name
+    for section, kind in sections():
+        in_file = {k.name for k in keys(section, kind) if not k.secret}
+        assert set(shipped[section]) == in_file, section
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
@@ -49,6 +45,11 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         ("[core\n", {}, "invalid TOML"),
         ("", {"FUMBLEBOT_CORE_PORT": "eighty"}, "core.port (from FUMBLEBOT_CORE_PORT)"),
         ("", {"FUMBLEBOT_BRIDGE_EVENT_BUS": "kafka"}, "use one of: memory, redis"),
+        (
+            "",
+            {"FUMBLEBOT_CORE_PROT": "9000"},
+            "FUMBLEBOT_CORE_PROT: unknown setting. Fix: did you mean FUMBLEBOT_CORE_PORT?",
+        ),
         ("", {"FUMBLEBOT_LOGGING_LEVEL": "LOUD"}, "logging.level (from FUMBLEBOT_LOGGING_LEVEL)"),
         ("", {"FUMBLEBOT_WEBHOOK_SECRETS": "whsec_short"}, "FUMBLEBOT_WEBHOOK_SECRETS"),
         (
@@ -84,5 +85,29 @@ def test_describe_masks_secrets() -> None:
     text = describe(settings)
     assert "tok-123" not in text
     assert secret not in text
-    assert 'discord_token = "<set: FUMBLEBOT_DISCORD_TOKEN>"' in text
+    assert 'token = "<set: FUMBLEBOT_DISCORD_TOKEN>"' in text
     assert "openai_api_key = # not set" in text
+
+
+def test_scoped_api_keys_come_from_the_environment_with_their_campaigns() -> None:
+    env = {"FUMBLEBOT_CORE_SCOPED_API_KEYS": " k-one:camp-a,camp-b\n k-two:camp-c "}
+    settings = load(None, env)
+    assert settings.core.scoped_api_keys == (
+        ApiKeyGrant("k-one", ("camp-a", "camp-b")),
+        ApiKeyGrant("k-two", ("camp-c",)),
+    )
+    assert "k-one" not in repr(settings) + describe(settings)
+
+
+@pytest.mark.parametrize("entry", ["hunter2", "hunter2:", ":camp-a"])
+def test_a_malformed_scoped_api_key_names_the_variable_not_the_key(entry: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(None, {"FUMBLEBOT_CORE_SCOPED_API_KEYS": entry})
+    assert "(from FUMBLEBOT_CORE_SCOPED_API_KEYS)" in str(info.value)
+    assert "hunter2" not in str(info.value)
+
+
+def test_dice_limits_refuse_what_the_engine_cannot_take() -> None:
+    # The engine's own ceiling, not a second one in the configuration.
+    with pytest.raises(ConfigError, match=r"dice\.max_depth .*: 150 is above 100"):
+        load(None, {"FUMBLEBOT_DICE_MAX_DEPTH": "150"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -55,10 +55,10 @@ async def make(reports: Reports, clock: FakeClock) -> AsyncIterator[Make]:
     built: list[AIService] = []
 
     def build(ai: AISettings, **keys: Any) -> AIService:
+        openai, anthropic = keys.get("openai"), keys.get("anthropic")
+        keyed = replace(ai, openai_api_key=openai, anthropic_api_key=anthropic)
         service = build_ai_service(
-            ai,
-            openai_api_key=keys.get("openai"),
-            anthropic_api_key=keys.get("anthropic"),
+            keyed,
             reporter=keys.get("reporter", reports),
             clock=clock,
         )
@@ -301,17 +301,8 @@ async def test_recap_through_anthropic(
     assert conversation["messages"] == [{"role": "assistant", "content": "The party met Ismark."}]
 
 
-def test_settings_come_from_a_config_section() -> None:
-    @dataclass(frozen=True)
-    class Section:
-        provider: str = "anthropic"
-        recap_model: str = "claude-big"
-        max_tokens: int = 300
-        unrelated: int = 1
-
-    ai = AISettings.from_section(Section())
-    assert (ai.provider, ai.max_tokens) == ("anthropic", 300)
+def test_an_empty_model_falls_back_to_the_providers_default() -> None:
+    ai = AISettings(provider="anthropic", recap_model="claude-big")
     assert ai.model_for("recap") == "claude-big"
     assert ai.model_for("chat") == "claude-haiku-4-5"
-    with pytest.raises(ValueError, match=r"ai\.provider"):
-        AISettings.from_section(Section(provider="gemini"))
+    assert AISettings().model_for("chat") == ""

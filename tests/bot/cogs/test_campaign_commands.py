@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 
 from starlette.applications import Starlette
 
@@ -151,6 +153,15 @@ async def test_link_gives_a_one_time_code_and_unlink_revokes(table: Table) -> No
     unlinked = await (await slash(table, "unlink")).wait_response()
     assert "Unlinked 1 extension" in (unlinked.content or "")
     assert token
+
+
+async def test_link_codes_live_as_long_as_configured(table: Table) -> None:
+    await create_campaign(table)
+    table.bot.settings = replace(table.bot.settings, pairing_code_seconds=30.0)
+    response = await (await slash(table, "link")).wait_response()
+    expires = int((response.content or "").split("<t:")[1].split(":")[0])
+    # 30 s from now, not the 600 s default; the slack is for a slow box, not a timing.
+    assert 0 < expires - time.time() <= 31
 
 
 async def test_roll_verdict_follows_the_campaigns_crit_rules(

@@ -1,0 +1,73 @@
+"""`fumblebot roll` and `check-config` import only what they use.
+
+Each runs in a fresh interpreter, which then reports the top-level packages
+it has loaded; no timing is asserted (bench/startup.py measures that).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+# What `run` needs and these commands must not pay for: the AI SDKs take
+# about a second to import, the web and database stacks a few hundred ms.
+HEAVY = {
+    "aiosqlite",
+    "anthropic",
+    "discord",
+    "httpx",
+    "openai",
+    "pydantic",
+    "redis",
+    "sqlalchemy",
+    "starlette",
+    "uvicorn",
+}
+PROBE = """
+import json, sys
+{run}
+print(json.dumps(sorted({{m.partition(".")[0] for m in sys.modules}})))
+"""
+
+
+def loaded(run: str, tmp_path: Path) -> set[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUMBLEBOT_")}
+    env["FUMBLEBOT_PATHS_DATA_DIR"] = str(tmp_path)
+    code = PROBE.format(run=run)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def command(args: Sequence[str]) -> str:
+    return f"from bot.cli import main\nassert main({list(args)!r}) == 0"
+
+
+@pytest.mark.parametrize(
+    "args", [["roll", "4d6kh3", "--seed", "1"], ["check-config"], ["check-config", "--template"]]
+)
+def test_a_light_command_imports_none_of_the_heavy_packages(
+    args: list[str], tmp_path: Path
+) -> None:
+    assert loaded(command(args), tmp_path) & HEAVY == set()
+
+
+def test_the_probe_sees_what_the_composition_root_imports(tmp_path: Path) -> None:
+    # The control: if this failed, the test above could not fail either.
+    assert {"discord", "starlette", "sqlalchemy"} <= loaded("import bot.serve", tmp_path)
+
+
+def test_the_ai_sdks_load_only_with_their_provider(tmp_path: Path) -> None:
+    build = "from bot.ai import AISettings, build_provider\nbuild_provider(AISettings({}))"
+    assert loaded(build.format(""), tmp_path) & {"openai", "anthropic"} == set()
+    chosen = loaded(build.format("provider='anthropic', anthropic_api_key='k'"), tmp_path)
+    assert "anthropic" in chosen
+    assert "openai" not in chosen

@@ -1,0 +1,43 @@
+"""What the composition root fills in before it opens anything: `serve.resolve`."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load
+from bot.errors import ConfigError
+from bot.serve import Roles, resolve
+
+BOTH = Roles(core=True, service=True)
+SERVICE = Roles(core=False, service=True)
+SECRET = "whsec_" + "QUJD" * 8
+
+
+def test_one_process_mints_the_keys_both_ends_share() -> None:
+    settings = resolve(load(None, {"FUMBLEBOT_PATHS_DATA_DIR": "/srv/fb"}), BOTH)
+    core = settings.core
+    assert len(core.signing_secrets) == 1
+    assert len(core.api_keys) == 1
+    # The service presents Core's key to the bridge's /v1 routes as well.
+    assert settings.bridge.service_keys == core.api_keys
+    assert core.database_url == "sqlite+aiosqlite:////srv/fb/core.sqlite3"
+    assert core.url == "http://127.0.0.1:8710"
+
+
+def test_configured_keys_are_kept_and_the_bridge_trusts_them_too() -> None:
+    env = {
+        "FUMBLEBOT_WEBHOOK_SECRETS": SECRET,
+        "FUMBLEBOT_CORE_API_KEY": "key-new key-old",
+        "FUMBLEBOT_BRIDGE_SERVICE_KEYS": "extension-gateway",
+        "FUMBLEBOT_CORE_URL": "http://core.internal:9000",
+    }
+    settings = resolve(load(None, env), SERVICE)
+    assert settings.core.signing_secrets == (SECRET,)
+    assert settings.core.api_keys == ("key-new", "key-old")
+    assert settings.bridge.service_keys == ("extension-gateway", "key-new", "key-old")
+    assert settings.core_url == "http://core.internal:9000"
+
+
+def test_a_service_without_core_in_its_process_needs_the_shared_secret() -> None:
+    with pytest.raises(ConfigError, match="FUMBLEBOT_WEBHOOK_SECRETS"):
+        resolve(load(None, {}), SERVICE)
