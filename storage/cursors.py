@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Any
 
-from storage.routes.responses import ApiError
+from storage.errors import RequestError
 
 
 def encode(*parts: Any) -> str:
@@ -16,9 +16,9 @@ def encode(*parts: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def invalid() -> ApiError:
+def invalid() -> RequestError:
     """Return the refusal of a cursor Core did not issue."""
-    return ApiError(400, "invalid_cursor", "the cursor is not one Core issued")
+    return RequestError("the cursor is not one Core issued", status=400, code="invalid_cursor")
 
 
 def decode(cursor: str, arity: int) -> list[Any]:

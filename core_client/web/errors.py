@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import msgspec
 
 
-class ErrorDetail(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=False):
+class ErrorDetail(msgspec.Struct, omit_defaults=True):
     """What went wrong: the inner object of every JSON error."""
 
     code: str
@@ -22,6 +22,7 @@ class ErrorDetail(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=Fals
     field: str | None = None
     retry_after: float | None = None
     current_version: int | None = None
+    id: str | None = None  # the existing row of a `duplicate_key`
 
 
 class ErrorBody(msgspec.Struct):

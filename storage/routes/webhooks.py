@@ -14,8 +14,9 @@ from starlette.routing import Route
 from core_client import signing
 from core_client.errors import RecordError, SignatureError
 from core_client.events import decode_delivery
+from core_client.web import read_bytes, require_json
 from storage import db, ingest
-from storage.routes.responses import BodyTooLargeError, error, read_body
+from storage.errors import RequestError
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,9 @@ log = logging.getLogger(__name__)
 async def webhooks(request: Request) -> JSONResponse:
     """Verify a signed delivery and store its events once each."""
     settings: CoreSettings = request.app.state.settings
-    try:
-        body = await read_body(request, settings.max_body_bytes)
-    except BodyTooLargeError:
-        return error(413, "body_too_large", f"the body is over {settings.max_body_bytes} bytes")
+    require_json(request)
+    # Raw bytes: the signature covers exactly what was sent.
+    body = await read_bytes(request, settings.max_body_bytes)
     try:
         signing.verify(
             request.app.state.signing_keys,
@@ -36,20 +36,24 @@ async def webhooks(request: Request) -> JSONResponse:
             tolerance=settings.timestamp_tolerance,
         )
     except SignatureError as exc:
-        return error(401, "bad_signature", str(exc))
+        raise RequestError(str(exc), status=401, code="bad_signature") from exc
     cipher = request.app.state.cipher
     try:
         events = decode_delivery(body)
         items = ingest.parse(events, cipher)
     except RecordError as exc:
-        return error(422, "invalid_body", str(exc), field=exc.field)
+        raise RequestError(exc.problem, status=422, code="invalid_body", field=exc.field) from exc
     sessions: async_sessionmaker[Any] = request.app.state.sessions
     try:
         async with sessions.begin() as session:
             receipt = await ingest.store(session, events, cipher, items)
     except SQLAlchemyError:
         log.exception("storing a delivery failed")
-        return error(503, "storage_unavailable", "Core could not store the delivery; retry later")
+        raise RequestError(
+            "Core could not store the delivery; retry later",
+            status=503,
+            code="storage_unavailable",
+        ) from None
     return JSONResponse(receipt.as_dict())
 
 

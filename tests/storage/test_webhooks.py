@@ -11,6 +11,9 @@ from core_client import CoreClient, Event, EventType, Platform, RollRecord, sign
 from core_client.events import encode_delivery
 from tests.support.core import WebhookEvent, count, stored_rolls
 
+# Deliveries are JSON: Core refuses a body not declared as such with 415.
+JSON = {"content-type": "application/json"}
+
 
 def roll_event(total: int = 12) -> Event:
     record = RollRecord(platform=Platform.DISCORD, campaign_id="c1", formula="1d20", total=total)
@@ -47,7 +50,9 @@ async def test_batch_with_a_known_event_stores_only_the_new_ones(
 async def test_unsigned_delivery_is_refused_and_nothing_stored(
     core_http: httpx.AsyncClient, core_app: Starlette
 ) -> None:
-    response = await core_http.post("/webhooks", content=encode_delivery([roll_event()]))
+    response = await core_http.post(
+        "/webhooks", content=encode_delivery([roll_event()]), headers=JSON
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "bad_signature"
     assert await count(core_app, WebhookEvent) == 0
@@ -57,7 +62,7 @@ async def test_forged_delivery_is_refused_and_nothing_stored(
     core_http: httpx.AsyncClient, core_app: Starlette
 ) -> None:
     body = encode_delivery([roll_event()])
-    forged = signing.sign([signing.generate_secret()], "msg_forged", body).as_dict()
+    forged = signing.sign([signing.generate_secret()], "msg_forged", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=forged)
     assert response.status_code == 401
     assert "no signature matches" in response.json()["error"]["message"]
@@ -69,7 +74,7 @@ async def test_stale_timestamp_is_refused(
 ) -> None:
     body = encode_delivery([roll_event()])
     stale = signing.sign([webhook_secret], "m1", body, timestamp=int(time.time()) - 600)
-    response = await core_http.post("/webhooks", content=body, headers=stale.as_dict())
+    response = await core_http.post("/webhooks", content=body, headers=stale.as_dict() | JSON)
     assert response.status_code == 401
     assert "from now" in response.json()["error"]["message"]
     assert await count(core_app, WebhookEvent) == 0
@@ -81,7 +86,7 @@ async def test_malformed_event_refuses_the_whole_delivery(
     good = roll_event().to_dict()
     bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
     body = _raw_delivery([good, bad])
-    headers = signing.sign([webhook_secret], "m2", body).as_dict()
+    headers = signing.sign([webhook_secret], "m2", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "campaign_id"
@@ -92,7 +97,7 @@ async def test_oversized_body_is_refused_before_verification(
     core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     body = b"x" * (1_048_576 + 1)
-    headers = signing.sign([webhook_secret], "m3", body).as_dict()
+    headers = signing.sign([webhook_secret], "m3", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
