@@ -7,6 +7,7 @@ import binascii
 import json
 from typing import Any
 
+from core_client.web import InvalidJSONError, decode_json
 from storage.errors import RequestError
 
 
@@ -25,8 +26,8 @@ def decode(cursor: str, arity: int) -> list[Any]:
     """Return the parts of a cursor made by `encode`, or refuse it with 400."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parts = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
+        parts = decode_json(raw)
+    except (binascii.Error, InvalidJSONError) as exc:
         raise invalid() from exc
     if not isinstance(parts, list) or len(parts) != arity:
         raise invalid()
