@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.ai import AIService
 from bot.campaigns import ChannelDirectory
-from bot.cogs.common import UserFacingError
+from bot.errors import UserFacingError
 from bot.settings import BotSettings
 from bridge.bus import EventBus
 from bridge.store import StateStore

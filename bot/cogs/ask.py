@@ -16,13 +16,8 @@ from discord.ext import commands
 
 from bot.ai import AIError, AIService, AnswerStream, StreamPacer, relay
 from bot.campaigns import ChannelBinding, active_character
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-)
+from bot.cogs.common import Interaction, before_reply, core_trouble, require_binding
+from bot.errors import UserFacingError
 from core_client import CoreClientError
 
 if TYPE_CHECKING:

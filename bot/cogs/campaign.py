@@ -9,15 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, campaign_settings, gm_discord_id
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-    require_gm,
-)
+from bot.cogs.common import Interaction, before_reply, core_trouble, require_binding, require_gm
 from bot.embeds import clip
+from bot.errors import UserFacingError
 from core_client import CoreClientError
 from core_client.responses import CampaignDict
 

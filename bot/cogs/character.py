@@ -10,14 +10,9 @@ from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, active_character, campaign_settings
 from bot.characters import CharacterImportError, parse_character
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-)
+from bot.cogs.common import Interaction, before_reply, core_trouble, require_binding
 from bot.embeds import character_embed, clip
+from bot.errors import UserFacingError
 from core_client import CoreClientError
 from core_client.errors import ConflictError
 from core_client.responses import CharacterDict

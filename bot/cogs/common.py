@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import discord
-from discord import app_commands
 
 from bot.campaigns import ChannelBinding, is_gm
+from bot.errors import UserFacingError
 from core_client import CoreClientError
 from core_client.errors import ConflictError, DeliveryError, NotFoundError
 
@@ -36,10 +36,6 @@ async def before_reply(budget: float = LOOKUP_BUDGET) -> AsyncIterator[None]:
             yield
     except TimeoutError as exc:
         raise UserFacingError(SLOW) from exc
-
-
-class UserFacingError(app_commands.AppCommandError):
-    """An error whose message is written for the player and shown as is."""
 
 
 def core_trouble(exc: CoreClientError) -> UserFacingError:

@@ -10,13 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import active_character
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-)
+from bot.cogs.common import Interaction, before_reply, core_trouble, require_binding
+from bot.errors import UserFacingError
 from bot.relay.poster import PermanentSendError
 from bot.webhooks import ChannelWebhooks
 from bridge.events import Origin, chat_event, game_topic
