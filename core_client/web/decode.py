@@ -50,21 +50,25 @@ def decode_json(body: bytes, into: type[T] | None = None, *, max_depth: int = MA
 
 
 def check_bounds(value: object, max_depth: int = MAX_DEPTH) -> None:
-    """Refuse a decoded value nested deeper than `max_depth` or with an over-64-bit integer."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            if type(item) is int and not MIN_INT <= item <= MAX_INT:
+    """Refuse a decoded value nested deeper than `max_depth` or with an over-64-bit integer.
+
+    It walks level by level over containers only: this runs on every body,
+    so it avoids a Python frame or a tuple per value.
+    """
+    level: list[Any] = [value]
+    depth = 0
+    while level:
+        depth += 1
+        deeper: list[Any] = []
+        for item in level:
+            kind = type(item)
+            if kind is int and not MIN_INT <= item <= MAX_INT:
                 raise InvalidJSONError("the body holds an integer outside the 64-bit range")
-            continue
-        if depth > max_depth:
-            raise InvalidJSONError(f"the body is nested deeper than {max_depth} levels")
-        stack.extend((child, depth + 1) for child in children)
+            if kind is dict or kind is list:
+                if depth > max_depth:
+                    raise InvalidJSONError(f"the body is nested deeper than {max_depth} levels")
+                deeper.extend(item.values() if kind is dict else item)
+        level = deeper
 
 
 def convert(value: object, into: type[T]) -> T:
