@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import msgspec
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -90,6 +91,10 @@ async def _campaign_context(core: CoreClient, campaign_id: str) -> Mapping[str, 
         raise HttpError(message, status=502, code="core_unavailable") from exc
 
 
+async def _post_only(_request: Request) -> JSONResponse:
+    raise HTTPException(405, headers={"Allow": "POST"})
+
+
 def create_service_app(
     bridge_app: Starlette, *, ai: AIService, core: CoreClient | None, api_keys: Sequence[str]
 ) -> Starlette:
@@ -106,7 +111,12 @@ def create_service_app(
             yield
 
     return Starlette(
-        routes=[Route("/ai/chat", ai_chat, methods=["POST"]), Mount("/", app=bridge_app)],
+        routes=[
+            Route("/ai/chat", ai_chat, methods=["POST"]),
+            # Without this the bridge mounted at / would answer 404 to GET /ai/chat.
+            Route("/ai/chat", _post_only, methods=["GET", "PUT", "PATCH", "DELETE"]),
+            Mount("/", app=bridge_app),
+        ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(),
     )

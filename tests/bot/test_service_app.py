@@ -111,6 +111,8 @@ async def test_a_misfit_body_names_the_field(
     ("method", "path", "status", "code"),
     [
         ("GET", "/nowhere", 404, "not_found"),
+        ("GET", "/ai/chat", 405, "method_not_allowed"),
+        ("DELETE", "/ai/chat", 405, "method_not_allowed"),
         ("GET", "/vtt/rolls", 405, "method_not_allowed"),
     ],
 )
