@@ -18,18 +18,35 @@ from discord.ext import commands
 
 from bot.ai import AIService
 from bot.campaigns import ChannelDirectory
-from bot.cogs.common import UserFacingError
+from bot.cogs.errors import UserFacingError
 from bot.settings import BotSettings
 from bridge.bus import EventBus
 from bridge.store import StateStore
-from core_client import CoreClient, Reporter
+from core_client import CoreClient, CoreClientError, Reporter
 from core_client.dice import Limits
+from core_client.errors import ConflictError, DeliveryError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 
+def core_trouble(exc: CoreClientError) -> str:
+    """Translate a Core failure into a message that says what to do."""
+    if isinstance(exc, DeliveryError):
+        return "FumbleBot's storage is not answering right now. Try again soon."
+    if isinstance(exc, ConflictError):
+        return "Someone changed this at the same time. Run the command again."
+    if isinstance(exc, NotFoundError):
+        return "That no longer exists. It may have been removed."
+    return "FumbleBot's storage refused that. Please check and try again."
+
+
 class FumbleTree(app_commands.CommandTree["FumbleBot"]):
-    """A command tree whose errors reach the user as a short, kind message."""
+    """A command tree whose errors reach the user as a short, kind message.
+
+    This is the one place a command's failure becomes a reply: cogs let a
+    Core failure (`CoreClientError`) or a `UserFacingError` propagate, and
+    only catch what they recover from (a stale version, an autocomplete).
+    """
 
     async def on_error(
         self,
@@ -40,6 +57,9 @@ class FumbleTree(app_commands.CommandTree["FumbleBot"]):
         original = getattr(error, "original", error)
         if isinstance(original, UserFacingError):
             message = str(original)
+        elif isinstance(original, CoreClientError):
+            log.warning("command %s: Core failed: %r", interaction.command, original)
+            message = core_trouble(original)
         elif isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         else:

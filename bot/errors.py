@@ -1,4 +1,9 @@
-"""The one exception hierarchy of the FumbleBot service (bot and CLI)."""
+"""The one exception hierarchy of the FumbleBot service (bot and CLI).
+
+`FumbleBotError` is the root. The commands' `UserFacingError` derives from it
+in `bot/cogs/errors.py`, apart from this module so that the CLI, which
+imports this one, does not import discord.py.
+"""
 
 from __future__ import annotations
 

@@ -8,26 +8,30 @@ and its lifespan runs inside this app's, so its resources stay owned by it.
 from __future__ import annotations
 
 import contextlib
-import hmac
-import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Annotated, Any
 
+import msgspec
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from bot.ai import AIError, AIRateLimitedError, AIService, AIUnavailableError
 from bot.ai.errors import AIBudgetExceededError
+from bot.ai.settings import Task
 from core_client import CoreClient, CoreClientError, Event, Reporter
 from core_client.errors import NotFoundError
 from core_client.payloads import AiConversation, AiMessage, AiProvider, AiUsage
+from core_client.web import HttpError, exception_handlers, read_json, require_key
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16_384
+MAX_ID = 200
+NOT_BLANK = r"\S"  # msgspec searches: at least one character that is not a space
 
 
 def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
@@ -65,46 +69,30 @@ def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable
     return report
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+class ChatQuestion(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of `POST /ai/chat`."""
+
+    campaign_id: Annotated[str, msgspec.Meta(pattern=NOT_BLANK, max_length=MAX_ID)]
+    question: Annotated[str, msgspec.Meta(pattern=NOT_BLANK)]
+    user_id: Annotated[str, msgspec.Meta(pattern=NOT_BLANK, max_length=MAX_ID)] = "core"
+    task: Task = "chat"
 
 
-def _authorised(request: Request, keys: Sequence[str]) -> bool:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return False
-    return any(hmac.compare_digest(token.encode(), key.encode()) for key in keys)
+async def _campaign_context(core: CoreClient, campaign_id: str) -> Mapping[str, Any]:
+    try:
+        return await core.campaign_context(campaign_id)
+    except NotFoundError:
+        raise HttpError("no such campaign", status=404, code="not_found") from None
+    except CoreClientError as exc:
+        log.warning(
+            "POST /ai/chat could not read campaign %s from Core", campaign_id, exc_info=True
+        )
+        message = "could not read the campaign from Core; retry later"
+        raise HttpError(message, status=502, code="core_unavailable") from exc
 
 
-def _question(body: Any) -> tuple[str, str, str, str]:
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    fields = []
-    for name, default in (
-        ("campaign_id", None),
-        ("question", None),
-        ("user_id", "core"),
-        ("task", "chat"),
-    ):
-        value = body.get(name, default)
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"{name} must be a non-empty string")
-        fields.append(value)
-    return fields[0], fields[1], fields[2], fields[3]
-
-
-async def _bounded_body(request: Request) -> bytes | None:
-    """Read the body, or return None as soon as it is over the limit."""
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return bytes(body)
+async def _post_only(_request: Request) -> JSONResponse:
+    raise HTTPException(405, headers={"Allow": "POST"})
 
 
 def create_service_app(
@@ -113,16 +101,9 @@ def create_service_app(
     """Build the service app around the bridge."""
 
     async def ai_chat(request: Request) -> JSONResponse:
-        if not api_keys or not _authorised(request, api_keys):
-            return _error(401, "unauthorized", "send Core's API key as a Bearer token")
-        raw = await _bounded_body(request)
-        if raw is None:
-            return _error(413, "body_too_large", f"the body is over {MAX_BODY} bytes")
-        try:
-            campaign_id, question, user_id, task = _question(json.loads(raw or b"null"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            return _error(422, "invalid_body", str(exc))
-        return await _answer(ai, core, campaign_id, question, user_id, task)
+        require_key(request, api_keys)
+        body = await read_json(request, MAX_BODY, ChatQuestion)
+        return await _answer(ai, core, body)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -130,41 +111,39 @@ def create_service_app(
             yield
 
     return Starlette(
-        routes=[Route("/ai/chat", ai_chat, methods=["POST"]), Mount("/", app=bridge_app)],
+        routes=[
+            Route("/ai/chat", ai_chat, methods=["POST"]),
+            # Without this the bridge mounted at / would answer 404 to GET /ai/chat.
+            Route("/ai/chat", _post_only, methods=["GET", "PUT", "PATCH", "DELETE"]),
+            Mount("/", app=bridge_app),
+        ],
         lifespan=lifespan,
+        exception_handlers=exception_handlers(),
     )
 
 
-async def _answer(
-    ai: AIService, core: CoreClient | None, campaign_id: str, question: str, user_id: str, task: str
-) -> JSONResponse:
+async def _answer(ai: AIService, core: CoreClient | None, body: ChatQuestion) -> JSONResponse:
     if core is None:
-        return _error(503, "core_unavailable", "the service has no Core API key configured")
-    try:
-        context = await core.campaign_context(campaign_id)
-    except NotFoundError:
-        return _error(404, "not_found", "no such campaign")
-    except CoreClientError:
-        log.warning(
-            "POST /ai/chat could not read campaign %s from Core", campaign_id, exc_info=True
+        raise HttpError(
+            "the service has no Core API key configured", status=503, code="core_unavailable"
         )
-        return _error(502, "core_unavailable", "could not read the campaign from Core; retry later")
+    context = await _campaign_context(core, body.campaign_id)
     try:
         answer = await ai.answer(
-            question,
+            body.question,
             campaign_context=dict(context),
-            campaign_id=campaign_id,
-            user_id=user_id,
+            campaign_id=body.campaign_id,
+            user_id=body.user_id,
             guild_id=None,
-            channel_id=f"core:{campaign_id}",
-            task=task,  # type: ignore[arg-type]
+            channel_id=f"core:{body.campaign_id}",
+            task=body.task,
         )
     except (AIRateLimitedError, AIBudgetExceededError) as exc:
-        return _error(429, "limited", str(exc))
+        raise HttpError(str(exc), status=429, code="limited") from exc
     except AIUnavailableError as exc:
-        return _error(503, "ai_unavailable", str(exc))
+        raise HttpError(str(exc), status=503, code="ai_unavailable") from exc
     except AIError as exc:
-        return _error(502, "ai_failed", str(exc))
+        raise HttpError(str(exc), status=502, code="ai_failed") from exc
     usage = answer.usage
     return JSONResponse(
         {

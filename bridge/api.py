@@ -1,8 +1,9 @@
 """The `/vtt` HTTP API that browser extensions use (documented in docs/bridge-openapi.yaml).
 
-Routes only parse: the body through `bridge.schemas`, credentials through
-`bridge.http`, then they call the domain (`links`, `relay`, `tickets`,
-`streams`) with plain values and shape its answer as JSON.
+Routes only parse: the body through `core_client.web` and `bridge.schemas`,
+credentials through `core_client.web` and `bridge.tokens`, then they call the
+domain (`links`, `relay`, `tickets`, `streams`) with plain values and shape
+its answer as JSON.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from starlette.routing import Route
 
 from bridge import links, schemas
 from bridge.bus import EventBus
-from bridge.errors import AuthError, RequestSchemaError, UnavailableError
+from bridge.errors import BridgeAuthError, RequestSchemaError, UnavailableError
 from bridge.eventstream import EventStream
-from bridge.http import bearer, client_key, endpoint, read_json
 from bridge.ratelimit import RateLimiter
 from bridge.relay import ItemResult, Relay
 from bridge.settings import BridgeSettings
@@ -27,6 +27,7 @@ from bridge.streams import StreamRegistry, game_stream
 from bridge.tickets import issue_ticket, redeem_ticket
 from bridge.tokens import Grant, authenticate, digest
 from core_client import Reporter
+from core_client.web import bearer_token, read_json
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +53,12 @@ def _services(request: Request) -> Services:
 
 async def _authorised(request: Request, services: Services) -> tuple[str, Grant]:
     """Authenticate the bearer token and charge its rate limit."""
-    token = bearer(request)
+    token = bearer_token(request, BridgeAuthError, missing_code="missing_token")
     grant = await authenticate(services.store, token)
     services.limiter.take(grant.token_id)
     return token, grant
 
 
-@endpoint
 async def post_link(request: Request) -> Response:
     """Exchange a pairing code for a token."""
     s = _services(request)
@@ -76,7 +76,6 @@ async def post_link(request: Request) -> Response:
     return JSONResponse(body, status_code=201, headers={"Cache-Control": "no-store"})
 
 
-@endpoint
 async def delete_link(request: Request) -> Response:
     """Revoke the presented token (the extension unlinking itself)."""
     s = _services(request)
@@ -85,7 +84,6 @@ async def delete_link(request: Request) -> Response:
     return JSONResponse({"revoked": True, "token_id": grant.token_id})
 
 
-@endpoint
 async def get_me(request: Request) -> Response:
     """Describe what the presented token may do."""
     s = _services(request)
@@ -93,7 +91,6 @@ async def get_me(request: Request) -> Response:
     return JSONResponse(_grant_json(grant))
 
 
-@endpoint
 async def post_stream_ticket(request: Request) -> Response:
     """Trade the bearer token for a short-lived, single-use stream ticket."""
     s = _services(request)
@@ -107,7 +104,6 @@ async def post_stream_ticket(request: Request) -> Response:
     return JSONResponse(body, status_code=201, headers={"Cache-Control": "no-store"})
 
 
-@endpoint
 async def get_stream(request: Request) -> Response:
     """Stream the token's games as SSE, resuming after `Last-Event-ID`."""
     s = _services(request)
@@ -125,7 +121,7 @@ async def get_stream(request: Request) -> Response:
     elif "authorization" in request.headers:
         _, grant = await _authorised(request, s)
     else:
-        raise AuthError(
+        raise BridgeAuthError(
             "open the stream with ?ticket= from POST /vtt/stream-tickets", code="missing_ticket"
         )
     events = game_stream(
@@ -145,7 +141,6 @@ async def get_stream(request: Request) -> Response:
     return EventStream(events, send_timeout=s.settings.send_timeout, first=first)
 
 
-@endpoint
 async def post_rolls(request: Request) -> Response:
     """Accept rolls in a VTT's own format, one or a batch; answer per item."""
     s = _services(request)
@@ -156,7 +151,6 @@ async def post_rolls(request: Request) -> Response:
     return _results(results, single=not req.batch)
 
 
-@endpoint
 async def post_chat(request: Request) -> Response:
     """Accept a chat message from the VTT."""
     s = _services(request)
@@ -165,7 +159,6 @@ async def post_chat(request: Request) -> Response:
     return _results([await s.relay.post_chat(grant, req)], single=True)
 
 
-@endpoint
 async def post_server_roll(request: Request) -> Response:
     """Roll notation with the bridge's engine (authoritative) and relay it."""
     s = _services(request)
@@ -173,6 +166,11 @@ async def post_server_roll(request: Request) -> Response:
     req = schemas.server_roll_request(await read_json(request, s.settings.max_body_bytes))
     result = await s.relay.server_roll(grant, req)
     return JSONResponse(result.events[0], status_code=201)
+
+
+def client_key(request: Request) -> str:
+    """Return the caller's address, for limits on unauthenticated routes."""
+    return request.client.host if request.client else "unknown"
 
 
 def _last_event_id(request: Request) -> str | None:

@@ -24,16 +24,22 @@ from starlette.routing import Route
 from bridge.api import ROUTES, Services
 from bridge.backends import open_backends
 from bridge.bus import EventBus, SubscriberLaggingError
-from bridge.errors import NotFoundError, RequestSchemaError
-from bridge.http import endpoint, read_json, require_service_key
+from bridge.errors import (
+    BridgeAuthError,
+    BridgeNotFoundError,
+    CoreUnavailableError,
+    RequestSchemaError,
+)
 from bridge.ratelimit import RateLimiter
 from bridge.relay import Relay
 from bridge.reports import report_roll
 from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore, StateStore
 from bridge.streams import StreamRegistry, stream_housekeeping
-from core_client import Platform, RecordError, Reporter, RollRecord
+from core_client import CoreClientError, Platform, RecordError, Reporter, RollRecord
 from core_client.dice import DEFAULT_LIMITS, Limits
+from core_client.web import error_response, exception_handlers, read_json, require_key
+from core_client.web.handlers import on_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +54,14 @@ def campaign_topic(campaign_id: str) -> str:
 def _campaign(request: Request) -> str:
     campaign_id: str = request.path_params.get("campaign_id", "")
     if not 1 <= len(campaign_id) <= MAX_ID_LENGTH:
-        raise NotFoundError("the campaign id is empty or too long", code="unknown_campaign")
+        raise BridgeNotFoundError("the campaign id is empty or too long", code="unknown_campaign")
     return campaign_id
 
 
-@endpoint
 async def post_roll(request: Request) -> Response:
     """Accept a standard roll for a campaign: relay it and report it to Core."""
     s: Services = request.app.state.services
-    require_service_key(request, s.settings.service_keys)
+    require_key(request, s.settings.service_keys, BridgeAuthError)
     campaign_id = _campaign(request)
     payload = await read_json(request, s.settings.max_body_bytes)
     if isinstance(payload, dict):
@@ -71,11 +76,10 @@ async def post_roll(request: Request) -> Response:
     return JSONResponse({"id": published.id, "roll_id": record.id}, status_code=202)
 
 
-@endpoint
 async def stream(request: Request) -> Response:
     """Stream a campaign's events as SSE, resuming after `Last-Event-ID`."""
     s: Services = request.app.state.services
-    require_service_key(request, s.settings.service_keys)
+    require_key(request, s.settings.service_keys, BridgeAuthError)
     last_id = request.headers.get("last-event-id") or None
     if last_id is not None and len(last_id) > MAX_ID_LENGTH:
         raise RequestSchemaError("is too long", field="last_event_id")
@@ -98,6 +102,16 @@ async def stream(request: Request) -> Response:
         send_timeout=s.settings.send_timeout,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+async def on_core_unavailable(_request: Request, exc: Exception) -> Response:
+    """Answer 503 when Core cannot take a report (e.g. the outbox is full): retry later.
+
+    A `RecordError` is a `CoreClientError` too, but one built by our own code
+    from checked input, so it stays a bug: a 500 (see `create_app`).
+    """
+    log.warning("Core cannot take reports now: %s", exc)
+    return error_response(CoreUnavailableError("Core cannot take reports right now; retry later"))
 
 
 async def health(request: Request) -> JSONResponse:
@@ -184,4 +198,7 @@ def create_app(
             )
         ],
         lifespan=lifespan,
+        exception_handlers=exception_handlers(
+            {CoreClientError: on_core_unavailable, RecordError: on_unexpected}
+        ),
     )

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
+from bridge.errors import BridgeError
+
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0  # at most this long between sweeps of expired topics
@@ -57,8 +59,16 @@ class BusEvent:
         return json.dumps(dict(self.data), separators=(",", ":"))
 
 
-class SubscriberLaggingError(Exception):
+class SubscriberLaggingError(BridgeError):
     """The subscriber fell too far behind and was cut off; it may resume."""
+
+    status = 503
+    code = "subscriber_lagging"
+
+    def __init__(
+        self, message: str = "the subscriber fell behind; resume from its last id"
+    ) -> None:
+        super().__init__(message)
 
 
 # Control markers travel through the same queue as events, so a waiting

@@ -1,51 +1,20 @@
 """The bridge's one exception hierarchy; each error knows its HTTP status.
 
-Domain code raises these; the routes turn any of them into the JSON error
-shape `{"error": {"code", "message", "field"?}}`, so every refusal reads alike.
+Domain code raises these. `BridgeError` derives from the shared toolkit's
+`HttpError`, so the app's one set of handlers (`core_client.web`) renders any
+of them in the JSON shape every app uses, `{"error": {"code", "message",
+"field"?}}`. Bodies that are not JSON, too large or not declared as JSON are
+refused by the toolkit itself.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from core_client.web import HttpError, UnauthorizedError
+from core_client.web.errors import ErrorDetail
 
 
-class BridgeError(Exception):
+class BridgeError(HttpError):
     """Base of every refusal the bridge makes on purpose."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
-        self.message = message
-        self.field = field
-        if code is not None:
-            self.code = code
-
-    def body(self) -> dict[str, Any]:
-        """Return the JSON error body for this refusal."""
-        error: dict[str, Any] = {"code": self.code, "message": str(self)}
-        if self.field is not None:
-            error["field"] = self.field
-        return {"error": error}
-
-    def headers(self) -> dict[str, str]:
-        """Return extra response headers the refusal needs."""
-        return {}
-
-
-class InvalidJSONError(BridgeError):
-    """The body is not JSON at all."""
-
-    status = 400
-    code = "invalid_json"
-
-
-class BodyTooLargeError(BridgeError):
-    """The body is over the configured limit."""
-
-    status = 413
-    code = "body_too_large"
 
 
 class RequestSchemaError(BridgeError):
@@ -62,15 +31,10 @@ class FormatError(BridgeError):
     code = "invalid_payload"
 
 
-class AuthError(BridgeError):
+class BridgeAuthError(BridgeError, UnauthorizedError):
     """No usable credential: missing, malformed, unknown, expired or revoked."""
 
-    status = 401
-    code = "unauthorized"
-
-    def headers(self) -> dict[str, str]:
-        """Tell the client which scheme to use."""
-        return {"WWW-Authenticate": 'Bearer realm="fumblebot-bridge"'}
+    realm = "fumblebot-bridge"
 
 
 class ForbiddenError(BridgeError):
@@ -80,7 +44,7 @@ class ForbiddenError(BridgeError):
     code = "forbidden"
 
 
-class NotFoundError(BridgeError):
+class BridgeNotFoundError(BridgeError):
     """What was asked for does not exist."""
 
     status = 404
@@ -129,11 +93,11 @@ class RateLimitedError(BridgeError):
         super().__init__(f"too many requests; retry in {retry_after:.1f} s")
         self.retry_after = retry_after
 
-    def body(self) -> dict[str, Any]:
-        """Return the error body with the wait in seconds."""
-        body = super().body()
-        body["error"]["retry_after"] = round(self.retry_after, 3)
-        return body
+    def detail(self) -> ErrorDetail:
+        """Return the error with the wait in seconds."""
+        detail = super().detail()
+        detail.retry_after = round(self.retry_after, 3)
+        return detail
 
     def headers(self) -> dict[str, str]:
         """Return Retry-After in whole seconds, rounded up."""

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from bridge.errors import AuthError, RequestSchemaError
+from bridge.errors import BridgeAuthError, RequestSchemaError
 from bridge.store import StateStore
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: read aloud safely
@@ -65,7 +65,7 @@ async def redeem_pairing_code(store: StateStore, code: str) -> PendingLink:
     """Use up a pairing code; refuse one that is unknown, used or expired."""
     raw = await store.take(_key(normalise(code)))
     if raw is None:
-        raise AuthError(
+        raise BridgeAuthError(
             "the pairing code is unknown, used or expired; run /link again",
             code="invalid_pairing_code",
             field="code",

@@ -21,6 +21,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from bridge.bus import EventBus
 from bridge.errors import BridgeError, ForbiddenError, FormatError
 from bridge.events import CHAT, ROLL, Origin, chat_event, dedup_key, game_topic, roll_event
@@ -84,7 +86,9 @@ class Relay:
                     raise item
                 results.append(await self._roll_item(grant, request.game_id, index, item, budget))
             except BridgeError as exc:
-                results.append(ItemResult(index, "rejected", error=exc.body()["error"]))
+                results.append(
+                    ItemResult(index, "rejected", error=msgspec.to_builtins(exc.detail()))
+                )
         return results
 
     async def post_chat(self, grant: Grant, request: ChatRequest) -> ItemResult:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from bridge.errors import AuthError
+from bridge.errors import BridgeAuthError
 from bridge.store import StateStore
 from bridge.tokens import Grant, digest, grant_for_hash
 
@@ -29,10 +29,10 @@ async def issue_ticket(store: StateStore, token: str, ttl: float = DEFAULT_TTL) 
 async def redeem_ticket(store: StateStore, ticket: str) -> tuple[str, Grant]:
     """Use up a ticket; return its token's hash and grant."""
     if not ticket.startswith(PREFIX) or len(ticket) > 200:
-        raise AuthError("the stream ticket is malformed", code="invalid_ticket")
+        raise BridgeAuthError("the stream ticket is malformed", code="invalid_ticket")
     hashed = await store.take(f"ticket:{digest(ticket)}")
     if hashed is None:
-        raise AuthError(
+        raise BridgeAuthError(
             "the stream ticket is unknown, used or expired; get a new one",
             code="invalid_ticket",
         )

@@ -15,7 +15,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass
 
-from bridge.errors import AuthError
+from bridge.errors import BridgeAuthError
 from bridge.pairing import PendingLink
 from bridge.store import StateStore
 
@@ -83,7 +83,7 @@ async def issue_token(
 async def authenticate(store: StateStore, token: str) -> Grant:
     """Return the grant of a live token; refuse a missing, unknown or revoked one."""
     if not token.startswith(PREFIX) or len(token) > 200:
-        raise AuthError("the bearer token is malformed", code="invalid_token")
+        raise BridgeAuthError("the bearer token is malformed", code="invalid_token")
     return await grant_for_hash(store, digest(token))
 
 
@@ -93,8 +93,10 @@ async def grant_for_hash(store: StateStore, hashed: str) -> Grant:
     if raw is not None:
         return Grant.from_json(raw)
     if await store.get(f"revoked:{hashed}") is not None:
-        raise AuthError("the token was revoked; link the extension again", code="token_revoked")
-    raise AuthError("the token is unknown", code="invalid_token")
+        raise BridgeAuthError(
+            "the token was revoked; link the extension again", code="token_revoked"
+        )
+    raise BridgeAuthError("the token is unknown", code="invalid_token")
 
 
 async def revoke_token(store: StateStore, hashed: str) -> Grant | None:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Unpack, cast
 
 import httpx
+import msgspec
 
 from core_client import signing
 from core_client.critrules import Rule
@@ -54,6 +55,7 @@ from core_client.responses import (
     SessionDict,
     StatsAnswer,
 )
+from core_client.web.errors import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
 
@@ -334,20 +336,18 @@ def _refused_in(response: httpx.Response) -> tuple[RefusedEvent, ...]:
 
 
 def _api_error(response: httpx.Response) -> ApiError:
-    """Translate Core's JSON error into the matching exception."""
+    """Translate Core's JSON error (the one `ErrorBody` shape) into the matching exception."""
     try:
-        body = response.json()
-        err = body["error"]
-        code, message = str(err["code"]), str(err["message"])
-    except (ValueError, KeyError, TypeError):
-        code, message, err = "http_error", response.text[:200], {}
+        err = msgspec.json.decode(response.content, type=ErrorBody).error
+    except msgspec.DecodeError:  # not our shape: a proxy's page, say
+        err = ErrorDetail(code="http_error", message=response.text[:200])
     status = response.status_code
-    if status == 409 and code == "version_conflict":
+    if status == 409 and err.code == "version_conflict":
         return ConflictError(
-            message, status=status, code=code, current_version=err.get("current_version")
+            err.message, status=status, code=err.code, current_version=err.current_version
         )
     kind = {401: AuthError, 403: AuthError, 404: NotFoundError}.get(status, ApiError)
-    return kind(message, status=status, code=code, field=err.get("field"))
+    return kind(err.message, status=status, code=err.code, field=err.field)
 
 
 def _id(value: str) -> str:

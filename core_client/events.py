@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from core_client.errors import RecordError
+from core_client.web.decode import decode_json
+from core_client.web.errors import InvalidJSONError
 
 MAX_EVENTS_PER_DELIVERY = 500
 
@@ -99,9 +101,9 @@ def split_delivery(body: bytes) -> list[object]:
     with one event is that event's matter (Core refuses it alone).
     """
     try:
-        obj = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError("body", f"is not valid JSON ({exc})") from exc
+        obj = decode_json(body)
+    except InvalidJSONError as exc:
+        raise RecordError("body", exc.message) from exc
     if not isinstance(obj, Mapping) or not isinstance(obj.get("events"), list):
         raise RecordError("body", 'must be a JSON object with an "events" array')
     events: list[object] = obj["events"]

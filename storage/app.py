@@ -13,43 +13,37 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from core_client import signing
 from core_client.errors import RecordError
+from core_client.web import error_response, exception_handlers
 from storage import auth, db
 from storage.crypto import CredentialCipher
-from storage.errors import VersionConflictError
+from storage.errors import RequestError
 from storage.routes import campaigns, changes, entities, rolls, webhooks
-from storage.routes.responses import ApiError, error, on_api_error, on_http_error
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
 
-# Kept importable from here: other packages and tests use these names.
-__all__ = ["ApiError", "create_app", "error"]
+
+async def on_record_error(_request: Request, exc: Exception) -> Response:
+    """Refuse a body that fails a record's validation, naming the field."""
+    assert isinstance(exc, RecordError)
+    return error_response(
+        RequestError(exc.problem, status=422, code="invalid_body", field=exc.field)
+    )
 
 
-async def on_conflict(_request: Request, exc: Exception) -> JSONResponse:
-    """Refuse a write that named a stale version, saying which is current."""
-    assert isinstance(exc, VersionConflictError)
-    return error(409, "version_conflict", str(exc), current_version=exc.current)
-
-
-async def on_database_error(_request: Request, exc: Exception) -> JSONResponse:
+async def on_database_error(_request: Request, exc: Exception) -> Response:
     """Answer 409 for a taken unique key, 503 when the database fails under a query."""
     if isinstance(exc, IntegrityError):
-        return error(409, "duplicate_key", "the change conflicts with an existing row's unique key")
+        message = "the change conflicts with an existing row's unique key"
+        return error_response(RequestError(message, status=409, code="duplicate_key"))
     log.error("a query failed: %s", type(exc).__name__, exc_info=exc)
-    return error(503, "storage_unavailable", "Core's database failed; retry later")
-
-
-async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    """Answer a bug with the same JSON shape (the traceback goes to the log only)."""
-    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-    return error(500, "internal_error", "Core failed on this request; it has been logged")
+    message = "Core's database failed; retry later"
+    return error_response(RequestError(message, status=503, code="storage_unavailable"))
 
 
 @contextlib.asynccontextmanager
@@ -81,14 +75,9 @@ def create_app(settings: CoreSettings) -> Starlette:
             *changes.ROUTES,
         ],
         lifespan=lifespan,
-        exception_handlers={
-            ApiError: on_api_error,
-            RecordError: on_api_error,
-            VersionConflictError: on_conflict,
-            SQLAlchemyError: on_database_error,
-            HTTPException: on_http_error,
-            Exception: on_unexpected,
-        },
+        exception_handlers=exception_handlers(
+            {RecordError: on_record_error, SQLAlchemyError: on_database_error}
+        ),
     )
     app.state.settings = settings
     app.state.signing_keys = keys

@@ -5,13 +5,13 @@ is unknown) or scoped to named campaigns (by id or external key). A scoped
 key asking for anything outside its campaigns gets 404, exactly as if it did
 not exist, so keys cannot probe for other groups' data.
 
-Keys are compared by their SHA-256 digest in a dict: the lookup time depends
-on the digest, which tells an attacker nothing about the key.
+The bearer key is read and compared by the shared toolkit (`core_client.web`):
+against every configured key, each in constant time, so timing tells an
+attacker nothing about any key.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -20,10 +20,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
+from core_client.web import UnauthorizedError, bearer_token, find_key
 from storage.models import Campaign
 from storage.resolve import parse_uuid
-from storage.routes.responses import ApiError
 from storage.settings import ApiKeyGrant, CoreSettings
 
 log = logging.getLogger(__name__)
@@ -62,39 +63,24 @@ class Principal:
         return column.in_(self.campaigns)  # type: ignore[no-any-return]
 
 
-def _digest(key: str) -> bytes:
-    return hashlib.sha256(key.encode()).digest()
-
-
-def key_table(settings: CoreSettings) -> dict[bytes, Grant]:
-    """Index every configured key by digest."""
-    table = {_digest(k): Grant(None) for k in settings.api_keys}
+def key_table(settings: CoreSettings) -> dict[str, Grant]:
+    """Map every configured key to what it may see."""
+    table = dict.fromkeys(settings.api_keys, Grant(None))
     for grant in settings.scoped_api_keys:
-        table[_digest(grant.key)] = Grant(tuple(grant.campaigns))
+        table[grant.key] = Grant(tuple(grant.campaigns))
     return table
 
 
-def bearer(header: str | None) -> str:
-    """Return the key of an `Authorization: Bearer <key>` header."""
-    scheme, _, key = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <api key>'")
-    return key.strip()
-
-
-def grant_of(table: dict[bytes, Grant], header: str | None) -> Grant:
-    """Return the grant of a request's key, or refuse it with 401."""
-    grant = table.get(_digest(bearer(header)))
+def grant_of(table: dict[str, Grant], request: Request) -> Grant:
+    """Return the grant of a request's bearer key, or refuse it with 401."""
+    grant = find_key(bearer_token(request), table)
     if grant is None:
-        raise ApiError(401, "unauthorized", "the API key is not known")
+        raise UnauthorizedError("the API key is not known")
     return grant
 
 
-async def authenticate(
-    session: AsyncSession, table: dict[bytes, Grant], header: str | None
-) -> Principal:
-    """Return the caller a request's Authorization header names."""
-    grant = grant_of(table, header)
+async def authenticate(session: AsyncSession, grant: Grant) -> Principal:
+    """Return the caller a key's grant describes, its campaigns resolved to ids."""
     if grant.campaigns is None:
         return Principal(None)
     return Principal(await _campaign_ids(session, grant.campaigns))
@@ -106,4 +92,4 @@ async def _campaign_ids(session: AsyncSession, refs: Sequence[str]) -> frozenset
     return frozenset((await session.scalars(query)).all())
 
 
-__all__ = ["ApiKeyGrant", "Grant", "Principal", "authenticate", "bearer", "grant_of", "key_table"]
+__all__ = ["ApiKeyGrant", "Grant", "Principal", "authenticate", "grant_of", "key_table"]

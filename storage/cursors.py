@@ -7,7 +7,8 @@ import binascii
 import json
 from typing import Any
 
-from storage.routes.responses import ApiError
+from core_client.web import InvalidJSONError, decode_json
+from storage.errors import RequestError
 
 
 def encode(*parts: Any) -> str:
@@ -16,17 +17,17 @@ def encode(*parts: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def invalid() -> ApiError:
+def invalid() -> RequestError:
     """Return the refusal of a cursor Core did not issue."""
-    return ApiError(400, "invalid_cursor", "the cursor is not one Core issued")
+    return RequestError("the cursor is not one Core issued", status=400, code="invalid_cursor")
 
 
 def decode(cursor: str, arity: int) -> list[Any]:
     """Return the parts of a cursor made by `encode`, or refuse it with 400."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parts = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
+        parts = decode_json(raw)
+    except (binascii.Error, InvalidJSONError) as exc:
         raise invalid() from exc
     if not isinstance(parts, list) or len(parts) != arity:
         raise invalid()

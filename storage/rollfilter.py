@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from storage.auth import Principal
 from storage.models import Roll
-from storage.routes.responses import ApiError, query_uuid
+from storage.routes.responses import invalid_parameter, query_uuid
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,5 @@ def parse_time(raw: str | None, name: str) -> datetime | None:
             return datetime.fromtimestamp(float(raw), UTC)
         moment = datetime.fromisoformat(raw)
     except (ValueError, OverflowError):
-        raise ApiError(
-            400, "invalid_parameter", f"{name} must be ISO 8601 or Unix seconds", field=name
-        ) from None
+        raise invalid_parameter(name, "must be ISO 8601 or Unix seconds") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -16,14 +16,8 @@ from discord.ext import commands
 
 from bot.ai import AIError, AIService, AnswerStream, StreamPacer, relay
 from bot.campaigns import ChannelBinding, active_character
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-)
-from core_client import CoreClientError
+from bot.cogs.common import Interaction, before_reply, require_binding
+from bot.cogs.errors import UserFacingError
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -103,12 +97,7 @@ class AskCog(commands.Cog):
         await _stream(interaction, stream, ephemeral=False)
 
     async def _context(self, binding: ChannelBinding, user_id: int) -> dict[str, Any]:
-        try:
-            context: dict[str, Any] = dict(
-                await self.bot.core.campaign_context(binding.campaign_id)
-            )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        context: dict[str, Any] = dict(await self.bot.core.campaign_context(binding.campaign_id))
         mine = active_character(binding.campaign, user_id)
         context["active_character"] = next(
             (c for c in context.get("characters", []) if c["id"] == mine), None
@@ -116,16 +105,13 @@ class AskCog(commands.Cog):
         return context
 
     async def _session_data(self, binding: ChannelBinding) -> Mapping[str, Any]:
-        try:
-            sessions = await self.bot.core.sessions(binding.campaign_id, limit=1)
-            if not sessions:
-                raise UserFacingError("There is no session to recap yet. `/session start` one.")
-            session = sessions[0]
-            page = await self.bot.core.rolls(
-                campaign_id=binding.campaign_id, session_id=session["id"], limit=RECAP_ROLLS
-            )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        sessions = await self.bot.core.sessions(binding.campaign_id, limit=1)
+        if not sessions:
+            raise UserFacingError("There is no session to recap yet. `/session start` one.")
+        session = sessions[0]
+        page = await self.bot.core.rolls(
+            campaign_id=binding.campaign_id, session_id=session["id"], limit=RECAP_ROLLS
+        )
         return {
             "campaign": binding.campaign,
             "session": session,

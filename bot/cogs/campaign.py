@@ -9,14 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, campaign_settings, gm_discord_id
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-    require_gm,
-)
+from bot.cogs.common import Interaction, before_reply, require_binding, require_gm
+from bot.cogs.errors import UserFacingError
 from bot.embeds import clip
 from core_client import CoreClientError
 from core_client.responses import CampaignDict
@@ -67,13 +61,10 @@ class CampaignCog(commands.GroupCog, group_name="campaign"):
         settings: dict[str, str] = {"gm_discord_id": str(interaction.user.id)}
         if gm_role is not None:
             settings["gm_role_id"] = str(gm_role.id)
-        try:
-            campaign = await self.bot.core.create_campaign(
-                name=name, guild_id=str(interaction.guild_id), settings=settings
-            )
-            binding = await self._bind(interaction, campaign, None, None, True, True)
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        campaign = await self.bot.core.create_campaign(
+            name=name, guild_id=str(interaction.guild_id), settings=settings
+        )
+        binding = await self._bind(interaction, campaign, None, None, True, True)
         await interaction.followup.send(
             content=f"Campaign **{discord.utils.escape_markdown(name)}** created and linked here.",
             embed=binding_embed(binding, _mention(interaction)),
@@ -101,13 +92,10 @@ class CampaignCog(commands.GroupCog, group_name="campaign"):
         """Bind this channel (again) to a campaign."""
         require_gm(interaction, None)
         await interaction.response.defer(thinking=True)
-        try:
-            found = await self.bot.core.get_campaign(campaign)
-            if found["guild_id"] != str(interaction.guild_id):
-                raise UserFacingError("That campaign belongs to another server.")
-            binding = await self._bind(interaction, found, platform, game_id, sync_chat, sync_rolls)
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        found = await self.bot.core.get_campaign(campaign)
+        if found["guild_id"] != str(interaction.guild_id):
+            raise UserFacingError("That campaign belongs to another server.")
+        binding = await self._bind(interaction, found, platform, game_id, sync_chat, sync_rolls)
         await interaction.followup.send(embed=binding_embed(binding, _mention(interaction)))
 
     @bind.autocomplete("campaign")
@@ -139,15 +127,12 @@ class CampaignCog(commands.GroupCog, group_name="campaign"):
     @app_commands.guild_only()
     async def unbind(self, interaction: Interaction) -> None:
         """Archive this channel's game link; the campaign and its history stay."""
-        try:
-            async with before_reply():
-                binding = await require_binding(interaction)
-                require_gm(interaction, binding)
-                await self.bot.core.update_game_link(
-                    binding.link["id"], binding.link["version"], archived=True
-                )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        async with before_reply():
+            binding = await require_binding(interaction)
+            require_gm(interaction, binding)
+            await self.bot.core.update_game_link(
+                binding.link["id"], binding.link["version"], archived=True
+            )
         self.bot.channels.forget(interaction.channel_id or 0)
         self.bot.dispatch("binding_changed", binding, None)
         await interaction.response.send_message(

@@ -10,13 +10,8 @@ from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, active_character, campaign_settings
 from bot.characters import CharacterImportError, parse_character
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-)
+from bot.cogs.common import Interaction, before_reply, require_binding
+from bot.cogs.errors import UserFacingError
 from bot.embeds import character_embed, clip
 from core_client import CoreClientError
 from core_client.errors import ConflictError
@@ -36,10 +31,7 @@ class CharacterCog(commands.GroupCog, group_name="character"):
         super().__init__()
 
     async def _characters(self, binding: ChannelBinding) -> list[CharacterDict]:
-        try:
-            context = await self.bot.core.campaign_context(binding.campaign_id, recent_rolls=1)
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        context = await self.bot.core.campaign_context(binding.campaign_id, recent_rolls=1)
         return [c for c in context["characters"] if c["archived_at"] is None]
 
     async def _find(self, binding: ChannelBinding, name_or_id: str) -> CharacterDict:
@@ -68,18 +60,15 @@ class CharacterCog(commands.GroupCog, group_name="character"):
             raise UserFacingError(f"I couldn't import that: {exc}.") from exc
         column = VTT_COLUMNS.get(imported.platform)
         extra = {column: imported.source_json} if column else {}
-        try:
-            character = await self.bot.core.create_character(
-                binding.campaign_id,
-                name=imported.name,
-                source_platform=imported.platform,
-                source_json=imported.source_json,
-                stats=imported.stats,
-                owner_discord_id=str(interaction.user.id),
-                **extra,
-            )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        character = await self.bot.core.create_character(
+            binding.campaign_id,
+            name=imported.name,
+            source_platform=imported.platform,
+            source_json=imported.source_json,
+            stats=imported.stats,
+            owner_discord_id=str(interaction.user.id),
+            **extra,
+        )
         await interaction.followup.send(
             content=f"Imported **{discord.utils.escape_markdown(character['name'])}**. "
             "`/character use` makes it yours for rolls and the AI.",
@@ -146,8 +135,6 @@ class CharacterCog(commands.GroupCog, group_name="character"):
             except ConflictError:
                 campaign = await self.bot.core.get_campaign(campaign["id"])
                 continue
-            except CoreClientError as exc:
-                raise core_trouble(exc) from exc
             self.bot.channels.forget(interaction.channel_id or 0)
             return
         raise UserFacingError("The campaign kept changing; please try again.")

@@ -8,11 +8,9 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import discord
-from discord import app_commands
 
 from bot.campaigns import ChannelBinding, is_gm
-from core_client import CoreClientError
-from core_client.errors import ConflictError, DeliveryError, NotFoundError
+from bot.cogs.errors import UserFacingError
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -38,29 +36,11 @@ async def before_reply(budget: float = LOOKUP_BUDGET) -> AsyncIterator[None]:
         raise UserFacingError(SLOW) from exc
 
 
-class UserFacingError(app_commands.AppCommandError):
-    """An error whose message is written for the player and shown as is."""
-
-
-def core_trouble(exc: CoreClientError) -> UserFacingError:
-    """Translate a Core failure into a message that says what to do."""
-    if isinstance(exc, DeliveryError):
-        return UserFacingError("FumbleBot's storage is not answering right now. Try again soon.")
-    if isinstance(exc, ConflictError):
-        return UserFacingError("Someone changed this at the same time. Run the command again.")
-    if isinstance(exc, NotFoundError):
-        return UserFacingError("That no longer exists. It may have been removed.")
-    return UserFacingError("FumbleBot's storage refused that. Please check and try again.")
-
-
 async def require_binding(interaction: Interaction) -> ChannelBinding:
     """Return the channel's campaign binding, or explain how to make one."""
     if interaction.channel_id is None:
         raise UserFacingError("This command works in a server channel.")
-    try:
-        binding = await interaction.client.channels.binding(interaction.channel_id)
-    except CoreClientError as exc:
-        raise core_trouble(exc) from exc
+    binding = await interaction.client.channels.binding(interaction.channel_id)
     if binding is None:
         raise UserFacingError(
             "This channel is not linked to a campaign. A GM can run `/campaign create` "

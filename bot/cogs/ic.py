@@ -10,13 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import active_character
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-)
+from bot.cogs.common import Interaction, before_reply, require_binding
+from bot.cogs.errors import UserFacingError
 from bot.relay.poster import PermanentSendError
 from bot.webhooks import ChannelWebhooks
 from bridge.events import Origin, chat_event, game_topic
@@ -48,10 +43,7 @@ class InCharacterCog(commands.GroupCog, group_name="ic"):
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError("In-character speech works in text channels.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            character = await self.bot.core.get_character(character_id)
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        character = await self.bot.core.get_character(character_id)
         name = character["name"]
         avatar = character["stats"].get("avatar_url")
         try:

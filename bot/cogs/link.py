@@ -7,13 +7,8 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    member_is_gm,
-    require_binding,
-)
+from bot.cogs.common import Interaction, before_reply, member_is_gm, require_binding
+from bot.cogs.errors import UserFacingError
 from bridge.links import unlink_user
 from bridge.pairing import create_pairing_code
 

@@ -9,16 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import (
-    Interaction,
-    UserFacingError,
-    before_reply,
-    core_trouble,
-    require_binding,
-    require_gm,
-)
+from bot.cogs.common import Interaction, before_reply, require_binding, require_gm
+from bot.cogs.errors import UserFacingError
 from bot.embeds import clip
-from core_client import CoreClientError
 from core_client.responses import SessionDict
 
 if TYPE_CHECKING:
@@ -42,19 +35,14 @@ class SessionCog(commands.GroupCog, group_name="session"):
         self, interaction: Interaction, title: app_commands.Range[str, 1, 200] | None = None
     ) -> None:
         """Open a session; refuse if one is already open."""
-        try:
-            async with before_reply():
-                binding = await require_binding(interaction)
-                require_gm(interaction, binding)
-                if await self._open_session(binding.campaign_id) is not None:
-                    raise UserFacingError(
-                        "A session is already running. End it with `/session end`."
-                    )
-                session = await self.bot.core.start_session(
-                    binding.campaign_id, title=title, started_at=time.time(), participants=[]
-                )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        async with before_reply():
+            binding = await require_binding(interaction)
+            require_gm(interaction, binding)
+            if await self._open_session(binding.campaign_id) is not None:
+                raise UserFacingError("A session is already running. End it with `/session end`.")
+            session = await self.bot.core.start_session(
+                binding.campaign_id, title=title, started_at=time.time(), participants=[]
+            )
         name = session["title"] or "Session"
         await interaction.response.send_message(
             f"🎬 **{discord.utils.escape_markdown(name)}** has begun."
@@ -63,18 +51,15 @@ class SessionCog(commands.GroupCog, group_name="session"):
     @app_commands.command(name="end", description="End the running game session")
     async def end(self, interaction: Interaction) -> None:
         """Close the open session."""
-        try:
-            async with before_reply():
-                binding = await require_binding(interaction)
-                require_gm(interaction, binding)
-                session = await self._open_session(binding.campaign_id)
-                if session is None:
-                    raise UserFacingError("No session is running. Start one with `/session start`.")
-                await self.bot.core.update_session(
-                    session["id"], session["version"], ended_at=time.time()
-                )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        async with before_reply():
+            binding = await require_binding(interaction)
+            require_gm(interaction, binding)
+            session = await self._open_session(binding.campaign_id)
+            if session is None:
+                raise UserFacingError("No session is running. Start one with `/session start`.")
+            await self.bot.core.update_session(
+                session["id"], session["version"], ended_at=time.time()
+            )
         notes = len(session["notes"])
         await interaction.response.send_message(
             f"🏁 Session ended with {notes} note{'s' if notes != 1 else ''}. "
@@ -85,15 +70,12 @@ class SessionCog(commands.GroupCog, group_name="session"):
     @app_commands.describe(text="What happened, or what to remember")
     async def note(self, interaction: Interaction, text: app_commands.Range[str, 1, 1500]) -> None:
         """Append a note to the open session."""
-        try:
-            async with before_reply():
-                binding = await require_binding(interaction)
-                session = await self._open_session(binding.campaign_id)
-                if session is None:
-                    raise UserFacingError("No session is running. A GM can `/session start` one.")
-                await self.bot.core.add_session_note(
-                    session["id"], session["version"], text, author=interaction.user.display_name
-                )
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        async with before_reply():
+            binding = await require_binding(interaction)
+            session = await self._open_session(binding.campaign_id)
+            if session is None:
+                raise UserFacingError("No session is running. A GM can `/session start` one.")
+            await self.bot.core.add_session_note(
+                session["id"], session["version"], text, author=interaction.user.display_name
+            )
         await interaction.response.send_message(f"📝 Noted: {clip(text, 1800)}", ephemeral=True)

@@ -8,9 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import Interaction, before_reply, core_trouble, require_binding
+from bot.cogs.common import Interaction, before_reply, require_binding
 from bot.embeds import stats_answer_embed
-from core_client import CoreClientError
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -38,15 +37,12 @@ class StatsCog(commands.Cog):
             binding = await require_binding(interaction)
         who = player or interaction.user
         await interaction.response.defer(thinking=True)
-        try:
-            if campaign:
-                answer = await self.bot.core.roll_stats(campaign_id=binding.campaign_id)
-                title = f"Dice of {binding.campaign['name']}"
-            else:
-                answer = await self.bot.core.roll_stats(
-                    campaign_id=binding.campaign_id, actor_id=str(who.id)
-                )
-                title = f"Dice of {who.display_name}"
-        except CoreClientError as exc:
-            raise core_trouble(exc) from exc
+        if campaign:
+            answer = await self.bot.core.roll_stats(campaign_id=binding.campaign_id)
+            title = f"Dice of {binding.campaign['name']}"
+        else:
+            answer = await self.bot.core.roll_stats(
+                campaign_id=binding.campaign_id, actor_id=str(who.id)
+            )
+            title = f"Dice of {who.display_name}"
         await interaction.followup.send(embed=stats_answer_embed(title, answer["stats"]))

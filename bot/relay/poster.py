@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.errors import FumbleBotError
 from bot.relay.coalesce import Line, Post, coalesce
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 Send = Callable[[Post], Awaitable[None]]
 
 
-class PermanentSendError(Exception):
+class PermanentSendError(FumbleBotError):
     """Discord will never accept this post here (no permission, channel gone)."""
 
 

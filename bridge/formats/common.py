@@ -14,6 +14,7 @@ from typing import Any
 
 from bridge.errors import FormatError
 from core_client import DiceGroup, Platform, RollRecord, Visibility
+from core_client.web import InvalidJSONError, decode_json
 
 MAX_ITEMS = 1000
 
@@ -26,6 +27,20 @@ class RollContext:
     game_id: str | None = None
     actor_id: str | None = None
     actor_name: str | None = None
+
+
+def embedded_json(value: object, where: str) -> object:
+    """Decode roll JSON a VTT sends as a string inside its payload; other values pass.
+
+    It goes through the same bounded decoder as a body, so JSON nested in a
+    string is refused (422) just as it would be at the top (400).
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        return decode_json(value.encode())
+    except InvalidJSONError as exc:
+        raise FormatError(f"is not roll JSON ({exc.message})", field=where) from None
 
 
 def mapping(value: object, where: str) -> Mapping[str, Any]:

@@ -13,7 +13,6 @@ one (the roller and the GM).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    embedded_json,
     flag,
     integer,
     mapping,
@@ -53,7 +53,7 @@ def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
     records = []
     for i, item in enumerate(rolls):
         where = f"payload.rolls[{i}]"
-        roll = _decode(item, where)
+        roll = embedded_json(item, where)
         records.append(
             _roll(
                 roll,
@@ -74,15 +74,6 @@ def _visibility(msg: Mapping[str, Any]) -> Visibility:
         return Visibility.GM
     whisper = msg.get("whisper") or []
     return Visibility.PRIVATE if array(whisper, "payload.whisper") else Visibility.PUBLIC
-
-
-def _decode(item: object, where: str) -> object:
-    if isinstance(item, str):
-        try:
-            return json.loads(item)
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"is not Roll JSON ({exc.msg})", field=where) from None
-    return item
 
 
 def _roll(payload: object, ctx: RollContext, where: str, *, raw: Any, **extra: Any) -> RollRecord:
@@ -118,7 +109,9 @@ def _walk(terms: list[Any], where: str, depth: int) -> list[DiceGroup]:
             for j, sub in enumerate(
                 nested if isinstance(nested, list) else [nested] if nested else []
             ):
-                inner = mapping(_decode(sub, f"{where}[{i}].{key}"), f"{where}[{i}].{key}[{j}]")
+                inner = mapping(
+                    embedded_json(sub, f"{where}[{i}].{key}"), f"{where}[{i}].{key}[{j}]"
+                )
                 inner_terms = array(inner.get("terms", []), f"{where}[{i}].{key}[{j}].terms")
                 groups += _walk(inner_terms, f"{where}[{i}].{key}[{j}].terms", depth + 1)
     return groups

@@ -19,7 +19,6 @@ record with `kept: false`.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +27,7 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    embedded_json,
     integer,
     mapping,
     number,
@@ -133,12 +133,7 @@ def from_scrape(payload: object, ctx: RollContext) -> list[RollRecord]:
 
 
 def _roll_json(value: object, where: str) -> Mapping[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"is not roll JSON ({exc.msg})", field=where) from None
-    roll = mapping(value, where)
+    roll = mapping(embedded_json(value, where), where)
     if "rolls" not in roll or "total" not in roll:
         raise FormatError("must hold 'rolls' and 'total'", field=where)
     return roll

@@ -13,9 +13,10 @@ from starlette.routing import Route
 from core_client.errors import RecordError
 from core_client.fields import MAX_NAME, Reader
 from storage import changes, critrules, cursors, queries, writes
+from storage.errors import RequestError
 from storage.models import Campaign, CritRule
 from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
-from storage.routes.responses import ApiError, page_size, path_id
+from storage.routes.responses import page_size, path_id
 from storage.views import view
 
 MAX_CONTEXT_ROLLS = 200
@@ -86,8 +87,11 @@ async def create_campaign(request: Request) -> JSONResponse:
                 select(Campaign.id).where(Campaign.external_key == values["external_key"])
             )
             if taken is not None:
-                raise ApiError(
-                    409, "duplicate_key", "a campaign has that external_key", id=str(taken)
+                raise RequestError(
+                    "a campaign has that external_key",
+                    status=409,
+                    code="duplicate_key",
+                    id=str(taken),
                 )
         campaign = await writes.create(session, Campaign(id=uuid.uuid4()), values)
         out = view(campaign)
@@ -148,7 +152,7 @@ async def set_preset(request: Request) -> JSONResponse:
             select(CritRule).where(CritRule.campaign_id.is_(None), CritRule.preset_key == key)
         )
         if preset is None:
-            raise ApiError(404, "not_found", f"no crit rule preset {key!r}")
+            raise RequestError(f"no crit rule preset {key!r}", status=404, code="not_found")
         row = await _override(session, campaign.id, preset)
         row.enabled = enabled
         await changes.save(session, row)

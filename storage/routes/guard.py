@@ -12,23 +12,24 @@ from starlette.requests import Request
 
 from core_client.fields import Reader
 from storage.auth import Principal, authenticate, grant_of
+from storage.errors import RequestError
 from storage.models import Campaign
-from storage.routes.responses import ApiError, json_body, not_found
+from storage.routes.responses import json_body, not_found
 
 
 @contextlib.asynccontextmanager
 async def caller(request: Request) -> AsyncIterator[tuple[AsyncSession, Principal]]:
     """Open a transaction and authenticate the request in it; an error rolls it back."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    header = request.headers.get("authorization")
+    grant = grant_of(request.app.state.api_keys, request)  # a stranger opens no session
     async with sessions() as session, session.begin():
-        principal = await authenticate(session, request.app.state.api_keys, header)
+        principal = await authenticate(session, grant)
         yield session, principal
 
 
 async def checked_body(request: Request) -> Reader:
     """Check the API key, then read the JSON body: strangers learn nothing from validation."""
-    grant_of(request.app.state.api_keys, request.headers.get("authorization"))
+    grant_of(request.app.state.api_keys, request)
     return await json_body(request)
 
 
@@ -56,4 +57,4 @@ async def entity_or_404(
 def service_only(principal: Principal) -> None:
     """Refuse an action only a service key may take."""
     if not principal.is_service:
-        raise ApiError(403, "forbidden", "only a service key may do this")
+        raise RequestError("only a service key may do this", status=403, code="forbidden")

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from storage import queries, stats
 from storage.rollfilter import RollFilter
 from storage.routes.guard import caller
-from storage.routes.responses import ApiError, page_size
+from storage.routes.responses import invalid_parameter, page_size
 
 
 async def roll_history(request: Request) -> JSONResponse:
@@ -29,9 +29,7 @@ async def roll_stats(request: Request) -> JSONResponse:
     group_by = request.query_params.get("group_by") or None
     if group_by is not None and group_by not in stats.GROUP_COLUMNS:
         allowed = ", ".join(stats.GROUP_COLUMNS)
-        raise ApiError(
-            400, "invalid_parameter", f"group_by must be one of {allowed}", field="group_by"
-        )
+        raise invalid_parameter("group_by", f"must be one of {allowed}")
     async with caller(request) as (session, principal):
         return JSONResponse(await stats.compute(session, where.conditions(principal), group_by))
 

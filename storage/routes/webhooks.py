@@ -14,9 +14,9 @@ from starlette.routing import Route
 from core_client import signing
 from core_client.errors import RecordError, SignatureError
 from core_client.events import split_delivery
-from core_client.receipts import RefusedEvent
+from core_client.web import read_bytes, require_json
 from storage import db, ingest
-from storage.routes.responses import BodyTooLargeError, error, read_body
+from storage.errors import DeliveryRefusedError, RequestError
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,9 @@ log = logging.getLogger(__name__)
 async def webhooks(request: Request) -> JSONResponse:
     """Verify a signed delivery; store its valid events once each, refuse the others."""
     settings: CoreSettings = request.app.state.settings
-    try:
-        body = await read_body(request, settings.max_body_bytes)
-    except BodyTooLargeError:
-        return error(413, "body_too_large", f"the body is over {settings.max_body_bytes} bytes")
+    require_json(request)
+    # Raw bytes: the signature covers exactly what was sent.
+    body = await read_bytes(request, settings.max_body_bytes)
     try:
         signing.verify(
             request.app.state.signing_keys,
@@ -37,33 +36,25 @@ async def webhooks(request: Request) -> JSONResponse:
             tolerance=settings.timestamp_tolerance,
         )
     except SignatureError as exc:
-        return error(401, "bad_signature", str(exc))
+        raise RequestError(str(exc), status=401, code="bad_signature") from exc
     cipher = request.app.state.cipher
     try:
         checked = ingest.check(split_delivery(body), cipher)
     except RecordError as exc:
-        return error(422, "invalid_body", str(exc), field=exc.field)
+        raise RequestError(exc.problem, status=422, code="invalid_body", field=exc.field) from exc
     if not checked.items:
-        return _all_refused(checked.refused)
+        raise DeliveryRefusedError(checked.refused)
     sessions: async_sessionmaker[Any] = request.app.state.sessions
     try:
         receipt = await ingest.store_checked(sessions, checked, cipher)
     except SQLAlchemyError:
         log.exception("storing a delivery failed")
-        return error(503, "storage_unavailable", "Core could not store the delivery; retry later")
+        raise RequestError(
+            "Core could not store the delivery; retry later",
+            status=503,
+            code="storage_unavailable",
+        ) from None
     return JSONResponse(receipt.to_dict())
-
-
-def _all_refused(refused: list[RefusedEvent]) -> JSONResponse:
-    """Refuse a delivery none of whose events is valid, naming each one's field."""
-    first = refused[0]
-    return error(
-        422,
-        "invalid_body",
-        f"{first.field}: {first.reason}",
-        field=first.field,
-        refused=[r.to_dict() for r in refused],
-    )
 
 
 async def health(request: Request) -> JSONResponse:

@@ -8,12 +8,13 @@ import httpx
 import pytest
 
 from bot.ai import AIService
-from bot.service_app import create_service_app
+from bot.service_app import MAX_BODY, create_service_app
 from bridge.app import create_app as create_bridge_app
 from bridge.settings import BridgeSettings
 from core_client import CoreClient, Outbox
 from tests.emulators.llm_script import Answer
 from tests.emulators.openai_api import OpenAIEmulator
+from tests.support.bad_bodies import JSON, BadBody, assert_refusal, bad_bodies
 
 KEY = "service-key-for-tests"
 
@@ -81,3 +82,65 @@ async def test_ai_chat_refusals_are_clear_json(
 async def test_the_bridge_is_served_beside_it(service: httpx.AsyncClient) -> None:
     response = await service.get("/health")
     assert response.json()["service"] == "bridge"
+
+
+@pytest.mark.parametrize("bad", bad_bodies(MAX_BODY), ids=lambda b: b.name)
+async def test_every_bad_body_is_a_json_4xx(service: httpx.AsyncClient, bad: BadBody) -> None:
+    headers = {"Authorization": f"Bearer {KEY}", **bad.headers()}
+    response = await service.post("/ai/chat", content=bad.content, headers=headers)
+    assert_refusal(response, bad.status, bad.code)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"campaign_id": "  ", "question": "q"}, "campaign_id"),
+        ({"campaign_id": "c", "question": "q", "task": "poetry"}, "task"),
+        ({"campaign_id": "c", "question": "q", "colour": "red"}, "colour"),
+        ({"campaign_id": "c", "question": 5}, "question"),
+    ],
+)
+async def test_a_misfit_body_names_the_field(
+    service: httpx.AsyncClient, body: object, field: str
+) -> None:
+    response = await service.post("/ai/chat", json=body, headers={"Authorization": f"Bearer {KEY}"})
+    assert assert_refusal(response, 422, "invalid_body")["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nowhere", 404, "not_found"),
+        ("GET", "/ai/chat", 405, "method_not_allowed"),
+        ("DELETE", "/ai/chat", 405, "method_not_allowed"),
+        ("GET", "/vtt/rolls", 405, "method_not_allowed"),
+    ],
+)
+async def test_unknown_paths_and_methods_are_json(
+    service: httpx.AsyncClient, method: str, path: str, status: int, code: str
+) -> None:
+    assert_refusal(await service.request(method, path), status, code)
+
+
+@pytest.mark.parametrize(
+    "authorization", [b"Bearer", b"Basic x", "Bearer clé".encode(), b"Bearer \xff"]
+)
+async def test_malformed_or_non_ascii_keys_are_refused_alike(
+    service: httpx.AsyncClient, authorization: bytes
+) -> None:
+    headers = {"authorization": authorization, "content-type": JSON}
+    response = await service.post("/ai/chat", content=b"{}", headers=headers)
+    assert_refusal(response, 401, "unauthorized")
+
+
+async def test_with_no_keys_configured_every_caller_is_refused(
+    outbox: Outbox, ai: AIService, core_client: CoreClient
+) -> None:
+    bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
+    app = create_service_app(bridge, ai=ai, core=core_client, api_keys=())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        response = await client.post("/ai/chat", json={}, headers={"Authorization": "Bearer "})
+        assert_refusal(response, 401, "unauthorized")
+        response = await client.post("/ai/chat", json={}, headers={"Authorization": "Bearer x"})
+        assert_refusal(response, 401, "unauthorized")

@@ -104,7 +104,9 @@ async def test_every_refusal_is_a_clear_json_error(
 async def test_invalid_json_is_refused(bridge: Bridge) -> None:
     alice = await link(bridge, "alice")
     response = await bridge.http.post(
-        f"{bridge.url}/vtt/chat", content=b"{nope", headers=alice.auth
+        f"{bridge.url}/vtt/chat",
+        content=b"{nope",
+        headers={**alice.auth, "content-type": "application/json"},
     )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_json")
 

@@ -156,7 +156,7 @@ async def test_a_write_race_lets_exactly_one_writer_win(core_client: CoreClient)
 async def test_refusals_are_clear_json(
     core_http: httpx.AsyncClient, core_api_key: str, core_app: Starlette
 ) -> None:
-    auth = {"authorization": f"Bearer {core_api_key}"}
+    auth = {"authorization": f"Bearer {core_api_key}", "content-type": "application/json"}
     big = b'{"name": "' + b"x" * 300_000 + b'"}'
     cases: list[tuple[str, str, bytes | None, int, str]] = [
         ("GET", "/nowhere", None, 404, "not_found"),

@@ -304,4 +304,5 @@ async def _post(
 ) -> httpx.Response:
     body = json.dumps({"events": events}).encode()
     headers = signing.sign([secret], "msg_raw", body).as_dict()
+    headers["content-type"] = "application/json"
     return await http.post("/webhooks", content=body, headers=headers)

@@ -9,9 +9,13 @@ import pytest
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Event, EventType, Platform, RollRecord, signing
+from core_client.errors import DeliveryError, DeliveryFailure
 from core_client.events import encode_delivery
 from core_client.receipts import DeliveryReceipt
 from tests.support.core import WebhookEvent, count, stored_rolls
+
+# Deliveries are JSON: Core refuses a body not declared as such with 415.
+JSON = {"content-type": "application/json"}
 
 
 def roll_event(total: int = 12) -> Event:
@@ -49,7 +53,9 @@ async def test_batch_with_a_known_event_stores_only_the_new_ones(
 async def test_unsigned_delivery_is_refused_and_nothing_stored(
     core_http: httpx.AsyncClient, core_app: Starlette
 ) -> None:
-    response = await core_http.post("/webhooks", content=encode_delivery([roll_event()]))
+    response = await core_http.post(
+        "/webhooks", content=encode_delivery([roll_event()]), headers=JSON
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "bad_signature"
     assert await count(core_app, WebhookEvent) == 0
@@ -59,7 +65,7 @@ async def test_forged_delivery_is_refused_and_nothing_stored(
     core_http: httpx.AsyncClient, core_app: Starlette
 ) -> None:
     body = encode_delivery([roll_event()])
-    forged = signing.sign([signing.generate_secret()], "msg_forged", body).as_dict()
+    forged = signing.sign([signing.generate_secret()], "msg_forged", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=forged)
     assert response.status_code == 401
     assert "no signature matches" in response.json()["error"]["message"]
@@ -71,7 +77,7 @@ async def test_stale_timestamp_is_refused(
 ) -> None:
     body = encode_delivery([roll_event()])
     stale = signing.sign([webhook_secret], "m1", body, timestamp=int(time.time()) - 600)
-    response = await core_http.post("/webhooks", content=body, headers=stale.as_dict())
+    response = await core_http.post("/webhooks", content=body, headers=stale.as_dict() | JSON)
     assert response.status_code == 401
     assert "from now" in response.json()["error"]["message"]
     assert await count(core_app, WebhookEvent) == 0
@@ -83,7 +89,7 @@ async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
     good = roll_event(7).to_dict()
     bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
     body = _raw_delivery([bad, good])
-    headers = signing.sign([webhook_secret], "m2", body).as_dict()
+    headers = signing.sign([webhook_secret], "m2", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
     assert response.status_code == 200
     assert response.json() == {
@@ -108,7 +114,7 @@ async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
     bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
     no_type = roll_event().to_dict() | {"type": "roll.forged"}
     body = _raw_delivery([bad, no_type])
-    headers = signing.sign([webhook_secret], "m2b", body).as_dict()
+    headers = signing.sign([webhook_secret], "m2b", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
     assert response.status_code == 422
     error = response.json()["error"]
@@ -120,13 +126,24 @@ async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
     assert await count(core_app, WebhookEvent) == 0
 
 
-@pytest.mark.parametrize("formula", ["1d20\ud800", "1d20\x00"], ids=["surrogate", "nul"])
+async def test_a_lone_surrogate_is_refused_with_the_whole_body(
+    core_client: CoreClient, core_app: Starlette
+) -> None:
+    # Strict JSON (the shared reader) cannot decode a lone surrogate, so the
+    # envelope itself is refused, unnamed: the outbox then splits the batch
+    # until the culprit is alone (tests/core_client/test_outbox_isolation.py).
+    with pytest.raises(DeliveryError) as refused:
+        await core_client.deliver([roll_event(1), _with_formula("1d20\ud800")])
+    assert refused.value.failure is DeliveryFailure.INVALID
+    assert await stored_rolls(core_app) == []
+
+
+@pytest.mark.parametrize("formula", ["1d20\x00"], ids=["nul"])
 async def test_an_event_the_database_cannot_hold_is_refused_alone(
     core_client: CoreClient, core_app: Starlette, core_database_url: str, formula: str
 ) -> None:
-    # A lone surrogate (or, in PostgreSQL, a NUL) passes today's validators but
-    # the database refuses it: Core must refuse that event alone rather than
-    # answer 5xx for the whole batch on every retry.
+    # A NUL passes the validators but PostgreSQL refuses it: Core must refuse
+    # that event alone rather than answer 5xx for the whole batch on every retry.
     stored_by_sqlite = "\x00" in formula  # SQLite stores a NUL, PostgreSQL cannot
     if stored_by_sqlite and core_database_url.startswith("sqlite"):
         receipt = await core_client.deliver([roll_event(1), _with_formula(formula)])
@@ -144,7 +161,7 @@ async def test_oversized_body_is_refused_before_verification(
     core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     body = b"x" * (1_048_576 + 1)
-    headers = signing.sign([webhook_secret], "m3", body).as_dict()
+    headers = signing.sign([webhook_secret], "m3", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"

@@ -7,7 +7,8 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.campaigns import ChannelDirectory
-from bot.cogs.common import UserFacingError, before_reply
+from bot.cogs.common import before_reply
+from bot.cogs.errors import UserFacingError
 from core_client import CoreClient
 
 
