@@ -1,4 +1,4 @@
-"""The bot's settings (`[discord]`) and its outbox's (`[outbox]`), declared once."""
+"""The bot's settings (`[discord]`), declared once (the outbox's are in `core_client`)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,3 @@ class BotSettings:
         600.0, "how long a /link pairing code for the VTT extensions lives", min=10
     )
     token: str | None = setting(None, "the bot's token; without it Discord is off", secret=True)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxSettings:
-    """How the service's durable outbox delivers its reports to Core."""
-
-    max_events: int = setting(100_000, "events kept while Core is unreachable", min=10)
-    batch_size: int = setting(100, "events per delivery", min=1, max=500)
-    base_delay: float = setting(0.5, "first wait before a retry, seconds", min=0.01)
-    max_delay: float = setting(60.0, "longest wait between retries, seconds", min=0.1)
-    warn_ratio: float = setting(0.8, "warn when the outbox is this full (0..1)", min=0.01, max=1)

@@ -38,10 +38,13 @@ from types import TracebackType
 
 from core_client.errors import CoreClientError, DeliveryError, DeliveryFailure, RecordError
 from core_client.events import Event
+from core_client.outbox_settings import OutboxSettings
 from core_client.outbox_store import DeadLetter, OutboxStore, Queued, QueueStatus
 from core_client.receipts import DeliveryReceipt
 
 log = logging.getLogger(__name__)
+
+_DEFAULTS = OutboxSettings()  # the one declaration of every default below
 
 Deliver = Callable[[Sequence[Event]], Awaitable[DeliveryReceipt]]
 Item = tuple[Queued, Event]
@@ -94,13 +97,13 @@ class Outbox:
         path: str | Path,
         deliver: Deliver,
         *,
-        max_events: int = 100_000,
-        batch_size: int = 100,
-        base_delay: float = 0.5,
-        max_delay: float = 60.0,
-        warn_ratio: float = 0.8,
-        alert_interval: float = 60.0,
-        idle_poll: float = 30.0,
+        max_events: int = _DEFAULTS.max_events,
+        batch_size: int = _DEFAULTS.batch_size,
+        base_delay: float = _DEFAULTS.base_delay,
+        max_delay: float = _DEFAULTS.max_delay,
+        warn_ratio: float = _DEFAULTS.warn_ratio,
+        alert_interval: float = _DEFAULTS.alert_interval,
+        idle_poll: float = _DEFAULTS.idle_poll,
     ) -> None:
         self._path = Path(path)
         self._deliver = deliver

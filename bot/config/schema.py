@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.ai.settings import AISettings
-from bot.settings import BotSettings, OutboxSettings
+from bot.settings import BotSettings
 from bridge.settings import BridgeSettings
 from core_client.dice.limits import Limits
+from core_client.outbox_settings import OutboxSettings
 from core_client.settings import setting
 from storage.settings import CoreSettings
 
