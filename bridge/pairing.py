@@ -19,7 +19,6 @@ from bridge.store import StateStore
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: read aloud safely
 CODE_LENGTH = 8
-DEFAULT_TTL = 600.0
 MAX_GAMES = 50
 MAX_ID = 200
 
@@ -51,9 +50,13 @@ async def create_pairing_code(
     *,
     user_name: str | None = None,
     gm: bool = False,
-    ttl: float = DEFAULT_TTL,
+    ttl: float,
 ) -> PairingCode:
-    """Mint a one-time pairing code for a user and a campaign's games."""
+    """Mint a one-time pairing code for a user and a campaign's games.
+
+    `ttl` has no default here: the bot mints codes and owns their lifetime
+    (`[discord] pairing_code_seconds`), so the one default lives there.
+    """
     pending = PendingLink(user_id, campaign_id, tuple(games), user_name, gm)
     _check(pending)
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))

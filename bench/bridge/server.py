@@ -79,7 +79,7 @@ async def main(port: int, queue: int) -> None:
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
         await asyncio.sleep(0.05)
     codes = {
-        role: (await create_pairing_code(store, role, "bench", ["g1"])).code
+        role: (await create_pairing_code(store, role, "bench", ["g1"], ttl=600.0)).code
         for role in ("listener", "poster")
     }
     print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)

@@ -101,7 +101,7 @@ async def link(
 ) -> Client:
     """Run /link for a user and redeem the code as their extension would."""
     code = await create_pairing_code(
-        store or bridge.store, user, "c1", games, user_name=user.title(), gm=gm
+        store or bridge.store, user, "c1", games, user_name=user.title(), gm=gm, ttl=600.0
     )
     body = {"code": code.code, "platform": platform, "player_id": f"{platform}-{user}"}
     response = await bridge.http.post(f"{bridge.url}/vtt/accounts/link", json=body)

@@ -42,7 +42,9 @@ async def edge(outbox: Outbox) -> AsyncIterator[Edge]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://bridge") as http,
     ):
-        code = await create_pairing_code(store, "alice", "c1", ("g1",), user_name="Alice")
+        code = await create_pairing_code(
+            store, "alice", "c1", ("g1",), user_name="Alice", ttl=600.0
+        )
         body = {"code": code.code, "platform": "roll20", "player_id": "p1"}
         linked = await http.post("/vtt/accounts/link", json=body)
         assert linked.status_code == 201, linked.text

@@ -17,7 +17,7 @@ from tests.support.core import rows
 
 
 async def test_a_pairing_code_links_once_and_the_token_is_stored_hashed(bridge: Bridge) -> None:
-    code = await create_pairing_code(bridge.store, "u1", "c1", ["g1", "g2"], gm=True)
+    code = await create_pairing_code(bridge.store, "u1", "c1", ["g1", "g2"], gm=True, ttl=600.0)
     body = {"code": code.code.lower(), "platform": "foundry", "player_id": "p1"}
     first = await bridge.http.post(f"{bridge.url}/vtt/accounts/link", json=body)
     again = await bridge.http.post(f"{bridge.url}/vtt/accounts/link", json=body)
