@@ -190,7 +190,8 @@ async def game_stream(
             if grant.token_id in registry.revoked:
                 yield ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
         except SubscriberLaggingError:
-            log.info("SSE client %s too slow; disconnecting so it resumes", grant.token_id)
+            # Expected under load and resumable: a warning, not an error.
+            log.warning("SSE client %s fell behind; disconnecting so it resumes", grant.token_id)
         finally:
             registry.discard(grant.token_id, sub)
 
