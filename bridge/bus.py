@@ -280,8 +280,10 @@ class InMemoryBus:
         fan-out before yielding to the loop, and the two meet with no gap.
         """
         epoch, _, seq = last_event_id.partition("-")
-        known = epoch == self._epoch and _is_seq(seq)
-        after = int(seq) if known else 0  # an unknown id gets all that is kept
+        # An id never issued (unknown epoch, or ahead of the newest) gets all
+        # that is kept, and live events are not held back until they pass it.
+        known = epoch == self._epoch and _is_seq(seq) and int(seq) <= self._newest
+        after = int(seq) if known else 0
         for topic in topics:
             self._expire(topic)
         floors = {t: self.lost_upto(t) for t in topics}

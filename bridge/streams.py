@@ -2,8 +2,10 @@
 
 `game_stream` turns one bus subscription into the SSE frames an extension
 reads: a `retry` hint first, then the events its token may see, each with its
-bus id. When the resume point was lost it first sends a `stream.reset`
-event (the "not recovered" signal), so the extension refetches from Core.
+bus id: on a resume, the missed history (read a page per write, as the
+client drains: see `bridge.bus`), then live events. When the resume point
+was lost it first sends a `stream.reset` event (the "not recovered" signal),
+so the extension refetches from Core, then the events still kept.
 `StreamRegistry` remembers which streams belong to which token, so a
 revocation (arriving on the control topic from any instance) ends them at
 once, and wakes idle streams for heartbeats from one shared timer.

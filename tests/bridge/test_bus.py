@@ -4,17 +4,8 @@ import asyncio
 
 import pytest
 
-from bridge.bus import BusEvent, InMemoryBus, SubscriberLaggingError, Subscription
-
-
-async def take(sub: Subscription, count: int, limit: int = 64) -> list[int]:
-    """Return the `n` of the next `count` events, read in batches of at most `limit`."""
-    got: list[BusEvent] = []
-    while len(got) < count:
-        batch = await asyncio.wait_for(sub.batch(limit), 1)
-        assert batch is not None, "the subscription ended"
-        got += batch
-    return [e.data["n"] for e in got]
+from bridge.bus import InMemoryBus, SubscriberLaggingError
+from tests.support.bus import numbers
 
 
 async def test_slow_subscriber_is_cut_off_without_delaying_others() -> None:
@@ -41,7 +32,7 @@ async def test_resume_replays_history_after_the_given_id() -> None:
     bus = InMemoryBus(history_per_topic=3)
     ids = [(await bus.publish("t", "roll", {"n": i})).id for i in range(5)]
     async with bus.subscribe(["t"], last_event_id=ids[2]) as sub:
-        assert await take(sub, 2) == [3, 4]
+        assert await numbers(sub, 2) == [3, 4]
 
 
 async def test_aclose_ends_subscriptions() -> None:
@@ -60,7 +51,7 @@ async def test_history_forgets_old_events_and_says_so() -> None:
     await bus.publish("t", "roll", {"n": 2})
     async with bus.subscribe(["t"], last_event_id=first.id) as sub:
         assert not sub.recovered
-        assert await take(sub, 1) == [2]
+        assert await numbers(sub, 1) == [2]
 
 
 async def test_an_id_from_another_process_is_not_recovered() -> None:
@@ -69,7 +60,7 @@ async def test_an_id_from_another_process_is_not_recovered() -> None:
     await new.publish("t", "roll", {"n": 1})
     async with new.subscribe(["t"], last_event_id=stale.id) as sub:
         assert not sub.recovered
-        assert await take(sub, 1) == [1]
+        assert await numbers(sub, 1) == [1]
 
 
 async def test_batches_group_queued_events_and_pings_wake_idle_ones() -> None:
@@ -91,60 +82,4 @@ async def test_cancel_ends_a_subscription_at_once() -> None:
     async with bus.subscribe(["t"]) as sub:
         await bus.publish("t", "roll", {"n": 0})
         sub.cancel()
-        assert await sub.batch() is None
-
-
-async def test_a_replay_longer_than_the_queue_is_read_in_pages() -> None:
-    bus = InMemoryBus(history_per_topic=1000)
-    first = await bus.publish("t", "roll", {"n": -1})
-    for i in range(1000):
-        await bus.publish("t", "roll", {"n": i})
-    async with bus.subscribe(["t"], last_event_id=first.id, queue_size=2) as sub:
-        assert sub.recovered
-        pages = [await take(sub, 1, limit=100) for _ in range(10)]
-        await bus.publish("t", "roll", {"n": 1000})
-        live = await take(sub, 1)
-    assert [len(p) for p in pages] == [100] * 10
-    assert [n for p in pages for n in p] + live == list(range(1001))
-    assert not sub.lagging
-
-
-async def test_a_queue_that_fills_during_a_replay_is_read_from_the_history() -> None:
-    bus = InMemoryBus(history_per_topic=1000)
-    first = await bus.publish("t", "roll", {"n": -1})
-    for i in range(100):
-        await bus.publish("t", "roll", {"n": i})
-    async with bus.subscribe(["t"], last_event_id=first.id, queue_size=4) as sub:
-        got = await take(sub, 10, limit=10)
-        for i in range(100, 120):  # five times what the queue holds
-            await bus.publish("t", "roll", {"n": i})
-        got += await take(sub, 110)
-        assert not sub.lagging
-        await bus.publish("t", "roll", {"n": 120})
-        got += await take(sub, 1)
-    assert got == list(range(121))
-
-
-async def test_a_replay_overtaken_by_the_window_is_cut_off() -> None:
-    bus = InMemoryBus(history_per_topic=50)
-    first = await bus.publish("t", "roll", {"n": -1})
-    for i in range(40):
-        await bus.publish("t", "roll", {"n": i})
-    async with bus.subscribe(["t"], last_event_id=first.id, queue_size=4) as sub:
-        assert await take(sub, 10, limit=10) == list(range(10))
-        for i in range(40, 100):  # evicts events 10.. before they were sent
-            await bus.publish("t", "roll", {"n": i})
-        with pytest.raises(SubscriberLaggingError):
-            await sub.batch()
-
-
-async def test_closing_during_a_replay_ends_at_once() -> None:
-    bus = InMemoryBus()
-    first = await bus.publish("t", "roll", {"n": -1})
-    for i in range(100):
-        await bus.publish("t", "roll", {"n": i})
-    async with bus.subscribe(["t"], last_event_id=first.id) as sub:
-        assert await take(sub, 10, limit=10) == list(range(10))
-        await bus.publish("t", "roll", {"n": 100})  # queued behind the replay
-        sub.close()  # sending the queued one now would skip 10..99
         assert await sub.batch() is None
