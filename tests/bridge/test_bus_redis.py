@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -16,7 +17,8 @@ from bridge.settings import BridgeSettings
 from bridge.store import RedisStore
 from core_client import Outbox
 from tests.bridge.conftest import SETTINGS, Bridge, Client, link
-from tests.support.bus import numbers, publish_chats, read, take, texts
+from tests.support.bus import numbers, publish_chats, read, read_to_end, take, texts
+from tests.support.logs import watch
 from tests.support.servers import serve
 from tests.support.services import REDIS_URL
 
@@ -80,7 +82,15 @@ def window() -> int:
 
 
 @pytest.fixture
-async def pair(redis: Redis, prefix: str, outbox: Outbox, window: int) -> AsyncIterator[Pair]:
+def send_timeout() -> float:
+    """How long the pair waits on a blocked client (parametrize it to change it)."""
+    return SETTINGS.send_timeout
+
+
+@pytest.fixture
+async def pair(
+    redis: Redis, prefix: str, outbox: Outbox, window: int, send_timeout: float
+) -> AsyncIterator[Pair]:
     settings = dataclasses.replace(
         SETTINGS,
         event_bus="redis",
@@ -88,6 +98,7 @@ async def pair(redis: Redis, prefix: str, outbox: Outbox, window: int) -> AsyncI
         redis_prefix=prefix,
         history_per_topic=window,
         subscriber_queue=BridgeSettings().subscriber_queue,  # production's, far below 1,000
+        send_timeout=send_timeout,
     )
     store = RedisStore(redis, prefix=f"{prefix}:state:")
     app_a = create_app(settings, reporter=outbox)
@@ -165,3 +176,29 @@ async def test_1000_missed_events_resume_on_the_other_instance_exactly_once(
     assert texts(got) == list(range(window + 1))
     assert len({m.id for m in got}) == window + 1
     assert all(m.event == "chat" for m in got)
+
+
+@pytest.mark.parametrize(("window", "send_timeout"), [(1000, 0.5)])
+async def test_a_slow_client_dropped_catches_up_on_the_other_instance(
+    pair: Pair, redis: Redis, prefix: str, window: int
+) -> None:
+    publisher = RedisBus(redis, prefix=prefix, history_per_topic=window)
+    try:
+        mira = await link(pair.a, "mira", platform="foundry")
+        with watch("bridge.eventstream", "dropping it") as dropped:
+            async with mira.stream() as sse:
+                # 20 MB, unread: a send waits on the full socket until dropped
+                # (an unread socket's buffers stay well below that).
+                await publish_chats(publisher, range(window), pad=20_000)
+                await asyncio.wait_for(dropped.event.wait(), 10)
+                received = await read_to_end(sse)
+        assert 0 < len(received) < window
+        assert received[-1].id
+        async with on(pair.b, mira).stream(last_event_id=received[-1].id) as sse:
+            rest = await read(sse, window - len(received))
+            await publish_chats(publisher, range(window, window + 1))
+            rest += await read(sse, 1)
+    finally:
+        await publisher.aclose()
+    assert texts(received + rest) == list(range(window + 1))
+    assert len({m.id for m in received + rest}) == window + 1

@@ -14,24 +14,12 @@ from bridge.events import CHAT, chat_event, game_topic
 from bridge.settings import BridgeSettings
 from tests.bridge.conftest import SETTINGS, Bridge, link
 from tests.support.bus import ALICE
+from tests.support.logs import watch
 
 
 @pytest.fixture
 def bridge_settings() -> BridgeSettings:
     return dataclasses.replace(SETTINGS, send_timeout=0.2, heartbeat_seconds=0.1)
-
-
-class Seen(logging.Handler):
-    """Sets `event` once a record containing `text` is logged."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-        self.event = asyncio.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.text in record.getMessage():
-            self.event.set()
 
 
 async def frozen_stream(url: str, ticket: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -52,9 +40,7 @@ async def test_a_frozen_client_is_dropped_with_a_warning_not_an_error(
     bridge: Bridge, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    seen = Seen("blocked a send")
-    logging.getLogger("bridge.eventstream").addHandler(seen)
-    try:
+    with watch("bridge.eventstream", "blocked a send") as seen:
         mira = await link(bridge, "mira", platform="foundry")
         ticket = (await mira.post("/vtt/stream-tickets", {})).json()["ticket"]
         reader, writer = await frozen_stream(bridge.url, ticket)
@@ -68,8 +54,6 @@ async def test_a_frozen_client_is_dropped_with_a_warning_not_an_error(
         while await reader.read(1 << 16):  # the server closes once its buffer is read
             pass
         writer.close()
-    finally:
-        logging.getLogger("bridge.eventstream").removeHandler(seen)
     dropped = [r for r in caplog.records if "blocked a send" in r.getMessage()]
     assert [r.levelname for r in dropped] == ["WARNING"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+
+import httpx
 
 from bridge.bus import BusEvent, EventBus, Subscription
 from bridge.events import CHAT, Origin, chat_event, game_topic
@@ -31,16 +34,26 @@ async def publish_numbers(bus: EventBus, numbers: range, topic: str = "t") -> li
     return [(await bus.publish(topic, "roll", {"n": n})).id for n in numbers]
 
 
-async def publish_chats(bus: EventBus, numbers: range, game: str = "g1") -> None:
-    """Publish chat events in campaign c1 whose texts are `numbers`, from Alice on Roll20."""
+async def publish_chats(bus: EventBus, numbers: range, game: str = "g1", pad: int = 0) -> None:
+    """Publish chat events in campaign c1 whose texts are `numbers` (then `pad` spaces)."""
     topic = game_topic("c1", game)
     for i in numbers:
-        await bus.publish(topic, CHAT, chat_event("c1", game, ALICE, speaker="A", text=str(i)))
+        text = str(i) + " " * pad
+        await bus.publish(topic, CHAT, chat_event("c1", game, ALICE, speaker="A", text=text))
 
 
 async def read(sse: SSEStream, count: int) -> list[Message]:
     """Return the next `count` events of a stream."""
     return [await sse.next() for _ in range(count)]
+
+
+async def read_to_end(sse: SSEStream) -> list[Message]:
+    """Return the events of a stream until it ends (or is cut off mid-event)."""
+    got: list[Message] = []
+    with contextlib.suppress(EOFError, httpx.RemoteProtocolError):
+        while True:
+            got.append(await sse.next())
+    return got
 
 
 def texts(messages: list[Message]) -> list[int]:
