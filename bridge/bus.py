@@ -33,6 +33,7 @@ than `history_seconds` anyway.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import json
 import logging
@@ -294,8 +295,10 @@ class InMemoryBus:
         """Return the first `limit` retained events with `after < seq <= upto`, in order."""
         found: list[BusEvent] = []
         for topic in topics:
-            # A topic's history is in seq order: skip what was sent, stop at the cursor.
-            unsent = itertools.dropwhile(lambda e: _seq(e) <= after, self._retained(topic))
+            # A topic's history is in seq order: skip what was sent (a binary
+            # search, so a page costs the same anywhere), stop at the cursor.
+            history = self._retained(topic)
+            unsent = itertools.islice(history, bisect.bisect_right(history, after, key=_seq), None)
             found += itertools.islice(itertools.takewhile(lambda e: _seq(e) <= upto, unsent), limit)
         return sorted(found, key=_seq)[:limit]
 
