@@ -7,6 +7,15 @@ history. The in-process backend here is the default; the Redis Streams
 backend (`bridge.bus_redis`) implements the same `EventBus` protocol for
 several processes.
 
+A resume never goes through that queue, which is far smaller than the
+history: the subscription is added to the live fan-out and the live cursor
+(the newest id) noted in one step, and its `Replay` then reads the history
+after `Last-Event-ID` up to that cursor a page at a time, as the client
+drains, before the queued live events (all newer than the cursor) follow.
+Should the queue fill while the replay is still running, its events are
+dropped and the cursor moved up to cover them, since the history has them
+too. Memory per connection is one page plus the queue, whatever the gap.
+
 History is bounded twice: at most `history_per_topic` events per topic, and
 none older than `history_seconds`. A subscriber resuming from an id older
 than what a topic still holds gets what is left, with `recovered = False` on
@@ -24,13 +33,14 @@ than `history_seconds` anyway.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import json
 import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
@@ -78,6 +88,26 @@ _CLOSED: Any = object()
 _PING: Any = object()
 
 
+class Replay(Protocol):
+    """The history a resuming subscriber missed, read one page at a time."""
+
+    async def page(self, limit: int) -> list[BusEvent]:
+        """Return the next (at most `limit`) events in order, [] once at the cursor.
+
+        Raise `SubscriberLaggingError` if the history dropped an event not yet
+        returned (the client fell behind the window while replaying).
+        """
+        ...
+
+    def extend(self, event: BusEvent) -> None:
+        """Move the cursor up to `event`: the live queue dropped it and older ones."""
+        ...
+
+    def covers(self, event: BusEvent) -> bool:
+        """Return whether `event` is at or before what was replayed (already sent)."""
+        ...
+
+
 @dataclass(eq=False)
 class Subscription:
     """One subscriber's view of the bus: a bounded queue of events."""
@@ -87,6 +117,11 @@ class Subscription:
     lagging: bool = False
     # False when the requested resume point is older than the history kept.
     recovered: bool = True
+    # The missed history still to send, before the queue; None once caught up.
+    replay: Replay | None = field(default=None, repr=False)
+    # The finished replay, to drop live events it already sent (another
+    # instance's reader may be behind the id the client resumed from).
+    _replayed: Replay | None = field(default=None, repr=False)
 
     def offer(self, event: BusEvent) -> None:
         """Queue an event without waiting; cut the subscriber off if it is full."""
@@ -95,6 +130,12 @@ class Subscription:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
+            if self.replay is not None:
+                # Still replaying: the history holds all that is queued, so
+                # read it from there rather than cutting the subscriber off.
+                self._drain()
+                self.replay.extend(event)
+                return
             # What is queued is dropped too: the client resumes from the last
             # event it actually received, which the history still holds.
             self.lagging = True
@@ -102,6 +143,10 @@ class Subscription:
 
     def close(self) -> None:
         """End the subscription; its iterator stops after what is queued."""
+        if self.replay is not None:
+            # Live events queued behind an unfinished replay would leave a gap.
+            self.cancel()
+            return
         try:
             self.queue.put_nowait(_CLOSED)
         except asyncio.QueueFull:
@@ -109,12 +154,16 @@ class Subscription:
 
     def cancel(self) -> None:
         """End the subscription at once, dropping what is queued (revocation)."""
+        self.replay = None
         self._interrupt(_CLOSED)
 
     def _interrupt(self, marker: Any) -> None:
+        self._drain()
+        self.queue.put_nowait(marker)
+
+    def _drain(self) -> None:
         while not self.queue.empty():
             self.queue.get_nowait()
-        self.queue.put_nowait(marker)
 
     def ping(self) -> None:
         """Wake an idle subscriber so its stream sends a heartbeat."""
@@ -122,7 +171,16 @@ class Subscription:
             self.queue.put_nowait(_PING)
 
     async def batch(self, limit: int = 64) -> list[BusEvent] | None:
-        """Wait for events; return those queued (up to `limit`), [] for a ping, None once closed."""
+        """Wait for events; return those queued (up to `limit`), [] for a ping, None once closed.
+
+        A resuming subscriber first gets its missed history, a page per call.
+        """
+        if self.replay is not None:
+            replay = self.replay
+            page = await replay.page(limit)
+            if self.replay is replay and page:  # else cancelled while reading
+                return page
+            self.replay, self._replayed = None, replay
         taken = [await self.queue.get()]
         while len(taken) < limit and not self.queue.empty():
             taken.append(self.queue.get_nowait())
@@ -135,18 +193,21 @@ class Subscription:
                     self.queue.put_nowait(_CLOSED)  # end on the next call
                     return events
                 return None
-            if event is not _PING:
+            if event is not _PING and not self._sent(event):
                 events.append(event)
         return events
 
+    def _sent(self, event: BusEvent) -> bool:
+        if self._replayed is None:
+            return False
+        if self._replayed.covers(event):
+            return True
+        self._replayed = None  # live events come in order: the rest are new
+        return False
+
     async def __aiter__(self) -> AsyncIterator[BusEvent]:
-        while True:
-            event = await self.queue.get()
-            if event is _LAGGED:
-                raise SubscriberLaggingError
-            if event is _CLOSED:
-                return
-            if event is not _PING:
+        while (events := await self.batch()) is not None:
+            for event in events:
                 yield event
 
 
@@ -178,9 +239,17 @@ class SubscriptionContext(Protocol):
 class InMemoryBus:
     """The single-process bus, with a bounded history per topic for resume."""
 
-    def __init__(self, *, history_per_topic: int = 1000, history_seconds: float = 900.0) -> None:
+    def __init__(
+        self,
+        *,
+        history_per_topic: int = 1000,
+        history_seconds: float = 900.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._epoch = secrets.token_hex(3)
         self._seq = itertools.count(1)
+        self._newest = 0  # seq of the newest event published: the live cursor
+        self._clock = clock  # wall clock of event ages (injectable for tests)
         self._history: dict[str, deque[BusEvent]] = {}
         self._evicted: dict[str, int] = {}  # topic -> highest seq no longer held
         self._history_size = history_per_topic
@@ -195,8 +264,8 @@ class InMemoryBus:
         self, topic: str, type: str, data: Mapping[str, Any], origin: str | None = None
     ) -> BusEvent:
         """Append an event to its topic and offer it to every subscriber of that topic."""
-        event_id = f"{self._epoch}-{next(self._seq)}"
-        event = BusEvent(event_id, topic, type, data, origin, time.time())
+        self._newest = next(self._seq)
+        event = BusEvent(f"{self._epoch}-{self._newest}", topic, type, data, origin, self._clock())
         history = self._history.setdefault(topic, deque())
         if len(history) >= self._history_size:
             self._evict(topic, history.popleft())
@@ -215,16 +284,33 @@ class InMemoryBus:
         """Subscribe to topics, first replaying what came after `last_event_id`."""
         return _InMemorySubscription(self, frozenset(topics), last_event_id, queue_size)
 
-    def missed(self, topics: frozenset[str], last_event_id: str) -> tuple[list[BusEvent], bool]:
-        """Return retained events after `last_event_id` in order, and whether none are lost."""
+    def replay(self, topics: frozenset[str], last_event_id: str) -> tuple[Replay, bool]:
+        """Return the replay of what came after `last_event_id`, and whether none is lost.
+
+        Its cursor is the newest event now: add the subscriber to the live
+        fan-out before yielding to the loop, and the two meet with no gap.
+        """
         epoch, _, seq = last_event_id.partition("-")
-        if epoch != self._epoch or not _is_seq(seq):
-            found = [e for t in topics for e in self._retained(t)]
-            return sorted(found, key=_seq), False
-        after = int(seq)
-        found = [e for t in topics for e in self._retained(t) if _seq(e) > after]
-        recovered = all(self._lost_upto(t) <= after for t in topics)
-        return sorted(found, key=_seq), recovered
+        # An id never issued (unknown epoch, or ahead of the newest) gets all
+        # that is kept, and live events are not held back until they pass it.
+        known = epoch == self._epoch and _is_seq(seq) and int(seq) <= self._newest
+        after = int(seq) if known else 0
+        for topic in topics:
+            self._expire(topic)
+        floors = {t: self.lost_upto(t) for t in topics}
+        recovered = known and all(lost <= after for lost in floors.values())
+        return _MemoryReplay(self, topics, after, self._newest, floors), recovered
+
+    def page(self, topics: frozenset[str], after: int, upto: int, limit: int) -> list[BusEvent]:
+        """Return the first `limit` retained events with `after < seq <= upto`, in order."""
+        found: list[BusEvent] = []
+        for topic in topics:
+            # A topic's history is in seq order: skip what was sent (a binary
+            # search, so a page costs the same anywhere), stop at the cursor.
+            history = self._retained(topic)
+            unsent = itertools.islice(history, bisect.bisect_right(history, after, key=_seq), None)
+            found += itertools.islice(itertools.takewhile(lambda e: _seq(e) <= upto, unsent), limit)
+        return sorted(found, key=_seq)[:limit]
 
     async def aclose(self) -> None:
         """End every subscription."""
@@ -232,7 +318,7 @@ class InMemoryBus:
             sub.close()
         self._subscribers.clear()
 
-    def _lost_upto(self, topic: str) -> int:
+    def lost_upto(self, topic: str) -> int:
         """Return the highest seq of `topic` that may have been dropped."""
         # A topic's mark is exact while it exists: anything swept from it earlier
         # is older than what set the mark. A topic without one may have been
@@ -254,7 +340,7 @@ class InMemoryBus:
 
     def _expire(self, topic: str) -> None:
         history = self._history.get(topic)
-        cutoff = time.time() - self._history_seconds
+        cutoff = self._clock() - self._history_seconds
         while history and history[0].at < cutoff:
             self._evict(topic, history.popleft())
 
@@ -277,6 +363,41 @@ def _seq(event: BusEvent) -> int:
     return int(event.id.rpartition("-")[2])
 
 
+class _MemoryReplay:
+    """A page-at-a-time read of an `InMemoryBus`'s history, from a seq to the cursor."""
+
+    def __init__(
+        self,
+        bus: InMemoryBus,
+        topics: frozenset[str],
+        after: int,
+        upto: int,
+        floors: dict[str, int],
+    ) -> None:
+        self._bus = bus
+        self._topics = topics
+        self._after = after  # the last seq sent
+        self._upto = upto
+        # What each topic had lost when the replay began, told by `recovered`.
+        self._floors = floors
+
+    async def page(self, limit: int) -> list[BusEvent]:
+        events = self._bus.page(self._topics, self._after, self._upto, limit)
+        # Checked after reading, which is what expires old events.
+        for topic in self._topics:
+            if self._bus.lost_upto(topic) > max(self._after, self._floors[topic]):
+                raise SubscriberLaggingError
+        if events:
+            self._after = _seq(events[-1])
+        return events
+
+    def extend(self, event: BusEvent) -> None:
+        self._upto = max(self._upto, _seq(event))
+
+    def covers(self, event: BusEvent) -> bool:
+        return _seq(event) <= self._after
+
+
 class _InMemorySubscription:
     def __init__(
         self, bus: InMemoryBus, topics: frozenset[str], last_event_id: str | None, size: int
@@ -286,12 +407,13 @@ class _InMemorySubscription:
         self._last_event_id = last_event_id
 
     async def __aenter__(self) -> Subscription:
+        sub = self._sub
         if self._last_event_id is not None:
-            events, self._sub.recovered = self._bus.missed(self._sub.topics, self._last_event_id)
-            for event in events:
-                self._sub.offer(event)
-        self._bus._add(self._sub)
-        return self._sub
+            # With no await before `_add`, the replay's cursor is exactly where
+            # live delivery starts.
+            sub.replay, sub.recovered = self._bus.replay(sub.topics, self._last_event_id)
+        self._bus._add(sub)
+        return sub
 
     async def __aexit__(
         self,

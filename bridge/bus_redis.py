@@ -9,9 +9,11 @@ SSE id misses nothing, on any instance.
 
 Each bus instance runs one reader task that XREADs the firehose and offers
 events to local subscribers by topic (one Redis connection per instance, not
-per client). A subscriber resuming with `Last-Event-ID` first reads the
-topic streams with XRANGE, while live events are held back, then switches to
-live without gaps or repeats.
+per client). A subscriber resuming with `Last-Event-ID` joins the live
+fan-out at the reader's position (the live cursor) and replays the topic
+streams after its id up to that cursor with XRANGE, a page at a time as the
+client drains, while live events wait in its bounded queue (`bridge.bus`
+has the protocol); then it switches to live without gaps or repeats.
 
 History is trimmed to about `history_per_topic` entries (MAXLEN ~) and
 `history_seconds` (MINID ~) at each publish, and idle topic streams expire.
@@ -27,14 +29,15 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from bridge.bus import BusEvent, Subscription
+from bridge.bus import BusEvent, SubscriberLaggingError, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +60,26 @@ return id
 """
 
 
-def _key_id(event_id: str) -> tuple[int, int]:
+Key = tuple[int, int]  # a stream id as (ms, n), ordered as Redis orders ids
+Info = Mapping[str, Any]  # XINFO STREAM's reply
+
+
+def _key_id(event_id: str) -> Key:
     ms, _, seq = event_id.partition("-")
     return int(ms), int(seq or 0)
 
 
-def _trimmed_after(info: Mapping[str, Any], after: str) -> bool:
+def _id(key: Key) -> str:
+    return f"{key[0]}-{key[1]}"
+
+
+def _kept_from(info: Info) -> Key:
+    """Return the oldest id a topic stream still holds (its last id when empty)."""
+    first = info.get("first-entry")
+    return _key_id(_text(first[0]) if first else _text(info.get("last-generated-id", "0-0")))
+
+
+def _trimmed_after(info: Info, after: Key) -> bool:
     """Return whether trimming may have removed entries newer than `after`.
 
     Trimmed entries are the oldest ones, so none newer than `after` can be
@@ -71,9 +88,25 @@ def _trimmed_after(info: Mapping[str, Any], after: str) -> bool:
     """
     if int(info.get("entries-added", 0)) <= int(info.get("length", 0)):
         return False
-    first = info.get("first-entry")
-    kept_from = _text(first[0]) if first else _text(info.get("last-generated-id", "0-0"))
-    return _key_id(after) < _key_id(kept_from)
+    return after < _kept_from(info)
+
+
+def _info(reply: object) -> Info | None:
+    """Return an XINFO STREAM reply from a pipeline, None for a missing stream."""
+    if isinstance(reply, ResponseError):
+        return None  # no such stream
+    if isinstance(reply, Exception):
+        raise reply
+    assert isinstance(reply, Mapping)
+    return reply
+
+
+def _entries(reply: object) -> list[tuple[Any, Any]]:
+    """Return the entries of an XRANGE reply from a pipeline."""
+    if isinstance(reply, Exception):
+        raise reply
+    assert reply is None or isinstance(reply, list)
+    return reply or []
 
 
 def valid_id(event_id: str) -> bool:
@@ -82,6 +115,23 @@ def valid_id(event_id: str) -> bool:
     return (
         len(event_id) < 42 and event_id.isascii() and ms.isdigit() and (not dash or seq.isdigit())
     )
+
+
+@dataclass(slots=True)
+class ResumePoint:
+    """Where a replay starts, and what each topic had lost by then.
+
+    `start` is the client's id, or the time window's edge if that is later;
+    an id never issued (invalid, or ahead of the newest) starts at the oldest
+    event kept. A topic's floor is what it had already lost (its oldest id
+    kept, the start at least), so a later page tells a new loss from an old
+    one, which `recovered` (and the `stream.reset` it causes) covered.
+    """
+
+    sent: Key  # the client's id; (0, 0) for one never issued
+    start: Key
+    recovered: bool
+    floors: dict[str, Key] = field(default_factory=dict)
 
 
 class RedisBus:
@@ -94,13 +144,17 @@ class RedisBus:
         prefix: str = "fb:bridge",
         history_per_topic: int = 1000,
         history_seconds: float = 900.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = redis
+        # Ids carry Redis's clock; this one (injectable for tests) places the
+        # time window's edge and stamps events.
+        self._clock = clock
         self._tag = "{" + prefix + "}"
         self._history_size = history_per_topic
         self._history_ms = int(history_seconds * 1000)
         self._publish = redis.register_script(_PUBLISH)
-        self._subscribers: set[_Entry] = set()
+        self._subscribers: set[Subscription] = set()
         self._reader: asyncio.Task[None] | None = None
         self._position = "$"
         self._starting = asyncio.Lock()
@@ -118,7 +172,7 @@ class RedisBus:
         self, topic: str, type: str, data: Mapping[str, Any], origin: str | None = None
     ) -> BusEvent:
         """Append an event to its topic's stream and the firehose; return it with its id."""
-        at = time.time()
+        at = self._clock()
         body = json.dumps({"type": type, "data": dict(data), "origin": origin, "at": at})
         keys = [self._stream(topic), self._firehose, self._key("lastms"), self._key("seq")]
         args: list[str | int] = [self._history_size, body, self._history_ms, FIREHOSE_MAXLEN, topic]
@@ -131,20 +185,57 @@ class RedisBus:
         """Subscribe to topics, first replaying what came after `last_event_id`."""
         return _RedisSubscription(self, frozenset(topics), last_event_id, queue_size)
 
-    async def missed(
-        self, topics: frozenset[str], last_event_id: str
-    ) -> tuple[list[BusEvent], bool]:
-        """Return retained events after `last_event_id` in order, and whether none are lost."""
-        if not valid_id(last_event_id):
-            return [], False
-        cutoff = int(time.time() * 1000) - self._history_ms
-        found: list[BusEvent] = []
-        recovered = True
-        for topic in topics:
-            events, complete = await self._topic_since(topic, last_event_id, cutoff)
-            found += events
-            recovered = recovered and complete
-        return sorted(found, key=lambda e: _key_id(e.id)), recovered
+    async def resume_point(self, topics: frozenset[str], last_event_id: str) -> ResumePoint:
+        """Return where a replay after `last_event_id` starts, and whether none is lost."""
+        after = _key_id(last_event_id) if valid_id(last_event_id) else None
+        cut = (int(self._clock() * 1000) - self._history_ms, 0)
+        ordered = sorted(topics)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.get(self._key("lastms"))
+        pipe.get(self._key("seq"))
+        for topic in ordered:
+            pipe.xinfo_stream(self._stream(topic))
+            # Older than the window counts as lost, even while MINID ~ keeps it.
+            since = "(" + _id(after or (0, 0))
+            pipe.xrange(self._stream(topic), min=since, max="(" + _id(cut), count=1)
+        lastms, seq, *replies = await pipe.execute(raise_on_error=False)
+        if after is not None and after > (int(lastms or 0), int(seq or 0)):
+            after = None  # ahead of the newest id: never issued
+        sent = after or (0, 0)
+        point = ResumePoint(sent=sent, start=max(sent, cut), recovered=after is not None)
+        for topic, info_reply, stale in zip(ordered, replies[::2], replies[1::2], strict=True):
+            info = _info(info_reply)
+            if info is None:  # nothing kept: lost only if outside the window
+                point.recovered = point.recovered and sent >= cut
+                point.floors[topic] = point.start
+            else:
+                lost = bool(_entries(stale)) or _trimmed_after(info, sent)
+                point.recovered = point.recovered and not lost
+                point.floors[topic] = max(point.start, _kept_from(info))
+        return point
+
+    async def page(
+        self, topics: frozenset[str], after: Key, upto: Key, limit: int
+    ) -> tuple[list[tuple[Key, str, Any]], dict[str, Info | None]]:
+        """Return the first `limit` raw entries with `after < id <= upto`, and each XINFO.
+
+        XINFO is read after XRANGE, so a trim that removed an entry this
+        page should have had shows in it.
+        """
+        ordered = sorted(topics)
+        pipe = self._redis.pipeline(transaction=False)
+        for topic in ordered:
+            pipe.xrange(self._stream(topic), min="(" + _id(after), max=_id(upto), count=limit)
+        for topic in ordered:
+            pipe.xinfo_stream(self._stream(topic))
+        replies = await pipe.execute(raise_on_error=False)
+        found = [
+            (_key_id(_text(raw_id)), topic, fields)
+            for topic, reply in zip(ordered, replies, strict=False)
+            for raw_id, fields in _entries(reply)
+        ]
+        infos = {t: _info(r) for t, r in zip(ordered, replies[len(ordered) :], strict=True)}
+        return sorted(found, key=lambda f: f[0])[:limit], infos
 
     async def aclose(self) -> None:
         """Stop the reader and end every subscription."""
@@ -159,23 +250,9 @@ class RedisBus:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._reader
             self._reader = None
-        for entry in self._subscribers:
-            entry.sub.close()
+        for sub in self._subscribers:
+            sub.close()
         self._subscribers.clear()
-
-    async def _topic_since(
-        self, topic: str, after: str, cutoff: int
-    ) -> tuple[list[BusEvent], bool]:
-        key = self._stream(topic)
-        entries: Any = await self._redis.xrange(key, min="(" + after, max="+")
-        events = [e for e in (self._decode(topic, i, f) for i, f in entries or []) if e is not None]
-        fresh = [e for e in events if _key_id(e.id)[0] >= cutoff]
-        complete = len(fresh) == len(events)
-        try:
-            info = await self._redis.xinfo_stream(key)
-        except ResponseError:  # no such stream: nothing kept, lost only if outside the window
-            return fresh, complete and _key_id(after)[0] >= cutoff
-        return fresh, complete and not _trimmed_after(info, after)
 
     async def _read_forever(self) -> None:
         delay = 0.1
@@ -199,14 +276,15 @@ class RedisBus:
 
     def _dispatch(self, raw_id: Any, fields: Mapping[Any, Any]) -> None:
         topic = _text(fields.get(b"t", fields.get("t", "")))
-        event = self._decode(topic, raw_id, fields)
+        event = self.decode(topic, raw_id, fields)
         if event is None:
             return
-        for entry in tuple(self._subscribers):
-            if topic in entry.sub.topics:
-                entry.deliver(event)
+        for sub in tuple(self._subscribers):
+            if topic in sub.topics:
+                sub.offer(event)
 
-    def _decode(self, topic: str, raw_id: Any, fields: Mapping[Any, Any]) -> BusEvent | None:
+    def decode(self, topic: str, raw_id: Any, fields: Mapping[Any, Any]) -> BusEvent | None:
+        """Return the event of a stream entry; None (logged) for a malformed one."""
         try:
             body = json.loads(fields.get(b"e", fields.get("e", b"")))
             return BusEvent(
@@ -226,35 +304,61 @@ class RedisBus:
     def _key(self, name: str) -> str:
         return f"{self._tag}:{name}"
 
-    def _add(self, entry: _Entry) -> None:
-        self._subscribers.add(entry)
+    def _add(self, sub: Subscription) -> Key:
+        """Add a subscriber to the live fan-out; return the live cursor it joined at."""
+        self._subscribers.add(sub)
+        # The reader sets its position before dispatching each event, with no
+        # await between: everything newer than this reaches `sub` live.
+        return _key_id(self._position) if valid_id(self._position) else (0, 0)
 
-    def _remove(self, entry: _Entry) -> None:
-        self._subscribers.discard(entry)
+    def _remove(self, sub: Subscription) -> None:
+        self._subscribers.discard(sub)
 
 
-class _Entry:
-    """A subscription as the reader sees it; holds live events while catching up."""
+class _RedisReplay:
+    """A page-at-a-time read of the topic streams, from an id to the live cursor."""
 
-    def __init__(self, sub: Subscription) -> None:
-        self.sub = sub
-        self.held: list[BusEvent] | None = None
-        self.floor = (0, 0)  # ids at or below this were delivered from history
+    def __init__(self, bus: RedisBus, topics: frozenset[str], upto: Key) -> None:
+        self._bus = bus
+        self._topics = topics
+        self._upto = upto
+        self._after: Key = (0, 0)  # where the next page starts
+        self._sent: Key = (0, 0)  # the newest id the client has
+        self._floors: dict[str, Key] = dict.fromkeys(topics, (0, 0))
 
-    def deliver(self, event: BusEvent) -> None:
-        if self.held is not None:
-            self.held.append(event)
-        elif _key_id(event.id) > self.floor:
-            self.sub.offer(event)
+    async def start(self, last_event_id: str) -> bool:
+        """Place the replay after `last_event_id`; return whether nothing after it is lost."""
+        point = await self._bus.resume_point(self._topics, last_event_id)
+        self._after, self._sent, self._floors = point.start, point.sent, point.floors
+        return point.recovered
 
-    def catch_up(self, history: list[BusEvent]) -> None:
-        for event in history:
-            self.sub.offer(event)
-        if history:
-            self.floor = _key_id(history[-1].id)
-        held, self.held = self.held or [], None
-        for event in held:
-            self.deliver(event)
+    async def page(self, limit: int) -> list[BusEvent]:
+        try:
+            while True:
+                upto = self._upto
+                found, infos = await self._bus.page(self._topics, self._after, upto, limit)
+                self._check(infos)
+                if found:
+                    self._after = self._sent = found[-1][0]
+                events = [self._bus.decode(t, _id(key), f) for key, t, f in found]
+                # Go on past a page of malformed entries, or a cursor moved meanwhile.
+                if (not found and upto == self._upto) or any(events):
+                    return [e for e in events if e is not None]
+        except (RedisError, OSError) as exc:
+            log.warning("Redis bus replay failed (%s); ending the stream to resume", exc)
+            raise SubscriberLaggingError from exc
+
+    def _check(self, infos: Mapping[str, Info | None]) -> None:
+        for topic, info in infos.items():
+            # A stream gone entirely expired at twice the window: nothing to lose.
+            if info is not None and _trimmed_after(info, max(self._after, self._floors[topic])):
+                raise SubscriberLaggingError
+
+    def extend(self, event: BusEvent) -> None:
+        self._upto = max(self._upto, _key_id(event.id))
+
+    def covers(self, event: BusEvent) -> bool:
+        return _key_id(event.id) <= self._sent
 
 
 class _RedisSubscription:
@@ -262,26 +366,24 @@ class _RedisSubscription:
         self, bus: RedisBus, topics: frozenset[str], last_event_id: str | None, size: int
     ) -> None:
         self._bus = bus
-        self._entry = _Entry(Subscription(topics=topics, queue=asyncio.Queue(maxsize=size)))
+        self._sub = Subscription(topics=topics, queue=asyncio.Queue(maxsize=size))
         self._last_event_id = last_event_id
 
     async def __aenter__(self) -> Subscription:
         await self._bus.start()
-        entry = self._entry
+        sub = self._sub
+        upto = self._bus._add(sub)
         if self._last_event_id is None:
-            self._bus._add(entry)
-            return entry.sub
-        entry.held = []  # hold live events until history is delivered
-        self._bus._add(entry)
+            return sub
+        # Set before the first await, so the queue filling meanwhile extends it.
+        replay = _RedisReplay(self._bus, sub.topics, upto)
+        sub.replay = replay
         try:
-            history, entry.sub.recovered = await self._bus.missed(
-                entry.sub.topics, self._last_event_id
-            )
+            sub.recovered = await replay.start(self._last_event_id)
         except BaseException:
-            self._bus._remove(entry)
+            self._bus._remove(sub)
             raise
-        entry.catch_up(history)
-        return entry.sub
+        return sub
 
     async def __aexit__(
         self,
@@ -289,7 +391,7 @@ class _RedisSubscription:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._bus._remove(self._entry)
+        self._bus._remove(self._sub)
 
 
 def _text(value: object) -> str:

@@ -2,8 +2,10 @@
 
 `game_stream` turns one bus subscription into the SSE frames an extension
 reads: a `retry` hint first, then the events its token may see, each with its
-bus id. When the resume point was lost it first sends a `stream.reset`
-event (the "not recovered" signal), so the extension refetches from Core.
+bus id: on a resume, the missed history (read a page per write, as the
+client drains: see `bridge.bus`), then live events. When the resume point
+was lost it first sends a `stream.reset` event (the "not recovered" signal),
+so the extension refetches from Core, then the events still kept.
 `StreamRegistry` remembers which streams belong to which token, so a
 revocation (arriving on the control topic from any instance) ends them at
 once, and wakes idle streams for heartbeats from one shared timer.
@@ -190,7 +192,8 @@ async def game_stream(
             if grant.token_id in registry.revoked:
                 yield ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
         except SubscriberLaggingError:
-            log.info("SSE client %s too slow; disconnecting so it resumes", grant.token_id)
+            # Expected under load and resumable: a warning, not an error.
+            log.warning("SSE client %s fell behind; disconnecting so it resumes", grant.token_id)
         finally:
             registry.discard(grant.token_id, sub)
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 
 from bridge.app import create_app
 from bridge.bus import InMemoryBus
+from bridge.bus_redis import RedisBus
 from bridge.pairing import create_pairing_code
 from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore, StateStore
 from core_client import Outbox
 from tests.support.servers import serve
+from tests.support.services import REDIS_URL, unavailable
 from tests.support.sse import SSEStream, open_stream
 
 
@@ -108,3 +114,81 @@ async def link(
     assert response.status_code == 201, response.text
     data = response.json()
     return Client(bridge, data.pop("token"), data)
+
+
+@asynccontextmanager
+async def open_redis() -> AsyncIterator[Redis]:
+    """Connect to the test Redis, or skip the test when it is not running."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        unavailable(f"Redis at {REDIS_URL}", exc)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def scratch_prefix(redis: Redis) -> AsyncIterator[str]:
+    """Yield a fresh key prefix, and delete its keys afterwards."""
+    name = f"fbtest-{uuid.uuid4().hex[:10]}"
+    try:
+        yield name
+    finally:
+        keys = [k async for k in redis.scan_iter(match=f"{{{name}}}*")]
+        keys += [k async for k in redis.scan_iter(match=f"{name}:*")]
+        if keys:
+            await redis.delete(*keys)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    async with open_redis() as client:
+        yield client
+
+
+@pytest.fixture
+async def prefix(redis: Redis) -> AsyncIterator[str]:
+    async with scratch_prefix(redis) as name:
+        yield name
+
+
+class Buses:
+    """Makes buses of one kind; on Redis they share a fresh prefix, as instances do."""
+
+    def __init__(self, redis: Redis | None = None, prefix: str = "") -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self._made: list[InMemoryBus | RedisBus] = []
+
+    def make(
+        self, *, history: int = 1000, clock: Callable[[], float] = time.time
+    ) -> InMemoryBus | RedisBus:
+        bus: InMemoryBus | RedisBus
+        if self.redis is None:
+            bus = InMemoryBus(history_per_topic=history, clock=clock)
+        else:
+            bus = RedisBus(self.redis, prefix=self.prefix, history_per_topic=history, clock=clock)
+        self._made.append(bus)
+        return bus
+
+    async def aclose(self) -> None:
+        for bus in self._made:
+            await bus.aclose()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def buses(request: pytest.FixtureRequest) -> AsyncIterator[Buses]:
+    """Make buses of each kind in turn, closed after the test."""
+    if request.param == "memory":
+        made = Buses()
+        yield made
+        await made.aclose()
+        return
+    async with open_redis() as client, scratch_prefix(client) as name:
+        made = Buses(client, name)
+        yield made
+        await made.aclose()

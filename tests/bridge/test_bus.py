@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from bridge.bus import InMemoryBus, SubscriberLaggingError
+from tests.support.bus import numbers
 
 
 async def test_slow_subscriber_is_cut_off_without_delaying_others() -> None:
@@ -31,8 +32,7 @@ async def test_resume_replays_history_after_the_given_id() -> None:
     bus = InMemoryBus(history_per_topic=3)
     ids = [(await bus.publish("t", "roll", {"n": i})).id for i in range(5)]
     async with bus.subscribe(["t"], last_event_id=ids[2]) as sub:
-        got = [(await asyncio.wait_for(sub.queue.get(), 1)).data["n"] for _ in range(2)]
-    assert got == [3, 4]
+        assert await numbers(sub, 2) == [3, 4]
 
 
 async def test_aclose_ends_subscriptions() -> None:
@@ -51,7 +51,7 @@ async def test_history_forgets_old_events_and_says_so() -> None:
     await bus.publish("t", "roll", {"n": 2})
     async with bus.subscribe(["t"], last_event_id=first.id) as sub:
         assert not sub.recovered
-        assert (await asyncio.wait_for(sub.queue.get(), 1)).data["n"] == 2
+        assert await numbers(sub, 1) == [2]
 
 
 async def test_an_id_from_another_process_is_not_recovered() -> None:
@@ -60,7 +60,7 @@ async def test_an_id_from_another_process_is_not_recovered() -> None:
     await new.publish("t", "roll", {"n": 1})
     async with new.subscribe(["t"], last_event_id=stale.id) as sub:
         assert not sub.recovered
-        assert (await asyncio.wait_for(sub.queue.get(), 1)).data["n"] == 1
+        assert await numbers(sub, 1) == [1]
 
 
 async def test_batches_group_queued_events_and_pings_wake_idle_ones() -> None:

@@ -4,45 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import uuid
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bridge.app import create_app
 from bridge.bus_redis import RedisBus
+from bridge.settings import BridgeSettings
 from bridge.store import RedisStore
 from core_client import Outbox
 from tests.bridge.conftest import SETTINGS, Bridge, Client, link
+from tests.support.bus import numbers, publish_chats, read, read_to_end, take, texts
+from tests.support.logs import watch
 from tests.support.servers import serve
-from tests.support.services import REDIS_URL, unavailable
+from tests.support.services import REDIS_URL
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        unavailable(f"Redis at {REDIS_URL}", exc)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    name = f"fbtest-{uuid.uuid4().hex[:10]}"
-    yield name
-    keys = [k async for k in redis.scan_iter(match=f"{{{name}}}*")]
-    keys += [k async for k in redis.scan_iter(match=f"{name}:*")]
-    if keys:
-        await redis.delete(*keys)
 
 
 @pytest.fixture
@@ -56,12 +36,12 @@ async def test_ids_are_ordered_across_topics_and_resume_spans_them(bus: RedisBus
     ids = [(await bus.publish(f"t{i % 3}", "roll", {"n": i})).id for i in range(9)]
     assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-"))))
     async with bus.subscribe(["t0", "t1", "t2"], last_event_id=ids[3]) as sub:
-        got = [(await asyncio.wait_for(sub.queue.get(), 2)).data["n"] for _ in range(5)]
+        got = await numbers(sub, 5)
         assert sub.recovered
         await bus.publish("t1", "roll", {"n": 9})
-        live = await asyncio.wait_for(sub.queue.get(), 2)
+        live = await numbers(sub, 1)
     assert got == [4, 5, 6, 7, 8]
-    assert live.data["n"] == 9
+    assert live == [9]
 
 
 async def test_a_lost_resume_point_is_not_recovered(bus: RedisBus) -> None:
@@ -70,8 +50,23 @@ async def test_a_lost_resume_point_is_not_recovered(bus: RedisBus) -> None:
         await bus.publish("t", "roll", {"n": i})
     async with bus.subscribe(["t"], last_event_id=first.id, queue_size=1000) as sub:
         assert not sub.recovered
-        event = await asyncio.wait_for(sub.queue.get(), 2)
+        [event] = await take(sub, 1, limit=1)
     assert event.data["n"] > 1
+
+
+async def test_a_resume_point_past_the_time_window_resets(redis: Redis, prefix: str) -> None:
+    now = [time.time()]
+    bus = RedisBus(redis, prefix=prefix, clock=lambda: now[0])
+    try:
+        first = await bus.publish("t", "roll", {"n": 0})
+        await bus.publish("t", "roll", {"n": 1})
+        now[0] += 901  # both are past the 15 minutes now
+        async with bus.subscribe(["t"], last_event_id=first.id) as sub:
+            assert not sub.recovered
+            await bus.publish("t", "roll", {"n": 2})
+            assert await numbers(sub, 1) == [2]
+    finally:
+        await bus.aclose()
 
 
 @dataclasses.dataclass
@@ -81,9 +76,29 @@ class Pair:
 
 
 @pytest.fixture
-async def pair(redis: Redis, prefix: str, outbox: Outbox) -> AsyncIterator[Pair]:
+def window() -> int:
+    """The history per game of the pair (parametrize it to change it)."""
+    return SETTINGS.history_per_topic
+
+
+@pytest.fixture
+def send_timeout() -> float:
+    """How long the pair waits on a blocked client (parametrize it to change it)."""
+    return SETTINGS.send_timeout
+
+
+@pytest.fixture
+async def pair(
+    redis: Redis, prefix: str, outbox: Outbox, window: int, send_timeout: float
+) -> AsyncIterator[Pair]:
     settings = dataclasses.replace(
-        SETTINGS, event_bus="redis", redis_url=REDIS_URL, redis_prefix=prefix
+        SETTINGS,
+        event_bus="redis",
+        redis_url=REDIS_URL,
+        redis_prefix=prefix,
+        history_per_topic=window,
+        subscriber_queue=BridgeSettings().subscriber_queue,  # production's, far below 1,000
+        send_timeout=send_timeout,
     )
     store = RedisStore(redis, prefix=f"{prefix}:state:")
     app_a = create_app(settings, reporter=outbox)
@@ -138,3 +153,52 @@ async def test_revocation_on_one_instance_closes_streams_on_the_other(pair: Pair
         assert response.status_code == 200
         assert (await sse.next()).event == "stream.revoked"
     assert (await on(pair.b, mira).post("/vtt/stream-tickets", {})).status_code == 401
+
+
+@pytest.mark.parametrize("window", [1000])
+async def test_1000_missed_events_resume_on_the_other_instance_exactly_once(
+    pair: Pair, redis: Redis, prefix: str, window: int
+) -> None:
+    publisher = RedisBus(redis, prefix=prefix, history_per_topic=window)  # a third instance
+    try:
+        mira = await link(pair.a, "mira", platform="foundry")
+        async with mira.stream() as sse:
+            await publish_chats(publisher, range(-1, 0))
+            last = await sse.next()
+        assert last.id
+        await publish_chats(publisher, range(window))
+        async with on(pair.b, mira).stream(last_event_id=last.id) as sse:
+            got = await read(sse, window)
+            await publish_chats(publisher, range(window, window + 1))
+            got += await read(sse, 1)
+    finally:
+        await publisher.aclose()
+    assert texts(got) == list(range(window + 1))
+    assert len({m.id for m in got}) == window + 1
+    assert all(m.event == "chat" for m in got)
+
+
+@pytest.mark.parametrize(("window", "send_timeout"), [(1000, 0.5)])
+async def test_a_slow_client_dropped_catches_up_on_the_other_instance(
+    pair: Pair, redis: Redis, prefix: str, window: int
+) -> None:
+    publisher = RedisBus(redis, prefix=prefix, history_per_topic=window)
+    try:
+        mira = await link(pair.a, "mira", platform="foundry")
+        with watch("bridge.eventstream", "dropping it") as dropped:
+            async with mira.stream() as sse:
+                # 20 MB, unread: a send waits on the full socket until dropped
+                # (an unread socket's buffers stay well below that).
+                await publish_chats(publisher, range(window), pad=20_000)
+                await asyncio.wait_for(dropped.event.wait(), 10)
+                received = await read_to_end(sse)
+        assert 0 < len(received) < window
+        assert received[-1].id
+        async with on(pair.b, mira).stream(last_event_id=received[-1].id) as sse:
+            rest = await read(sse, window - len(received))
+            await publish_chats(publisher, range(window, window + 1))
+            rest += await read(sse, 1)
+    finally:
+        await publisher.aclose()
+    assert texts(received + rest) == list(range(window + 1))
+    assert len({m.id for m in received + rest}) == window + 1
