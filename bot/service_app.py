@@ -22,8 +22,8 @@ from starlette.routing import Mount, Route
 from bot.ai import AIError, AIRateLimitedError, AIService, AIUnavailableError
 from bot.ai.errors import AIBudgetExceededError
 from core_client import CoreClient, CoreClientError, Event, Reporter
+from core_client.contract import AiConversation, AiMessage, AiProvider, AiUsage
 from core_client.errors import NotFoundError
-from core_client.payloads import AiConversation, AiMessage, AiProvider, AiUsage
 
 log = logging.getLogger(__name__)
 

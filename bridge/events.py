@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_client import RollRecord, Visibility
+from core_client.contract import codec
 
 CONTROL_TOPIC = "bridge:control"
 ROLL = "roll"
@@ -112,7 +113,7 @@ def roll_event(
 ) -> dict[str, Any]:
     """Return the data of a `roll` event."""
     data = _envelope(record.campaign_id, game_id, origin, audience(record.visibility))
-    data["roll"] = record.to_dict()
+    data["roll"] = codec.to_builtins(record)
     if authoritative:
         data["authoritative"] = True
     return data

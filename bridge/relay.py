@@ -15,11 +15,12 @@ the dedup marks of what was not relayed are removed, so a retry goes through.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from bridge.bus import EventBus
 from bridge.errors import BridgeError, ForbiddenError, FormatError
@@ -175,7 +176,7 @@ class Relay:
             platform=Platform.BRIDGE,
         )
         audit = {"expression": expression, "engine": "fumblebot", "rng": type(self.rng).__name__}
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             record, game_id=game_id, raw={**audit, "token_id": grant.token_id}
         )
 

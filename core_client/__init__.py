@@ -1,12 +1,37 @@
 """The SDK that bot and bridge share to talk to Core.
 
-It holds the standard wire records, webhook signing, the HTTP client and the
+It holds the wire contract (`core_client.contract`), webhook signing, the HTTP client and the
 durable outbox. It imports nothing from the other FumbleBot packages.
 """
 
 from __future__ import annotations
 
 from core_client.client import CoreClient
+from core_client.contract import (
+    AiConversation,
+    AiMessage,
+    AiProvider,
+    AiRole,
+    AiUsage,
+    CampaignUpserted,
+    CharacterUpserted,
+    ChatMessage,
+    DiceGroup,
+    Die,
+    Event,
+    EventType,
+    GameLinkUpserted,
+    Platform,
+    RollRecord,
+    SessionEnded,
+    SessionNote,
+    SessionStarted,
+    UserUpserted,
+    Visibility,
+    VttAccountLinked,
+    VttAccountRevoked,
+    VttPlatform,
+)
 from core_client.errors import (
     ApiError,
     AuthError,
@@ -17,32 +42,14 @@ from core_client.errors import (
     RecordError,
     SignatureError,
 )
-from core_client.events import Event, EventType
 from core_client.outbox import Outbox, OutboxFullError
-from core_client.payloads import (
-    AiConversation,
-    AiMessage,
-    AiProvider,
-    AiUsage,
-    CampaignUpserted,
-    CharacterUpserted,
-    ChatMessage,
-    GameLinkUpserted,
-    SessionEnded,
-    SessionNote,
-    SessionStarted,
-    UserUpserted,
-    VttAccountLinked,
-    VttAccountRevoked,
-    VttPlatform,
-)
-from core_client.records import DiceGroup, Die, Platform, RollRecord, Visibility
 from core_client.reporter import Reporter
 
 __all__ = [
     "AiConversation",
     "AiMessage",
     "AiProvider",
+    "AiRole",
     "AiUsage",
     "ApiError",
     "AuthError",

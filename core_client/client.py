@@ -20,26 +20,7 @@ from typing import Any, Unpack, cast
 import httpx
 
 from core_client import signing
-from core_client.critrules import Rule
-from core_client.errors import (
-    ApiError,
-    AuthError,
-    ConflictError,
-    CoreClientError,
-    DeliveryError,
-    NotFoundError,
-)
-from core_client.events import Event, encode_delivery
-from core_client.fieldsets import (
-    CampaignFields,
-    CharacterFields,
-    GameLinkFields,
-    NewCampaign,
-    NewCharacter,
-    RollQuery,
-    SessionFields,
-)
-from core_client.responses import (
+from core_client.contract.answers import (
     CampaignContext,
     CampaignDict,
     CampaignPage,
@@ -51,6 +32,25 @@ from core_client.responses import (
     RollPage,
     SessionDict,
     StatsAnswer,
+)
+from core_client.contract.events import Event, encode_delivery
+from core_client.contract.writes import (
+    CampaignFields,
+    CharacterFields,
+    GameLinkFields,
+    NewCampaign,
+    NewCharacter,
+    RollQuery,
+    SessionFields,
+)
+from core_client.critrules import Rule
+from core_client.errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    CoreClientError,
+    DeliveryError,
+    NotFoundError,
 )
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
@@ -26,8 +25,8 @@ from typing import Any
 
 import aiosqlite
 
+from core_client.contract import Event, codec
 from core_client.errors import CoreClientError, DeliveryError
-from core_client.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +117,7 @@ class Outbox:
         if self._pending >= self._max_events:
             log.error("outbox full (%d events): Core has been unreachable too long", self._pending)
             raise OutboxFullError(f"the outbox holds {self._pending} events, its maximum")
-        body = json.dumps(event.to_dict(), separators=(",", ":"))
+        body = codec.encode(event).decode()
         cur = await db.execute(
             "INSERT OR IGNORE INTO outbox (event_id, body, created_at) VALUES (?, ?, ?)",
             (event.id, body, time.time()),
@@ -228,7 +227,7 @@ class Outbox:
             "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", (self._batch_size,)
         ) as cur:
             rows = await cur.fetchall()
-        return [(int(seq), Event.from_dict(json.loads(body))) for seq, body in rows]
+        return [(int(seq), codec.decode(body, Event)) for seq, body in rows]
 
     async def _remove(self, seqs: list[int]) -> None:
         db = self._require_db()
@@ -244,7 +243,7 @@ class Outbox:
         await db.execute(
             "INSERT OR REPLACE INTO dead_letter (event_id, body, reason, failed_at) "
             "VALUES (?, ?, ?, ?)",
-            (event.id, json.dumps(event.to_dict()), reason, time.time()),
+            (event.id, codec.encode(event).decode(), reason, time.time()),
         )
         await self._remove([seq])
 

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core_client.contract import Event, EventType, VttAccountLinked
+from core_client.contract.payloads import parse_payload
 from core_client.errors import RecordError
-from core_client.events import Event, EventType
-from core_client.payloads import VttAccountLinked, parse_payload
 from storage.crypto import CredentialCipher
 from storage.handlers import ai, campaigns, rolls, sessions, users
 from storage.handlers.context import Handler, Ingest, Item, insert_ignoring

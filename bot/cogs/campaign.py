@@ -19,7 +19,7 @@ from bot.cogs.common import (
 )
 from bot.embeds import clip
 from core_client import CoreClientError
-from core_client.responses import CampaignDict
+from core_client.contract.answers import CampaignDict
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot

@@ -19,8 +19,8 @@ from bot.cogs.common import (
 )
 from bot.embeds import character_embed, clip
 from core_client import CoreClientError
+from core_client.contract.answers import CharacterDict
 from core_client.errors import ConflictError
-from core_client.responses import CharacterDict
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot

@@ -21,7 +21,7 @@ from bot.relay.poster import PermanentSendError
 from bot.webhooks import ChannelWebhooks
 from bridge.events import Origin, chat_event, game_topic
 from core_client import CoreClientError, Platform
-from core_client.payloads import ChatMessage
+from core_client.contract import ChatMessage
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot

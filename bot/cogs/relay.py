@@ -28,10 +28,10 @@ from bot.relay.render import inline_reply, line_for
 from bot.webhooks import ChannelWebhooks
 from bridge.bus import BusEvent, SubscriberLaggingError
 from bridge.events import Origin, Viewer, chat_event, game_topic, roll_event, visible_to
-from core_client import CoreClientError, Event, EventType, Platform, dice
+from core_client import CoreClientError, Platform, dice
+from core_client.contract import ChatMessage
 from core_client.critrules import Rule
 from core_client.dice_records import judged, to_record
-from core_client.payloads import ChatMessage
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -129,7 +129,7 @@ class RelayCog(commands.Cog):
                 source_message_id=str(message.id),
             )
             with contextlib.suppress(CoreClientError):
-                await self.bot.reporter.put(Event(EventType.ROLL_RECORDED, record.to_dict()))
+                await self.bot.reporter.put(record.event())
             if binding.link["sync_rolls"] and self.bot.deps.bus is not None:
                 data = roll_event(record, origin, game_id=binding.game_id)
                 await self.bot.deps.bus.publish(_topic(binding), "roll", data)

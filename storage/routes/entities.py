@@ -17,9 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core_client.contract import Platform, VttPlatform
 from core_client.fields import MAX_NAME, MAX_TEXT, Reader
-from core_client.payloads import VttPlatform
-from core_client.records import Platform
 from storage import writes
 from storage.handlers.users import upsert_user
 from storage.models import Character, GameLink, GameSession, utcnow

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core_client import signing
+from core_client.contract.events import decode_delivery
 from core_client.errors import RecordError, SignatureError
-from core_client.events import decode_delivery
 from storage import db, ingest
 from storage.routes.responses import BodyTooLargeError, error, read_body
 from storage.settings import CoreSettings

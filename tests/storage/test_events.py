@@ -29,6 +29,7 @@ from core_client import (
     VttPlatform,
     signing,
 )
+from core_client.contract import codec
 from storage import models
 from storage.app import create_app
 from storage.crypto import CredentialCipher
@@ -216,7 +217,7 @@ async def test_credentials_are_refused_when_core_has_no_encryption_key(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
             client = CoreClient("http://core", http, signing_secrets=[webhook_secret])
-            response = await _post(client, http, webhook_secret, [event.to_dict()])
+            response = await _post(client, http, webhook_secret, [codec.to_builtins(event)])
         assert response.status_code == 422
         assert response.json()["error"]["field"] == "credentials"
         assert await count(app, models.VttAccount) == 0
@@ -285,7 +286,7 @@ async def test_a_malformed_payload_refuses_the_delivery_naming_the_field(
     core_client: CoreClient, core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     # One table, one database: validation happens before any write.
-    good = d20_roll(5).to_dict()
+    good = codec.to_builtins(d20_roll(5))
     for kind, data, field in MALFORMED:
         bad = {"id": "evt_bad", "type": kind.value, "occurred_at": 1.0, "data": data}
         response = await _post(core_client, core_http, webhook_secret, [good, bad])

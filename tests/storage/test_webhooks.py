@@ -8,13 +8,14 @@ import httpx
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Event, EventType, Platform, RollRecord, signing
-from core_client.events import encode_delivery
+from core_client.contract import codec
+from core_client.contract.events import encode_delivery
 from tests.support.core import WebhookEvent, count, stored_rolls
 
 
 def roll_event(total: int = 12) -> Event:
     record = RollRecord(platform=Platform.DISCORD, campaign_id="c1", formula="1d20", total=total)
-    return Event(EventType.ROLL_RECORDED, record.to_dict())
+    return Event(EventType.ROLL_RECORDED, codec.to_builtins(record))
 
 
 async def test_signed_roll_is_stored(core_client: CoreClient, core_app: Starlette) -> None:
@@ -78,8 +79,8 @@ async def test_stale_timestamp_is_refused(
 async def test_malformed_event_refuses_the_whole_delivery(
     core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
-    good = roll_event().to_dict()
-    bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
+    good = codec.to_builtins(roll_event())
+    bad = codec.to_builtins(roll_event()) | {"data": {"platform": "discord", "formula": "1d20"}}
     body = _raw_delivery([good, bad])
     headers = signing.sign([webhook_secret], "m2", body).as_dict()
     response = await core_http.post("/webhooks", content=body, headers=headers)

@@ -1,4 +1,4 @@
-"""The writable fields of each entity, for typed keyword arguments in the SDK."""
+"""The writable fields of each entity in Core's query API (typed SDK keyword arguments)."""
 
 from __future__ import annotations
 

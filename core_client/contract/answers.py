@@ -1,5 +1,9 @@
-"""The shapes of Core's query API answers, as TypedDicts for type checkers.
+"""The shapes of Core's query API answers, declared once.
 
+Core's views are annotated with these shapes, and the SDK's client validates
+every answer it receives against them (`codec.decode`), so a field Core stops
+sending fails loudly at the client instead of deep inside the bot. They stay
+TypedDicts, which msgspec validates, so callers keep reading `campaign["name"]`.
 Timestamps are ISO 8601 strings in UTC; ids are UUID strings. `total=False`
 marks answers whose optional keys depend on the request.
 """

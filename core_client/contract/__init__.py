@@ -1,0 +1,65 @@
+"""The wire contract: every record that crosses a boundary, declared once.
+
+Bot, bridge and Core import these msgspec Structs (and Core's answer shapes)
+from here and nowhere else; `codec` is the one way to decode and encode them.
+"""
+
+from __future__ import annotations
+
+from core_client.contract.enums import (
+    AiProvider,
+    AiRole,
+    EventType,
+    Platform,
+    Visibility,
+    VttPlatform,
+)
+from core_client.contract.events import Delivery, Event, Record
+from core_client.contract.payloads import (
+    PAYLOADS,
+    AiConversation,
+    AiMessage,
+    AiUsage,
+    CampaignUpserted,
+    CharacterUpserted,
+    ChatMessage,
+    GameLinkUpserted,
+    Payload,
+    SessionEnded,
+    SessionNote,
+    SessionStarted,
+    UserUpserted,
+    VttAccountLinked,
+    VttAccountRevoked,
+)
+from core_client.contract.rolls import DiceGroup, Die, RollRecord
+
+__all__ = [
+    "PAYLOADS",
+    "AiConversation",
+    "AiMessage",
+    "AiProvider",
+    "AiRole",
+    "AiUsage",
+    "CampaignUpserted",
+    "CharacterUpserted",
+    "ChatMessage",
+    "Delivery",
+    "DiceGroup",
+    "Die",
+    "Event",
+    "EventType",
+    "GameLinkUpserted",
+    "Payload",
+    "Platform",
+    "Record",
+    "RollRecord",
+    "SessionEnded",
+    "SessionNote",
+    "SessionStarted",
+    "UserUpserted",
+    "Visibility",
+    "VttAccountLinked",
+    "VttAccountRevoked",
+    "VttPlatform",
+]
