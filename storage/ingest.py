@@ -12,13 +12,12 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core_client.contract import Event, EventType, VttAccountLinked
-from core_client.contract.payloads import parse_payload
+from core_client.contract import PAYLOADS, Event, EventType, VttAccountLinked, codec
+from core_client.contract.answers import Receipt
 from core_client.errors import RecordError
 from storage.crypto import CredentialCipher
 from storage.handlers import ai, campaigns, rolls, sessions, users
@@ -44,23 +43,11 @@ HANDLERS: dict[EventType, Handler] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """What a delivery changed."""
-
-    accepted: int
-    duplicates: int
-
-    def as_dict(self) -> dict[str, int]:
-        """Return the JSON body Core answers with."""
-        return {"accepted": self.accepted, "duplicates": self.duplicates}
-
-
 def parse(events: Sequence[Event], cipher: CredentialCipher | None = None) -> list[Item]:
     """Validate every event's payload; raise RecordError naming the first bad field."""
     items = []
     for event in events:
-        payload = parse_payload(event)
+        payload = codec.decode(event.data, PAYLOADS[event.type])
         if isinstance(payload, VttAccountLinked) and payload.credentials is not None and not cipher:
             raise RecordError(
                 "credentials",
@@ -83,7 +70,7 @@ async def store(
     ctx = Ingest(session, cipher)
     for kind, run in itertools.groupby(todo, key=lambda item: HANDLERS[item[0].type]):
         await kind(ctx, list(run))
-    return Receipt(accepted=len(fresh), duplicates=len(events) - len(fresh))
+    return {"accepted": len(fresh), "duplicates": len(events) - len(fresh)}
 
 
 def _unique(items: Sequence[Item]) -> list[Item]:

@@ -207,3 +207,18 @@ class CritRules(TypedDict):
     campaign_rules: list[CritRuleDict]
     in_force: list[str]
     rules: list[dict[str, Any]]
+
+
+class GameLinkList(TypedDict):
+    game_links: list[GameLinkDict]
+
+
+class SessionList(TypedDict):
+    sessions: list[SessionDict]
+
+
+class Receipt(TypedDict):
+    """What Core answers a delivery with: fresh events, and ids it had already stored."""
+
+    accepted: int
+    duplicates: int

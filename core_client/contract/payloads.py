@@ -13,9 +13,8 @@ from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from core_client.contract import codec
 from core_client.contract.enums import AiProvider, AiRole, EventType, Platform, VttPlatform
-from core_client.contract.events import Event, Record
+from core_client.contract.events import Record
 from core_client.contract.rolls import RollRecord
 from core_client.contract.scalars import (
     MAX_SHEET_BYTES,
@@ -235,8 +234,3 @@ PAYLOADS: dict[EventType, type[Payload]] = {
         GameLinkUpserted,
     )
 }
-
-
-def parse_payload(event: Event) -> Payload:
-    """Validate an event's data for its type; raise RecordError naming the bad field."""
-    return codec.decode(event.data, PAYLOADS[event.type])

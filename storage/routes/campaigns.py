@@ -10,13 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core_client.contract import answers
 from core_client.errors import RecordError
 from core_client.fields import MAX_NAME, Reader
 from storage import changes, critrules, cursors, queries, writes
 from storage.models import Campaign, CritRule
 from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
 from storage.routes.responses import ApiError, page_size, path_id
-from storage.views import view
+from storage.views import shaped, view
 
 MAX_CONTEXT_ROLLS = 200
 
@@ -57,12 +58,11 @@ async def list_campaigns(request: Request) -> JSONResponse:
         rows = list((await session.scalars(query.order_by(Campaign.id).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return JSONResponse(
-        {
-            "campaigns": [view(c) for c in rows],
-            "next_cursor": cursors.encode(str(rows[-1].id)) if more else None,
-        }
-    )
+    page = {
+        "campaigns": [view(c) for c in rows],
+        "next_cursor": cursors.encode(str(rows[-1].id)) if more else None,
+    }
+    return JSONResponse(shaped(answers.CampaignPage, page))
 
 
 def _after(cursor: str) -> uuid.UUID:
@@ -127,14 +127,13 @@ async def list_crit_rules(request: Request) -> JSONResponse:
         campaign = await campaign_or_404(session, principal, path_id(request))
         rows = await critrules.load(session, [campaign.id])
         effective = critrules.effective(rows, campaign.id)
-        return JSONResponse(
-            {
-                "presets": [view(r) for r in rows if r.campaign_id is None],
-                "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
-                "in_force": [r.key for r in effective],
-                "rules": [r.to_dict() for r in effective],
-            }
-        )
+        answer = {
+            "presets": [view(r) for r in rows if r.campaign_id is None],
+            "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
+            "in_force": [r.key for r in effective],
+            "rules": [r.to_dict() for r in effective],
+        }
+        return JSONResponse(shaped(answers.CritRules, answer))
 
 
 async def set_preset(request: Request) -> JSONResponse:

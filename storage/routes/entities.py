@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core_client.contract import Platform, VttPlatform
+from core_client.contract.answers import GameLinkList, SessionList
 from core_client.fields import MAX_NAME, MAX_TEXT, Reader
 from storage import writes
 from storage.handlers.users import upsert_user
@@ -25,7 +26,7 @@ from storage.models import Character, GameLink, GameSession, utcnow
 from storage.resolve import parse_uuid
 from storage.routes.guard import caller, campaign_or_404, checked_body, entity_or_404
 from storage.routes.responses import not_found, page_size, path_id
-from storage.views import view
+from storage.views import shaped, view
 
 CHARACTER_FIELDS: writes.FieldSpec = {
     "name": lambda r, n: r.text(n, MAX_NAME),
@@ -137,7 +138,7 @@ async def list_game_links(request: Request) -> JSONResponse:
             found = await campaign_or_404(session, principal, campaign_id)
             query = query.where(GameLink.campaign_id == found.id)
         rows = (await session.scalars(query.order_by(GameLink.created_at).limit(500))).all()
-        return JSONResponse({"game_links": [view(link) for link in rows]})
+        return JSONResponse(shaped(GameLinkList, {"game_links": [view(g) for g in rows]}))
 
 
 async def list_sessions(request: Request) -> JSONResponse:
@@ -152,7 +153,7 @@ async def list_sessions(request: Request) -> JSONResponse:
             .limit(limit)
         )
         rows = (await session.scalars(query)).all()
-        return JSONResponse({"sessions": [view(s) for s in rows]})
+        return JSONResponse(shaped(SessionList, {"sessions": [view(s) for s in rows]}))
 
 
 def _note(body: Reader) -> dict[str, Any] | None:

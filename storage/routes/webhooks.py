@@ -50,7 +50,7 @@ async def webhooks(request: Request) -> JSONResponse:
     except SQLAlchemyError:
         log.exception("storing a delivery failed")
         return error(503, "storage_unavailable", "Core could not store the delivery; retry later")
-    return JSONResponse(receipt.as_dict())
+    return JSONResponse(receipt)
 
 
 async def health(request: Request) -> JSONResponse:
