@@ -23,7 +23,9 @@ MAX_TEXT = 2000  # a roll's formula or label
 MAX_LONG_TEXT = 4000  # a chat line or a session note
 MAX_CONTENT = 32_000  # one AI turn
 MAX_JSON_BYTES = 256 * 1024  # one roll's raw payload, or a set of credentials
-MAX_SHEET_BYTES = 1_000_000  # one character sheet as its VTT exported it
+# One character sheet as its VTT exported it: twice that (the source and the
+# VTT's own column) still fits Core's default query body limit of 256 KiB.
+MAX_SHEET_BYTES = 120_000
 MAX_JSON_DEPTH = 64
 MAX_INT = 2**63 - 1  # what JSON stores in Core (BIGINT, JSONB) and msgspec encodes
 MAX_TOTAL = 10**15
