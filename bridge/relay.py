@@ -186,7 +186,7 @@ class Relay:
         event = await report_roll(self.reporter, record)
         # A server roll reaches every extension of the game, the poster too.
         origin = (
-            Origin("bridge", grant.user_id, grant.user_name)
+            Origin(Platform.BRIDGE, grant.user_id, grant.user_name)
             if authoritative
             else _origin(grant, record.source_message_id)
         )
@@ -244,4 +244,6 @@ def _check_game(grant: Grant, game_id: str) -> None:
 
 
 def _origin(grant: Grant, source_id: str | None) -> Origin:
-    return Origin(grant.platform, grant.user_id, grant.user_name, grant.token_id, source_id)
+    return Origin(
+        Platform(grant.platform), grant.user_id, grant.user_name, grant.token_id, source_id
+    )

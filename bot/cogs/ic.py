@@ -60,7 +60,7 @@ class InCharacterCog(commands.GroupCog, group_name="ic"):
             )
         except PermanentSendError as exc:
             raise UserFacingError(str(exc)) from exc
-        origin = Origin("discord", str(interaction.user.id), name, source_id=str(sent.id))
+        origin = Origin(Platform.DISCORD, str(interaction.user.id), name, source_id=str(sent.id))
         if binding.link["sync_chat"] and self.bot.deps.bus is not None:
             data = chat_event(binding.campaign_id, binding.game_id, origin, speaker=name, text=text)
             await self.bot.deps.bus.publish(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -27,8 +27,16 @@ from bot.relay.poster import ChannelPoster, PermanentSendError
 from bot.relay.render import inline_reply, line_for
 from bot.webhooks import ChannelWebhooks
 from bridge.bus import BusEvent, SubscriberLaggingError
-from bridge.events import Origin, Viewer, chat_event, game_topic, roll_event, visible_to
-from core_client import CoreClientError, Platform, dice
+from bridge.events import (
+    Origin,
+    Viewer,
+    chat_event,
+    game_event,
+    game_topic,
+    roll_event,
+    visible_to,
+)
+from core_client import CoreClientError, Platform, RecordError, dice
 from core_client.contract import ChatMessage
 from core_client.critrules import Rule
 from core_client.dice_records import judged, to_record
@@ -215,17 +223,20 @@ class RelayCog(commands.Cog):
 
     def _deliver(self, event: BusEvent) -> None:
         binding = self._routes.get(event.topic)
-        data: dict[str, Any] = dict(event.data)
-        if binding is None or not visible_to(data, BOT_VIEWER):
+        if binding is None or not visible_to(event.data, BOT_VIEWER):
             return
         wanted = binding.link["sync_rolls"] if event.type == "roll" else binding.link["sync_chat"]
         if not wanted:
             return
-        line = line_for(event.type, data)
+        try:
+            game = game_event(event.data)
+        except RecordError as exc:
+            log.warning("skipping a malformed %s event on %s: %s", event.type, event.topic, exc)
+            return
+        line = line_for(event.type, game)
         if line is None:
             return
-        audience = data.get("audience") or {}
-        if audience.get("gm_only") or audience.get("users"):
+        if game.audience.gm_only or game.audience.users:
             task = asyncio.create_task(self._to_gm(binding, line))
             self._side_tasks.add(task)
             task.add_done_callback(self._side_tasks.discard)
@@ -270,7 +281,7 @@ def _topic(binding: ChannelBinding) -> str:
 
 def _origin(message: discord.Message) -> Origin:
     return Origin(
-        platform="discord",
+        platform=Platform.DISCORD,
         user_id=str(message.author.id),
         user_name=message.author.display_name,
         source_id=str(message.id),

@@ -71,3 +71,19 @@ class EventType(enum.StrEnum):
     CHARACTER_UPSERTED = "character.upserted"
     CAMPAIGN_UPSERTED = "campaign.upserted"
     GAME_LINK_UPSERTED = "game_link.upserted"
+
+
+class BusType(enum.StrEnum):
+    """The closed set of bus event types."""
+
+    ROLL = "roll"
+    CHAT = "chat"
+    LINK = "link"
+    TOKEN_REVOKED = "token.revoked"
+
+
+class LinkAction(enum.StrEnum):
+    """What happened to a player's VTT link."""
+
+    LINKED = "linked"
+    UNLINKED = "unlinked"
