@@ -71,7 +71,7 @@ class CharacterCog(commands.GroupCog, group_name="character"):
             character = await self.bot.core.create_character(
                 binding.campaign_id,
                 name=imported.name,
-                source_platform=imported.source_platform.value,
+                source_platform=imported.source_platform,
                 source_json=imported.source,
                 roll20_json=imported.roll20,
                 foundry_json=imported.foundry,

@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from core_client.errors import RecordError
-from core_client.fields import Reader
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,8 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def json_body(request: Request) -> Reader:
-    """Read a bounded JSON object body and return a strict reader over it."""
+async def json_body(request: Request) -> dict[str, Any]:
+    """Read a bounded JSON object body (its fields are checked by the contract's bodies)."""
     limit = request.app.state.settings.max_query_body_bytes
     try:
         body = await read_body(request, limit)
@@ -87,7 +86,7 @@ async def json_body(request: Request) -> Reader:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON ({exc})") from exc
     if not isinstance(data, Mapping):
         raise ApiError(422, "invalid_body", "the body must be a JSON object", field="body")
-    return Reader(data)
+    return dict(data)
 
 
 def path_id(request: Request, name: str = "id") -> uuid.UUID:
