@@ -41,23 +41,13 @@ MAX_SERVER_ROLLS = 50  # expressions the engine rolls for one request
 MAX_RECORDS = 250  # records one request may relay
 
 
-@dataclass
-class ItemResult:
-    """The outcome of one posted item."""
+class ItemResult(msgspec.Struct, omit_defaults=True):
+    """The outcome of one posted item, as the `/vtt` API answers it."""
 
     index: int
     status: str  # accepted | duplicate | echo | rejected
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = msgspec.field(default_factory=list)
     error: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready result."""
-        out: dict[str, Any] = {"index": self.index, "status": self.status}
-        if self.events:
-            out["events"] = self.events
-        if self.error is not None:
-            out["error"] = self.error
-        return out
 
 
 @dataclass(frozen=True, slots=True)

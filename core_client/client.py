@@ -278,7 +278,7 @@ class CoreClient:
         """Return the crit rules in force for a campaign, ready to evaluate."""
         path = f"/campaigns/{_id(campaign_id)}/crit-rules"
         answer = await self._call("GET", path, answer=CritRules)
-        return [Rule.from_dict(r) for r in answer["rules"]]
+        return answer["rules"]
 
     async def set_crit_preset(
         self, campaign_id: str, preset: str, *, enabled: bool

@@ -20,9 +20,11 @@ from core_client.contract.enums import (
     AiProvider,
     AiRole,
     BusType,
+    Comparison,
     EventType,
     LinkAction,
     Platform,
+    Reads,
     Visibility,
     VttPlatform,
 )
@@ -45,6 +47,7 @@ from core_client.contract.payloads import (
     VttAccountRevoked,
 )
 from core_client.contract.rolls import DiceGroup, Die, RollRecord
+from core_client.contract.rules import Rule
 
 __all__ = [
     "PAYLOADS",
@@ -61,6 +64,7 @@ __all__ = [
     "CharacterUpserted",
     "ChatLine",
     "ChatMessage",
+    "Comparison",
     "Delivery",
     "DiceGroup",
     "Die",
@@ -73,8 +77,10 @@ __all__ = [
     "Origin",
     "Payload",
     "Platform",
+    "Reads",
     "Record",
     "RollRecord",
+    "Rule",
     "SessionEnded",
     "SessionNote",
     "SessionStarted",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from core_client.contract.rules import Rule
+
 
 class CampaignDict(TypedDict):
     id: str
@@ -206,7 +208,7 @@ class CritRules(TypedDict):
     presets: list[CritRuleDict]
     campaign_rules: list[CritRuleDict]
     in_force: list[str]
-    rules: list[dict[str, Any]]
+    rules: list[Rule]
 
 
 class GameLinkList(TypedDict):

@@ -87,3 +87,22 @@ class LinkAction(enum.StrEnum):
 
     LINKED = "linked"
     UNLINKED = "unlinked"
+
+
+class Reads(enum.StrEnum):
+    """Which result a rule reads."""
+
+    HIGHEST = "highest"
+    LOWEST = "lowest"
+    TOTAL = "total"
+    ANY = "any"
+
+
+class Comparison(enum.StrEnum):
+    """How a rule compares the result it read."""
+
+    EQ = "eq"
+    GE = "ge"
+    LE = "le"
+    MAX = "max"  # the die shows its largest face; the threshold is ignored
+    MIN = "min"  # the die shows 1

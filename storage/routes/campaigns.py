@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from core_client.contract import answers
+from core_client.contract import answers, codec
 from core_client.contract import writes as bodies
 from core_client.contract.writes import CampaignPatch, NewCampaign, PresetSwitch
 from core_client.errors import RecordError
@@ -121,9 +121,9 @@ async def list_crit_rules(request: Request) -> JSONResponse:
             "presets": [view(r) for r in rows if r.campaign_id is None],
             "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
             "in_force": [r.key for r in effective],
-            "rules": [r.to_dict() for r in effective],
+            "rules": effective,
         }
-        return JSONResponse(shaped(answers.CritRules, answer))
+        return JSONResponse(codec.to_builtins(shaped(answers.CritRules, answer)))
 
 
 async def set_preset(request: Request) -> JSONResponse:
