@@ -49,7 +49,9 @@ def strategy(t: mi.Type) -> st.SearchStrategy[Any]:
     if isinstance(t, mi.StrType):
         return _text(t)
     if isinstance(t, mi.IntType):
-        return st.integers(t.ge, t.le)
+        low = t.ge if t.gt is None else t.gt + 1
+        high = t.le if t.lt is None else t.lt - 1
+        return st.integers(low, high)
     if isinstance(t, mi.FloatType):
         top = t.le if t.lt is None else t.lt
         return st.floats(t.ge, top, allow_nan=False, exclude_max=t.lt is not None)
