@@ -37,7 +37,7 @@ from bridge.events import (
     visible_to,
 )
 from core_client import CoreClientError, Platform, RecordError, dice
-from core_client.contract import ChatMessage
+from core_client.contract import ChatMessage, codec
 from core_client.critrules import Rule
 from core_client.dice_records import judged, to_record
 
@@ -162,8 +162,11 @@ class RelayCog(commands.Cog):
             author_id=str(message.author.id),
             author_name=name,
         )
+        # A line Core would refuse (an empty one, say) is dropped here, not dead-lettered.
         with contextlib.suppress(CoreClientError):
-            await self.bot.reporter.put(payload.event(f"chat_discord_{message.id}"))
+            await self.bot.reporter.put(
+                codec.validated(payload).event(f"chat_discord_{message.id}")
+            )
 
     # -- VTT -> Discord ---------------------------------------------------
 
