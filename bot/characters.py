@@ -46,19 +46,15 @@ def parse_character(raw: bytes) -> CharacterUpserted:
     if not isinstance(data, Mapping):
         raise CharacterImportError("the file holds JSON, but not a character object")
     for parser in (_foundry, _roll20, _dicecloud):
-        found = parser(data)
-        if found is not None:
-            return _checked(found)
+        try:
+            found = parser(data)
+            if found is not None:
+                return codec.validated(found)
+        except RecordError as exc:  # from the Struct's own JSON checks, or its bounds
+            raise CharacterImportError(f"the sheet's {exc.field} {exc.problem}") from exc
     raise CharacterImportError(
         "this is not a DiceCloud, Foundry VTT actor or Roll20 character export"
     )
-
-
-def _checked(character: CharacterUpserted) -> CharacterUpserted:
-    try:
-        return codec.validated(character)
-    except RecordError as exc:
-        raise CharacterImportError(f"the sheet's {exc.field} {exc.problem}") from exc
 
 
 def _sheet(platform: Platform, name: str, data: Mapping[str, Any], stats: Any) -> CharacterUpserted:
