@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_client import CoreClient
+from core_client.contract.answers import CampaignDict, GameLinkDict
 from core_client.critrules import Rule
-from core_client.responses import CampaignDict, GameLinkDict
 
 log = logging.getLogger(__name__)
 

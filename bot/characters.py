@@ -2,20 +2,24 @@
 
 Each parser reads only what FumbleBot shows and the AI uses (name, HP, AC,
 ability scores) and keeps the whole export untouched as the source JSON, so
-nothing the VTT knows is lost. Anything unrecognisable raises
-`CharacterImportError` saying what was expected.
+nothing the VTT knows is lost. The result is the contract's
+`CharacterUpserted`, checked against its declaration (the bounds Core
+enforces), so a sheet the bot accepts is one Core stores. Anything
+unrecognisable raises `CharacterImportError` saying what was expected.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.errors import FumbleBotError
+from core_client import CharacterUpserted, Platform, RecordError
+from core_client.contract import codec
+from core_client.contract.scalars import MAX_SHEET_BYTES
 
-MAX_BYTES = 2_000_000
+MAX_BYTES = 2 * MAX_SHEET_BYTES  # the file; its JSON must then fit MAX_SHEET_BYTES
 ABILITIES = ("str", "dex", "con", "int", "wis", "cha")
 _LONG = {
     "strength": "str",
@@ -31,17 +35,7 @@ class CharacterImportError(FumbleBotError):
     """A file is not a character sheet we can read."""
 
 
-@dataclass(frozen=True, slots=True)
-class ImportedCharacter:
-    """A character read from an export, ready for Core."""
-
-    name: str
-    platform: str  # "dicecloud", "foundry" or "roll20"
-    source_json: Any
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_character(raw: bytes) -> ImportedCharacter:
+def parse_character(raw: bytes) -> CharacterUpserted:
     """Read a character export, whichever of the supported VTTs made it."""
     if len(raw) > MAX_BYTES:
         raise CharacterImportError(f"the file is over {MAX_BYTES // 1_000_000} MB")
@@ -52,15 +46,31 @@ def parse_character(raw: bytes) -> ImportedCharacter:
     if not isinstance(data, Mapping):
         raise CharacterImportError("the file holds JSON, but not a character object")
     for parser in (_foundry, _roll20, _dicecloud):
-        found = parser(data)
-        if found is not None:
-            return found
+        try:
+            found = parser(data)
+            if found is not None:
+                return codec.validated(found)
+        except RecordError as exc:  # from the Struct's own JSON checks, or its bounds
+            raise CharacterImportError(f"the sheet's {exc.field} {exc.problem}") from exc
     raise CharacterImportError(
         "this is not a DiceCloud, Foundry VTT actor or Roll20 character export"
     )
 
 
-def _foundry(data: Mapping[str, Any]) -> ImportedCharacter | None:
+def _sheet(platform: Platform, name: str, data: Mapping[str, Any], stats: Any) -> CharacterUpserted:
+    """Return the character, keeping the export whole (and in its VTT's own column)."""
+    source = dict(data)
+    return CharacterUpserted(
+        name=name,
+        source_platform=platform,
+        source=source,
+        stats=_clean(stats),
+        roll20=source if platform is Platform.ROLL20 else None,
+        foundry=source if platform is Platform.FOUNDRY else None,
+    )
+
+
+def _foundry(data: Mapping[str, Any]) -> CharacterUpserted | None:
     system = data.get("system", data.get("data"))
     if not isinstance(system, Mapping) or "type" not in data or "name" not in data:
         return None
@@ -73,10 +83,10 @@ def _foundry(data: Mapping[str, Any]) -> ImportedCharacter | None:
         "ac": _int(_map(attributes.get("ac")).get("value")),
         "abilities": {k: _int(_map(abilities.get(k)).get("value")) for k in ABILITIES},
     }
-    return ImportedCharacter(_name(data["name"]), "foundry", dict(data), _clean(stats))
+    return _sheet(Platform.FOUNDRY, _name(data["name"]), data, stats)
 
 
-def _roll20(data: Mapping[str, Any]) -> ImportedCharacter | None:
+def _roll20(data: Mapping[str, Any]) -> CharacterUpserted | None:
     inner = data.get("character") if isinstance(data.get("character"), Mapping) else data
     assert isinstance(inner, Mapping)
     attribs = inner.get("attribs")
@@ -92,10 +102,10 @@ def _roll20(data: Mapping[str, Any]) -> ImportedCharacter | None:
             short: _int(values.get(long, {}).get("current")) for long, short in _LONG.items()
         },
     }
-    return ImportedCharacter(_name(inner["name"]), "roll20", dict(data), _clean(stats))
+    return _sheet(Platform.ROLL20, _name(inner["name"]), data, stats)
 
 
-def _dicecloud(data: Mapping[str, Any]) -> ImportedCharacter | None:
+def _dicecloud(data: Mapping[str, Any]) -> CharacterUpserted | None:
     creatures = data.get("creatures")
     props = data.get("creatureProperties")
     if not isinstance(creatures, list) or not creatures or not isinstance(props, list):
@@ -111,7 +121,7 @@ def _dicecloud(data: Mapping[str, Any]) -> ImportedCharacter | None:
         "ac": _int(values.get("armor")),
         "abilities": {short: _int(values.get(long)) for long, short in _LONG.items()},
     }
-    return ImportedCharacter(_name(name), "dicecloud", dict(data), _clean(stats))
+    return _sheet(Platform.DICECLOUD, _name(name), data, stats)
 
 
 def _map(value: Any) -> Mapping[str, Any]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import discord
 
+from core_client.contract.answers import CharacterDict, RollStats
 from core_client.dice import Distribution, RollResult, render_markdown
 from core_client.dice.nodes import format_number
-from core_client.responses import CharacterDict, RollStats
 
 CRIT_COLOUR = discord.Colour.green()
 FUMBLE_COLOUR = discord.Colour.red()

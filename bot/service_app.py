@@ -22,9 +22,9 @@ from starlette.routing import Mount, Route
 from bot.ai import AIError, AIRateLimitedError, AIService, AIUnavailableError
 from bot.ai.errors import AIBudgetExceededError
 from bot.ai.settings import Task
-from core_client import CoreClient, CoreClientError, Event, Reporter
+from core_client import CoreClient, CoreClientError, Reporter
+from core_client.contract import AiConversation, AiMessage, AiProvider, AiUsage, codec
 from core_client.errors import NotFoundError
-from core_client.payloads import AiConversation, AiMessage, AiProvider, AiUsage
 from core_client.web import HttpError, exception_handlers, read_json, require_key
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,9 @@ def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable
         name = payload["provider"]
         provider = AiProvider(name) if name in known else AiProvider.OTHER
         user, campaign = payload.get("user_id"), payload.get("campaign_id")
-        event: Event
+        record: AiUsage | AiConversation
         if kind == "ai.usage":
-            event = AiUsage(
+            record = AiUsage(
                 provider=provider,
                 model=str(payload["model"]),
                 prompt_tokens=int(payload["prompt_tokens"]),
@@ -52,9 +52,9 @@ def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable
                 user_discord_id=user,
                 campaign_id=campaign,
                 conversation_id=payload.get("conversation_id"),
-            ).event()
+            )
         else:
-            event = AiConversation(
+            record = AiConversation(
                 conversation_id=str(payload["conversation_id"]),
                 provider=provider,
                 model=str(payload["model"]),
@@ -63,8 +63,9 @@ def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable
                 completion_tokens=int(payload["completion_tokens"]),
                 user_discord_id=user,
                 campaign_id=campaign,
-            ).event()
-        await reporter.put(event)
+            )
+        # Checked here, where a refusal is logged, rather than dead-lettered by Core.
+        await reporter.put(codec.validated(record).event())
 
     return report
 

@@ -27,6 +27,7 @@ from bridge.streams import StreamRegistry, game_stream
 from bridge.tickets import issue_ticket, redeem_ticket
 from bridge.tokens import Grant, authenticate, digest
 from core_client import Reporter
+from core_client.contract import codec
 from core_client.web import bearer_token, read_json
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def _last_event_id(request: Request) -> str | None:
 
 def _results(results: list[ItemResult], *, single: bool) -> JSONResponse:
     statuses = {r.status for r in results}
-    body: dict[str, object] = {"results": [r.to_dict() for r in results]}
+    body: dict[str, object] = {"results": codec.to_builtins(results)}
     if statuses == {"rejected"}:
         if single and results[0].error is not None:
             body["error"] = results[0].error

@@ -37,6 +37,7 @@ from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore, StateStore
 from bridge.streams import StreamRegistry, stream_housekeeping
 from core_client import CoreClientError, Platform, RecordError, Reporter, RollRecord
+from core_client.contract import codec
 from core_client.dice import DEFAULT_LIMITS, Limits
 from core_client.web import error_response, exception_handlers, read_json, require_key
 from core_client.web.handlers import on_unexpected
@@ -67,11 +68,11 @@ async def post_roll(request: Request) -> Response:
     if isinstance(payload, dict):
         payload = {"platform": Platform.BRIDGE.value, **payload, "campaign_id": campaign_id}
     try:
-        record = RollRecord.from_dict(payload)
+        record = codec.decode(payload, RollRecord)
     except RecordError as exc:
         raise RequestSchemaError(exc.problem, field=exc.field, code="invalid_roll") from None
     event = await report_roll(s.reporter, record)
-    data = record.to_dict()
+    data = codec.to_builtins(record)
     published = await s.bus.publish(campaign_topic(campaign_id), "roll", data, origin=event.id)
     return JSONResponse({"id": published.id, "roll_id": record.id}, status_code=202)
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
-import json
 import logging
 import secrets
 import time
@@ -46,27 +45,14 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from bridge.errors import BridgeError
+from core_client.contract.bus import BusEvent
 
 log = logging.getLogger(__name__)
 
+__all__ = ["BusEvent", "EventBus", "InMemoryBus", "SubscriberLaggingError", "Subscription"]
+
 SWEEP_SECONDS = 60.0  # at most this long between sweeps of expired topics
 MAX_SEQ_DIGITS = 18
-
-
-@dataclass(frozen=True, slots=True)
-class BusEvent:
-    """One event as subscribers see it; `id` doubles as the SSE event id."""
-
-    id: str
-    topic: str
-    type: str
-    data: Mapping[str, Any]
-    origin: str | None = None
-    at: float = 0.0  # Unix seconds when published
-
-    def json(self) -> str:
-        """Return the event's data as compact JSON."""
-        return json.dumps(dict(self.data), separators=(",", ":"))
 
 
 class SubscriberLaggingError(BridgeError):
@@ -265,7 +251,8 @@ class InMemoryBus:
     ) -> BusEvent:
         """Append an event to its topic and offer it to every subscriber of that topic."""
         self._newest = next(self._seq)
-        event = BusEvent(f"{self._epoch}-{self._newest}", topic, type, data, origin, self._clock())
+        event_id = f"{self._epoch}-{self._newest}"
+        event = BusEvent(event_id, topic, type, dict(data), origin, self._clock())
         history = self._history.setdefault(topic, deque())
         if len(history) >= self._history_size:
             self._evict(topic, history.popleft())

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +37,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from bridge.bus import BusEvent, SubscriberLaggingError, Subscription
+from core_client import RecordError
+from core_client.contract import codec
+from core_client.contract.bus import BusEntry
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +175,11 @@ class RedisBus:
     ) -> BusEvent:
         """Append an event to its topic's stream and the firehose; return it with its id."""
         at = self._clock()
-        body = json.dumps({"type": type, "data": dict(data), "origin": origin, "at": at})
+        body = codec.encode(BusEntry(type, dict(data), at, origin)).decode()
         keys = [self._stream(topic), self._firehose, self._key("lastms"), self._key("seq")]
         args: list[str | int] = [self._history_size, body, self._history_ms, FIREHOSE_MAXLEN, topic]
         event_id = _text(await self._publish(keys=keys, args=args))
-        return BusEvent(event_id, topic, type, data, origin, at)
+        return BusEvent(event_id, topic, type, dict(data), origin, at)
 
     def subscribe(
         self, topics: Iterable[str], *, last_event_id: str | None = None, queue_size: int = 256
@@ -286,13 +288,11 @@ class RedisBus:
     def decode(self, topic: str, raw_id: Any, fields: Mapping[Any, Any]) -> BusEvent | None:
         """Return the event of a stream entry; None (logged) for a malformed one."""
         try:
-            body = json.loads(fields.get(b"e", fields.get("e", b"")))
-            return BusEvent(
-                _text(raw_id), topic, body["type"], body["data"], body.get("origin"), body["at"]
-            )
-        except (ValueError, KeyError, TypeError):
+            entry = codec.decode(fields.get(b"e", fields.get("e", b"")), BusEntry)
+        except RecordError:
             log.warning("skipping a malformed event %s on %s", _text(raw_id), topic)
             return None
+        return BusEvent(_text(raw_id), topic, entry.type, entry.data, entry.origin, entry.at)
 
     @property
     def _firehose(self) -> str:

@@ -12,7 +12,9 @@ Topics
 
 Event types (`BusEvent.type`) and their `data`
 ----------------------------------------------
-Every game event's data has the same envelope::
+The shapes are declared once in `core_client.contract.bus` (`GameEvent`,
+`TokenRevoked`); the helpers here build them. Every game event's data has
+the same envelope::
 
     {"campaign_id": str, "game_id": str,
      "origin": {"platform": "roll20" | "foundry" | "dndbeyond" | "beyond20"
@@ -23,7 +25,7 @@ Every game event's data has the same envelope::
      "audience": {"gm_only": bool, "users": [str] | None},
      ...one body key below...}
 
-- `roll`: `"roll"` is a standard roll record (`RollRecord.to_dict()`). VTT rolls
+- `roll`: `"roll"` is a standard roll record (`RollRecord`). VTT rolls
   have their VTT as origin platform; Discord rolls `discord`; server-side rolls
   (`POST /vtt/roll`) `bridge`, with `"authoritative": true`.
 - `chat`: `"chat": {"speaker": str, "text": str}`.
@@ -52,35 +54,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core_client import RollRecord, Visibility
+from core_client import Platform, RollRecord, Visibility
+from core_client.contract import codec
+from core_client.contract.bus import (
+    Audience,
+    BusType,
+    ChatLine,
+    GameEvent,
+    LinkAction,
+    LinkChange,
+    Origin,
+    TokenRevoked,
+)
 
 CONTROL_TOPIC = "bridge:control"
-ROLL = "roll"
-CHAT = "chat"
-LINK = "link"
-TOKEN_REVOKED = "token.revoked"
+ROLL = BusType.ROLL
+CHAT = BusType.CHAT
+LINK = BusType.LINK
+TOKEN_REVOKED = BusType.TOKEN_REVOKED
 GAME_EVENT_TYPES = (ROLL, CHAT, LINK)
 
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where an event came from."""
-
-    platform: str
-    user_id: str | None = None
-    user_name: str | None = None
-    client_id: str | None = None
-    source_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form."""
-        return {
-            "platform": self.platform,
-            "user_id": self.user_id,
-            "user_name": self.user_name,
-            "client_id": self.client_id,
-            "source_id": self.source_id,
-        }
+__all__ = ["LinkAction", "LinkChange", "Origin", "TokenRevoked"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,24 +92,28 @@ def game_topic(campaign_id: str, game_id: str) -> str:
     return f"game:{campaign_id}:{game_id}"
 
 
-def audience(visibility: Visibility, whisper_to: Sequence[str] = ()) -> dict[str, Any]:
+def audience(visibility: Visibility, whisper_to: Sequence[str] = ()) -> Audience:
     """Return the audience of a roll or message of this visibility."""
     if visibility is Visibility.GM:
-        return {"gm_only": True, "users": None}
+        return Audience(gm_only=True)
     if visibility is Visibility.PRIVATE or whisper_to:
-        return {"gm_only": False, "users": list(whisper_to)}
-    return {"gm_only": False, "users": None}
+        return Audience(users=tuple(whisper_to))
+    return Audience()
 
 
 def roll_event(
     record: RollRecord, origin: Origin, *, game_id: str, authoritative: bool = False
 ) -> dict[str, Any]:
     """Return the data of a `roll` event."""
-    data = _envelope(record.campaign_id, game_id, origin, audience(record.visibility))
-    data["roll"] = record.to_dict()
-    if authoritative:
-        data["authoritative"] = True
-    return data
+    event = GameEvent(
+        record.campaign_id,
+        game_id,
+        origin,
+        audience(record.visibility),
+        roll=record,
+        authoritative=authoritative,
+    )
+    return codec.to_builtins(event)  # type: ignore[no-any-return]
 
 
 def chat_event(
@@ -130,22 +128,32 @@ def chat_event(
 ) -> dict[str, Any]:
     """Return the data of a `chat` event."""
     visibility = Visibility.GM if gm_only else Visibility.PUBLIC
-    data = _envelope(campaign_id, game_id, origin, audience(visibility, whisper_to))
-    data["chat"] = {"speaker": speaker, "text": text}
-    return data
+    aud = audience(visibility, whisper_to)
+    event = GameEvent(campaign_id, game_id, origin, aud, chat=ChatLine(speaker, text))
+    return codec.to_builtins(event)  # type: ignore[no-any-return]
 
 
-def link_event(
-    campaign_id: str, game_id: str, action: str, link: Mapping[str, Any]
-) -> dict[str, Any]:
+def link_event(campaign_id: str, game_id: str, change: LinkChange) -> dict[str, Any]:
     """Return the data of a `link` event (linked or unlinked)."""
-    data = _envelope(campaign_id, game_id, Origin("bridge"), audience(Visibility.PUBLIC))
-    data["link"] = {"action": action, **link}
-    return data
+    origin = Origin(Platform.BRIDGE)
+    event = GameEvent(campaign_id, game_id, origin, Audience(), link=change)
+    return codec.to_builtins(event)  # type: ignore[no-any-return]
+
+
+def token_revoked(token_id: str) -> dict[str, Any]:
+    """Return the data of a `token.revoked` control event."""
+    return codec.to_builtins(TokenRevoked(token_id))  # type: ignore[no-any-return]
+
+
+def game_event(data: Mapping[str, Any]) -> GameEvent:
+    """Read a game event's data through its declaration (RecordError if malformed)."""
+    return codec.decode(data, GameEvent)
 
 
 def visible_to(data: Mapping[str, Any], viewer: Viewer) -> bool:
     """Return whether a game event should reach this viewer."""
+    # Runs once per event per subscriber: it reads the plain data (built from
+    # a GameEvent by the helpers above) instead of decoding it each time.
     origin = _part(data, "origin")
     if viewer.client_id is not None and origin.get("client_id") == viewer.client_id:
         return False
@@ -163,17 +171,6 @@ def visible_to(data: Mapping[str, Any], viewer: Viewer) -> bool:
 def dedup_key(campaign_id: str, game_id: str, platform: str, source_id: str) -> str:
     """Return the store key marking a VTT message as already published."""
     return f"seen:{campaign_id}:{game_id}:{platform}:{source_id}"
-
-
-def _envelope(
-    campaign_id: str, game_id: str, origin: Origin, aud: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "campaign_id": campaign_id,
-        "game_id": game_id,
-        "origin": origin.to_dict(),
-        "audience": aud,
-    }
 
 
 def _part(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

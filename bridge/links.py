@@ -14,15 +14,23 @@ link or revocation already happened, and the caller must still get the token
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bridge.bus import EventBus
-from bridge.events import CONTROL_TOPIC, LINK, TOKEN_REVOKED, game_topic, link_event
+from bridge.events import (
+    CONTROL_TOPIC,
+    LINK,
+    TOKEN_REVOKED,
+    LinkAction,
+    LinkChange,
+    game_topic,
+    link_event,
+    token_revoked,
+)
 from bridge.pairing import redeem_pairing_code
 from bridge.reports import report_link
 from bridge.store import StateStore
 from bridge.tokens import Grant, issue_token, revoke_token, revoke_user
-from core_client import CoreClientError, Reporter
+from core_client import CoreClientError, Platform, Reporter
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +48,7 @@ async def link(
     pending = await redeem_pairing_code(store, code)
     token, grant = await issue_token(store, pending, platform, player_id)
     log.info("linked %s on %s for campaign %s", grant.token_id, platform, grant.campaign_id)
-    await _announce(bus, grant, "linked")
+    await _announce(bus, grant, LinkAction.LINKED)
     await _report(reporter, grant, linked=True)
     return token, grant
 
@@ -52,10 +60,10 @@ async def unlink_user(
     grants = await revoke_user(store, user_id, campaign_id)
     # Close every stream first; only then tell the games and Core.
     for grant in grants:
-        await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, {"token_id": grant.token_id})
+        await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, token_revoked(grant.token_id))
         log.info("revoked %s for campaign %s", grant.token_id, grant.campaign_id)
     for grant in grants:
-        await _announce(bus, grant, "unlinked")
+        await _announce(bus, grant, LinkAction.UNLINKED)
         await _report(reporter, grant, linked=False)
     return grants
 
@@ -71,16 +79,23 @@ async def unlink_token(
 
 
 async def _revoked(bus: EventBus, reporter: Reporter, grant: Grant) -> None:
-    await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, {"token_id": grant.token_id})
+    await bus.publish(CONTROL_TOPIC, TOKEN_REVOKED, token_revoked(grant.token_id))
     log.info("revoked %s for campaign %s", grant.token_id, grant.campaign_id)
-    await _announce(bus, grant, "unlinked")
+    await _announce(bus, grant, LinkAction.UNLINKED)
     await _report(reporter, grant, linked=False)
 
 
-async def _announce(bus: EventBus, grant: Grant, action: str) -> None:
-    details = _details(grant)
+async def _announce(bus: EventBus, grant: Grant, action: LinkAction) -> None:
+    change = LinkChange(
+        action=action,
+        user_id=grant.user_id,
+        platform=Platform(grant.platform),
+        player_id=grant.player_id,
+        token_id=grant.token_id,
+        user_name=grant.user_name,
+    )
     for game_id in grant.games:
-        data = link_event(grant.campaign_id, game_id, action, details)
+        data = link_event(grant.campaign_id, game_id, change)
         await bus.publish(game_topic(grant.campaign_id, game_id), LINK, data)
 
 
@@ -92,13 +107,3 @@ async def _report(reporter: Reporter, grant: Grant, *, linked: bool) -> None:
         log.exception(
             "could not report %s of %s to Core", "link" if linked else "revocation", grant.token_id
         )
-
-
-def _details(grant: Grant) -> dict[str, Any]:
-    return {
-        "user_id": grant.user_id,
-        "user_name": grant.user_name,
-        "platform": grant.platform,
-        "player_id": grant.player_id,
-        "token_id": grant.token_id,
-    }

@@ -8,14 +8,16 @@ redeemed once: `redeem_pairing_code` takes it out of the store atomically.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+import msgspec
 
 from bridge.errors import BridgeAuthError, RequestSchemaError
 from bridge.store import StateStore
+from core_client.contract import codec
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: read aloud safely
 CODE_LENGTH = 8
@@ -31,8 +33,7 @@ class PairingCode:
     expires_at: float
 
 
-@dataclass(frozen=True, slots=True)
-class PendingLink:
+class PendingLink(msgspec.Struct, frozen=True):
     """Who asked for a code, for which campaign and games."""
 
     user_id: str
@@ -60,7 +61,7 @@ async def create_pairing_code(
     pending = PendingLink(user_id, campaign_id, tuple(games), user_name, gm)
     _check(pending)
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    await store.put(_key(code), json.dumps(asdict(pending)), ttl)
+    await store.put(_key(code), codec.encode(pending).decode(), ttl)
     return PairingCode(code=f"{code[:4]}-{code[4:]}", expires_at=time.time() + ttl)
 
 
@@ -73,8 +74,7 @@ async def redeem_pairing_code(store: StateStore, code: str) -> PendingLink:
             code="invalid_pairing_code",
             field="code",
         )
-    data = json.loads(raw)
-    return PendingLink(**{**data, "games": tuple(data["games"])})
+    return codec.decode(raw, PendingLink)
 
 
 def normalise(code: str) -> str:

@@ -15,7 +15,6 @@ the dedup marks of what was not relayed are removed, so a retry goes through.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 from dataclasses import dataclass, field
@@ -42,23 +41,13 @@ MAX_SERVER_ROLLS = 50  # expressions the engine rolls for one request
 MAX_RECORDS = 250  # records one request may relay
 
 
-@dataclass
-class ItemResult:
-    """The outcome of one posted item."""
+class ItemResult(msgspec.Struct, omit_defaults=True):
+    """The outcome of one posted item, as the `/vtt` API answers it."""
 
     index: int
     status: str  # accepted | duplicate | echo | rejected
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = msgspec.field(default_factory=list)
     error: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready result."""
-        out: dict[str, Any] = {"index": self.index, "status": self.status}
-        if self.events:
-            out["events"] = self.events
-        if self.error is not None:
-            out["error"] = self.error
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +168,7 @@ class Relay:
             platform=Platform.BRIDGE,
         )
         audit = {"expression": expression, "engine": "fumblebot", "rng": type(self.rng).__name__}
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             record, game_id=game_id, raw={**audit, "token_id": grant.token_id}
         )
 
@@ -189,7 +178,7 @@ class Relay:
         event = await report_roll(self.reporter, record)
         # A server roll reaches every extension of the game, the poster too.
         origin = (
-            Origin("bridge", grant.user_id, grant.user_name)
+            Origin(Platform.BRIDGE, grant.user_id, grant.user_name)
             if authoritative
             else _origin(grant, record.source_message_id)
         )
@@ -247,4 +236,6 @@ def _check_game(grant: Grant, game_id: str) -> None:
 
 
 def _origin(grant: Grant, source_id: str | None) -> Origin:
-    return Origin(grant.platform, grant.user_id, grant.user_name, grant.token_id, source_id)
+    return Origin(
+        Platform(grant.platform), grant.user_id, grant.user_name, grant.token_id, source_id
+    )

@@ -14,7 +14,6 @@ from bridge.tokens import Grant
 from core_client import (
     ChatMessage,
     Event,
-    EventType,
     Platform,
     Reporter,
     RollRecord,
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 
 async def report_roll(reporter: Reporter, record: RollRecord) -> Event:
     """Hand a roll to the reporter for Core; return the event (its id is the origin)."""
-    event = Event(EventType.ROLL_RECORDED, record.to_dict())
+    event = record.event()
     await reporter.put(event)
     return event
 

@@ -25,8 +25,16 @@ from sse_starlette import ServerSentEvent
 
 from bridge.bus import BusEvent, EventBus, SubscriberLaggingError, Subscription
 from bridge.errors import TooManyStreamsError
-from bridge.events import CONTROL_TOPIC, TOKEN_REVOKED, Viewer, game_topic, visible_to
+from bridge.events import (
+    CONTROL_TOPIC,
+    TOKEN_REVOKED,
+    TokenRevoked,
+    Viewer,
+    game_topic,
+    visible_to,
+)
 from bridge.tokens import Grant
+from core_client.contract import codec
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +155,8 @@ async def watch_revocations(bus: EventBus, registry: StreamRegistry) -> None:
             async with bus.subscribe([CONTROL_TOPIC], queue_size=4096) as sub:
                 async for event in sub:
                     if event.type == TOKEN_REVOKED:
-                        closed = registry.revoke(str(event.data.get("token_id")))
+                        revoked = codec.decode(event.data, TokenRevoked)
+                        closed = registry.revoke(revoked.token_id)
                         log.info("closed %d stream(s) of a revoked token", closed)
         except SubscriberLaggingError:
             continue  # a burst of revocations; subscribe again

@@ -13,18 +13,19 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import asdict, dataclass
+
+import msgspec
 
 from bridge.errors import BridgeAuthError
 from bridge.pairing import PendingLink
 from bridge.store import StateStore
+from core_client.contract import codec
 
 PREFIX = "fbt_"
 REVOKED_TTL = 30 * 86400.0
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(msgspec.Struct, frozen=True):
     """What a token allows: one user, one campaign, some of its games."""
 
     token_id: str
@@ -40,16 +41,6 @@ class Grant:
     def may_see(self, game_id: str) -> bool:
         """Return whether the token covers a game."""
         return game_id in self.games
-
-    def to_json(self) -> str:
-        """Return the grant as stored."""
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, raw: str) -> Grant:
-        """Return a stored grant."""
-        data = json.loads(raw)
-        return cls(**{**data, "games": tuple(data["games"])})
 
 
 def digest(token: str) -> str:
@@ -74,7 +65,7 @@ async def issue_token(
         created_at=time.time(),
     )
     hashed = digest(token)
-    await store.put(f"token:{hashed}", grant.to_json())
+    await store.put(f"token:{hashed}", codec.encode(grant).decode())
     await store.put(f"token_id:{grant.token_id}", hashed)
     await _index(store, grant, hashed)
     return token, grant
@@ -91,7 +82,7 @@ async def grant_for_hash(store: StateStore, hashed: str) -> Grant:
     """Return the grant stored under a token hash, or refuse it."""
     raw = await store.get(f"token:{hashed}")
     if raw is not None:
-        return Grant.from_json(raw)
+        return codec.decode(raw, Grant)
     if await store.get(f"revoked:{hashed}") is not None:
         raise BridgeAuthError(
             "the token was revoked; link the extension again", code="token_revoked"
@@ -105,7 +96,7 @@ async def revoke_token(store: StateStore, hashed: str) -> Grant | None:
     await store.put(f"revoked:{hashed}", "1", REVOKED_TTL)
     if raw is None:
         return None
-    grant = Grant.from_json(raw)
+    grant = codec.decode(raw, Grant)
     await store.delete(f"token_id:{grant.token_id}")
     return grant
 

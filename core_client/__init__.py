@@ -1,6 +1,6 @@
 """The SDK that bot and bridge share to talk to Core.
 
-It holds the standard wire records, webhook signing, the HTTP client and the
+It holds the wire contract (`core_client.contract`), webhook signing, the HTTP client and the
 durable outbox. It imports nothing from the other FumbleBot packages.
 """
 
@@ -12,6 +12,31 @@ from core_client.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from core_client.client import CoreClient
+    from core_client.contract import (
+        AiConversation,
+        AiMessage,
+        AiProvider,
+        AiRole,
+        AiUsage,
+        CampaignUpserted,
+        CharacterUpserted,
+        ChatMessage,
+        DiceGroup,
+        Die,
+        Event,
+        EventType,
+        GameLinkUpserted,
+        Platform,
+        RollRecord,
+        SessionEnded,
+        SessionNote,
+        SessionStarted,
+        UserUpserted,
+        Visibility,
+        VttAccountLinked,
+        VttAccountRevoked,
+        VttPlatform,
+    )
     from core_client.errors import (
         ApiError,
         AuthError,
@@ -22,32 +47,38 @@ if TYPE_CHECKING:
         RecordError,
         SignatureError,
     )
-    from core_client.events import Event, EventType
     from core_client.outbox import Outbox, OutboxFullError
-    from core_client.payloads import (
-        AiConversation,
-        AiMessage,
-        AiProvider,
-        AiUsage,
-        CampaignUpserted,
-        CharacterUpserted,
-        ChatMessage,
-        GameLinkUpserted,
-        SessionEnded,
-        SessionNote,
-        SessionStarted,
-        UserUpserted,
-        VttAccountLinked,
-        VttAccountRevoked,
-        VttPlatform,
-    )
-    from core_client.records import DiceGroup, Die, Platform, RollRecord, Visibility
     from core_client.reporter import Reporter
 
 # Loaded on first use, so that `fumblebot roll` does not import the HTTP
 # client and the outbox's database driver. Keep in step with the imports above.
 EXPORTS = {
     "core_client.client": ("CoreClient",),
+    "core_client.contract": (
+        "AiConversation",
+        "AiMessage",
+        "AiProvider",
+        "AiRole",
+        "AiUsage",
+        "CampaignUpserted",
+        "CharacterUpserted",
+        "ChatMessage",
+        "DiceGroup",
+        "Die",
+        "Event",
+        "EventType",
+        "GameLinkUpserted",
+        "Platform",
+        "RollRecord",
+        "SessionEnded",
+        "SessionNote",
+        "SessionStarted",
+        "UserUpserted",
+        "Visibility",
+        "VttAccountLinked",
+        "VttAccountRevoked",
+        "VttPlatform",
+    ),
     "core_client.errors": (
         "ApiError",
         "AuthError",
@@ -58,26 +89,7 @@ EXPORTS = {
         "RecordError",
         "SignatureError",
     ),
-    "core_client.events": ("Event", "EventType"),
     "core_client.outbox": ("Outbox", "OutboxFullError"),
-    "core_client.payloads": (
-        "AiConversation",
-        "AiMessage",
-        "AiProvider",
-        "AiUsage",
-        "CampaignUpserted",
-        "CharacterUpserted",
-        "ChatMessage",
-        "GameLinkUpserted",
-        "SessionEnded",
-        "SessionNote",
-        "SessionStarted",
-        "UserUpserted",
-        "VttAccountLinked",
-        "VttAccountRevoked",
-        "VttPlatform",
-    ),
-    "core_client.records": ("DiceGroup", "Die", "Platform", "RollRecord", "Visibility"),
     "core_client.reporter": ("Reporter",),
 }
 if not TYPE_CHECKING:  # hidden from mypy, which would then accept any name
@@ -87,6 +99,7 @@ __all__ = [
     "AiConversation",
     "AiMessage",
     "AiProvider",
+    "AiRole",
     "AiUsage",
     "ApiError",
     "AuthError",

@@ -15,12 +15,39 @@ import logging
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any, Unpack, cast
+from typing import Any, TypeVar, Unpack
 
 import httpx
 import msgspec
 
 from core_client import signing
+from core_client.contract import codec
+from core_client.contract.answers import (
+    CampaignContext,
+    CampaignDict,
+    CampaignPage,
+    ChangePage,
+    CharacterDict,
+    CritRuleDict,
+    CritRules,
+    GameLinkDict,
+    GameLinkList,
+    RollPage,
+    SessionDict,
+    SessionList,
+    StatsAnswer,
+)
+from core_client.contract.events import Event, encode_delivery
+from core_client.contract.receipts import DeliveryReceipt, RefusedBody, RefusedEvent
+from core_client.contract.writes import (
+    CampaignFields,
+    CharacterFields,
+    GameLinkFields,
+    NewCampaign,
+    NewCharacter,
+    RollQuery,
+    SessionFields,
+)
 from core_client.critrules import Rule
 from core_client.errors import (
     ApiError,
@@ -30,30 +57,7 @@ from core_client.errors import (
     DeliveryError,
     DeliveryFailure,
     NotFoundError,
-)
-from core_client.events import Event, encode_delivery
-from core_client.fieldsets import (
-    CampaignFields,
-    CharacterFields,
-    GameLinkFields,
-    NewCampaign,
-    NewCharacter,
-    RollQuery,
-    SessionFields,
-)
-from core_client.receipts import DeliveryReceipt, RefusedEvent, refusals
-from core_client.responses import (
-    CampaignContext,
-    CampaignDict,
-    CampaignPage,
-    ChangePage,
-    CharacterDict,
-    CritRuleDict,
-    CritRules,
-    GameLinkDict,
-    RollPage,
-    SessionDict,
-    StatsAnswer,
+    RecordError,
 )
 from core_client.web.errors import ErrorBody, ErrorDetail
 
@@ -65,6 +69,7 @@ WEBHOOK_PATH = "/webhooks"
 INVALID_STATUSES = frozenset({400, 413, 422})
 THROTTLED_STATUSES = frozenset({408, 425, 429})
 UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+T = TypeVar("T")
 
 
 class CoreClient:
@@ -101,7 +106,7 @@ class CoreClient:
         if response.status_code >= 400:
             raise _delivery_error(response)
         try:
-            return DeliveryReceipt.from_dict(_json(response))
+            return _decoded(response, DeliveryReceipt)
         except CoreClientError as exc:
             # Never take an unreadable answer for "stored": resending is harmless.
             raise DeliveryError(
@@ -116,7 +121,7 @@ class CoreClient:
             response = await self._http.get(self._base_url + "/health")
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
-        return _json(response)
+        return _decoded(response, dict[str, Any])
 
     # -- the query API ---------------------------------------------------
 
@@ -125,9 +130,10 @@ class CoreClient:
         method: str,
         path: str,
         *,
+        answer: type[T],
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
-    ) -> Any:
+    ) -> T:
         if self._api_key is None:
             raise CoreClientError("no API key is configured for Core's query API")
         headers = {"authorization": f"Bearer {self._api_key}"}
@@ -140,7 +146,7 @@ class CoreClient:
             raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             raise _api_error(response)
-        return _json(response)
+        return _decoded(response, answer)
 
     async def list_campaigns(
         self,
@@ -152,7 +158,7 @@ class CoreClient:
     ) -> CampaignPage:
         """Return a page of the campaigns this key sees, by external key or guild."""
         params = {"key": key, "guild_id": guild_id, "limit": limit, "cursor": cursor}
-        return cast(CampaignPage, await self._call("GET", "/campaigns", params=params))
+        return await self._call("GET", "/campaigns", params=params, answer=CampaignPage)
 
     async def campaign_by_key(self, key: str) -> CampaignDict | None:
         """Return the campaign with an external key (e.g. "guild:123"), if visible."""
@@ -161,19 +167,19 @@ class CoreClient:
 
     async def create_campaign(self, **fields: Unpack[NewCampaign]) -> CampaignDict:
         """Create a campaign (service keys only)."""
-        return cast(CampaignDict, await self._call("POST", "/campaigns", body=dict(fields)))
+        return await self._call("POST", "/campaigns", body=dict(fields), answer=CampaignDict)
 
     async def get_campaign(self, campaign_id: str) -> CampaignDict:
         """Return one campaign."""
-        return cast(CampaignDict, await self._call("GET", f"/campaigns/{_id(campaign_id)}"))
+        return await self._call("GET", f"/campaigns/{_id(campaign_id)}", answer=CampaignDict)
 
     async def update_campaign(
         self, campaign_id: str, version: int, **fields: Unpack[CampaignFields]
     ) -> CampaignDict:
         """Change a campaign seen at `version`; ConflictError if it moved on."""
         body = {"version": version, **fields}
-        return cast(
-            CampaignDict, await self._call("PATCH", f"/campaigns/{_id(campaign_id)}", body=body)
+        return await self._call(
+            "PATCH", f"/campaigns/{_id(campaign_id)}", body=body, answer=CampaignDict
         )
 
     async def campaign_context(
@@ -181,26 +187,26 @@ class CoreClient:
     ) -> CampaignContext:
         """Return a campaign, its characters, recent rolls, open session and notes."""
         path = f"/campaigns/{_id(campaign_id)}/context"
-        return cast(CampaignContext, await self._call("GET", path, params={"limit": recent_rolls}))
+        return await self._call("GET", path, params={"limit": recent_rolls}, answer=CampaignContext)
 
     async def create_character(
         self, campaign_id: str, **fields: Unpack[NewCharacter]
     ) -> CharacterDict:
         """Create a character in a campaign."""
         path = f"/campaigns/{_id(campaign_id)}/characters"
-        return cast(CharacterDict, await self._call("POST", path, body=dict(fields)))
+        return await self._call("POST", path, body=dict(fields), answer=CharacterDict)
 
     async def get_character(self, character_id: str) -> CharacterDict:
         """Return one character."""
-        return cast(CharacterDict, await self._call("GET", f"/characters/{_id(character_id)}"))
+        return await self._call("GET", f"/characters/{_id(character_id)}", answer=CharacterDict)
 
     async def update_character(
         self, character_id: str, version: int, **fields: Unpack[CharacterFields]
     ) -> CharacterDict:
         """Change a character seen at `version`."""
         body = {"version": version, **fields}
-        return cast(
-            CharacterDict, await self._call("PATCH", f"/characters/{_id(character_id)}", body=body)
+        return await self._call(
+            "PATCH", f"/characters/{_id(character_id)}", body=body, answer=CharacterDict
         )
 
     async def create_game_link(
@@ -208,47 +214,43 @@ class CoreClient:
     ) -> GameLinkDict:
         """Link a campaign to a Discord channel and/or a VTT game."""
         path = f"/campaigns/{_id(campaign_id)}/game-links"
-        return cast(GameLinkDict, await self._call("POST", path, body=dict(fields)))
+        return await self._call("POST", path, body=dict(fields), answer=GameLinkDict)
 
     async def game_links(
         self, *, discord_channel_id: str | None = None, campaign_id: str | None = None
     ) -> list[GameLinkDict]:
         """Return the live game links of a Discord channel or a campaign."""
         params = {"discord_channel_id": discord_channel_id, "campaign_id": campaign_id}
-        answer = await self._call("GET", "/game-links", params=params)
-        return cast(list[GameLinkDict], answer["game_links"])
+        answer = await self._call("GET", "/game-links", params=params, answer=GameLinkList)
+        return answer["game_links"]
 
     async def update_game_link(
         self, link_id: str, version: int, **fields: Unpack[GameLinkFields]
     ) -> GameLinkDict:
         """Change a game link seen at `version`."""
         body = {"version": version, **fields}
-        return cast(
-            GameLinkDict, await self._call("PATCH", f"/game-links/{_id(link_id)}", body=body)
+        return await self._call(
+            "PATCH", f"/game-links/{_id(link_id)}", body=body, answer=GameLinkDict
         )
 
     async def start_session(self, campaign_id: str, **fields: Unpack[SessionFields]) -> SessionDict:
         """Open a game session in a campaign."""
         path = f"/campaigns/{_id(campaign_id)}/sessions"
-        return cast(SessionDict, await self._call("POST", path, body=dict(fields)))
+        return await self._call("POST", path, body=dict(fields), answer=SessionDict)
 
     async def sessions(self, campaign_id: str, *, limit: int = 10) -> list[SessionDict]:
         """Return a campaign's sessions, newest first."""
         path = f"/campaigns/{_id(campaign_id)}/sessions"
-        answer = await self._call("GET", path, params={"limit": limit})
-        return cast(list[SessionDict], answer["sessions"])
-
-    async def get_session(self, session_id: str) -> SessionDict:
-        """Return one game session."""
-        return cast(SessionDict, await self._call("GET", f"/sessions/{_id(session_id)}"))
+        answer = await self._call("GET", path, params={"limit": limit}, answer=SessionList)
+        return answer["sessions"]
 
     async def update_session(
         self, session_id: str, version: int, **fields: Unpack[SessionFields]
     ) -> SessionDict:
         """Change a session seen at `version` (end it with `ended_at`)."""
         body = {"version": version, **fields}
-        return cast(
-            SessionDict, await self._call("PATCH", f"/sessions/{_id(session_id)}", body=body)
+        return await self._call(
+            "PATCH", f"/sessions/{_id(session_id)}", body=body, answer=SessionDict
         )
 
     async def add_session_note(
@@ -256,8 +258,8 @@ class CoreClient:
     ) -> SessionDict:
         """Append a note to a session seen at `version`."""
         body = {"version": version, "add_note": {"text": text, "author": author}}
-        return cast(
-            SessionDict, await self._call("PATCH", f"/sessions/{_id(session_id)}", body=body)
+        return await self._call(
+            "PATCH", f"/sessions/{_id(session_id)}", body=body, answer=SessionDict
         )
 
     async def rolls(
@@ -265,28 +267,31 @@ class CoreClient:
     ) -> RollPage:
         """Return a page of rolls, newest first; pass `next_cursor` for the next page."""
         params = {"limit": limit, "cursor": cursor, **query}
-        return cast(RollPage, await self._call("GET", "/rolls", params=params))
+        return await self._call("GET", "/rolls", params=params, answer=RollPage)
 
     async def roll_stats(
         self, *, group_by: str | None = None, **query: Unpack[RollQuery]
     ) -> StatsAnswer:
         """Return roll statistics (group_by: user, character or campaign)."""
         params = {"group_by": group_by, **query}
-        return cast(StatsAnswer, await self._call("GET", "/rolls/stats", params=params))
+        return await self._call("GET", "/rolls/stats", params=params, answer=StatsAnswer)
 
     async def changes(self, since: str | None = None, *, limit: int | None = None) -> ChangePage:
         """Return what changed after cursor `since`, and the cursor to resume from."""
         params = {"since": since, "limit": limit}
-        return cast(ChangePage, await self._call("GET", "/changes", params=params))
+        return await self._call("GET", "/changes", params=params, answer=ChangePage)
 
     async def crit_rules(self, campaign_id: str) -> CritRules:
         """Return a campaign's crit rule presets, its own rules, and the keys in force."""
-        return cast(CritRules, await self._call("GET", f"/campaigns/{_id(campaign_id)}/crit-rules"))
+        return await self._call(
+            "GET", f"/campaigns/{_id(campaign_id)}/crit-rules", answer=CritRules
+        )
 
     async def rules_in_force(self, campaign_id: str) -> list[Rule]:
         """Return the crit rules in force for a campaign, ready to evaluate."""
-        answer = await self._call("GET", f"/campaigns/{_id(campaign_id)}/crit-rules")
-        return [Rule.from_dict(r) for r in answer["rules"]]
+        path = f"/campaigns/{_id(campaign_id)}/crit-rules"
+        answer = await self._call("GET", path, answer=CritRules)
+        return answer["rules"]
 
     async def set_crit_preset(
         self, campaign_id: str, preset: str, *, enabled: bool
@@ -295,7 +300,7 @@ class CoreClient:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", preset):
             raise NotFoundError("no such crit rule preset", status=404, code="not_found")
         path = f"/campaigns/{_id(campaign_id)}/crit-rules/presets/{preset}"
-        return cast(CritRuleDict, await self._call("PUT", path, body={"enabled": enabled}))
+        return await self._call("PUT", path, body={"enabled": enabled}, answer=CritRuleDict)
 
 
 def failure_of(status: int) -> DeliveryFailure:
@@ -330,8 +335,8 @@ def _delivery_error(response: httpx.Response) -> DeliveryError:
 def _refused_in(response: httpx.Response) -> tuple[RefusedEvent, ...]:
     """Return the per-event reasons of a 422 that refused every event, if Core gave them."""
     try:
-        return refusals(response.json()["error"]["refused"])
-    except (ValueError, KeyError, TypeError):
+        return codec.decode(response.content, RefusedBody).error.refused
+    except RecordError:
         return ()  # an older Core, or an envelope error: the outbox bisects instead
 
 
@@ -372,14 +377,14 @@ def delivery_id(events: Sequence[Event]) -> str:
     return f"batch_{digest[:32]}"
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _decoded(response: httpx.Response, answer: type[T]) -> T:
+    """Validate Core's answer against its declared shape; a mismatch is Core's bug."""
     try:
-        data = response.json()
-    except ValueError as exc:
-        raise CoreClientError(f"Core answered {response.status_code} without JSON") from exc
-    if not isinstance(data, dict):
-        raise CoreClientError(f"Core answered {response.status_code} with unexpected JSON")
-    return data
+        return codec.decode(response.content, answer)
+    except RecordError as exc:
+        raise CoreClientError(
+            f"Core answered {response.status_code} with an unexpected shape ({exc})"
+        ) from exc
 
 
 def _error_text(response: httpx.Response) -> str:

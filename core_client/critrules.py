@@ -3,77 +3,19 @@
 A rule names the die sizes it applies to, which result it reads (the highest
 kept die, the lowest, the total of the kept dice, or any kept die), a
 comparison with a threshold, and what a match means (crit type, severity).
-Core stores rules as data and hands the ones in force to clients as JSON.
+Core stores rules as data and hands the ones in force to clients as JSON,
+as the contract's `Rule` (core_client/contract/rules.py).
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from core_client.errors import RecordError
+from core_client.contract.enums import Comparison, Reads
+from core_client.contract.rules import Rule
 
-
-class Reads(enum.StrEnum):
-    """Which result a rule reads."""
-
-    HIGHEST = "highest"
-    LOWEST = "lowest"
-    TOTAL = "total"
-    ANY = "any"
-
-
-class Comparison(enum.StrEnum):
-    """How a rule compares the result it read."""
-
-    EQ = "eq"
-    GE = "ge"
-    LE = "le"
-    MAX = "max"  # the die shows its largest face; the threshold is ignored
-    MIN = "min"  # the die shows 1
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """An effective rule, ready to evaluate."""
-
-    key: str
-    dice: frozenset[int]
-    reads: Reads
-    comparison: Comparison
-    threshold: int
-    crit_type: str
-    severity: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form of the rule."""
-        return {
-            "key": self.key,
-            "dice": sorted(self.dice),
-            "reads": self.reads.value,
-            "comparison": self.comparison.value,
-            "threshold": self.threshold,
-            "crit_type": self.crit_type,
-            "severity": self.severity,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Rule:
-        """Build a rule from Core's JSON."""
-        try:
-            return cls(
-                key=str(data["key"]),
-                dice=frozenset(int(d) for d in data["dice"]),
-                reads=Reads(data["reads"]),
-                comparison=Comparison(data["comparison"]),
-                threshold=int(data["threshold"]),
-                crit_type=str(data["crit_type"]),
-                severity=int(data["severity"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RecordError("rule", f"is not a crit rule ({exc})") from exc
+__all__ = ["Comparison", "Reads", "Rule", "matches", "verdict"]
 
 
 def _compare(rule: Rule, value: float, sides: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+from core_client.contract import codec
 from core_client.critrules import Rule, verdict
 from core_client.dice import RollResult
 
@@ -68,5 +69,5 @@ def judged(result: RollResult, rules: list[Rule] | None) -> RollResult:
     """Return the result with crit and fumble decided by the campaign's rules."""
     if rules is None:
         return result
-    crit, fumble, _ = verdict(rules, [g.to_dict() for g in dice_groups(result)])
+    crit, fumble, _ = verdict(rules, codec.to_builtins(dice_groups(result)))
     return replace(result, crit=crit, fumble=fumble)

@@ -10,7 +10,7 @@ import enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core_client.receipts import RefusedEvent
+    from core_client.contract.receipts import RefusedEvent
 
 
 class CoreClientError(Exception):
@@ -24,6 +24,13 @@ class RecordError(CoreClientError, ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class MalformedJSONError(RecordError):
+    """The bytes are not JSON we accept: malformed, NaN, bad UTF-8, too deep, huge integers."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("body", problem)
 
 
 class SignatureError(CoreClientError):

@@ -36,11 +36,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from core_client.contract import Event, codec
+from core_client.contract.receipts import DeliveryReceipt
 from core_client.errors import CoreClientError, DeliveryError, DeliveryFailure, RecordError
-from core_client.events import Event
 from core_client.outbox_settings import OutboxSettings
 from core_client.outbox_store import DeadLetter, OutboxStore, Queued, QueueStatus
-from core_client.receipts import DeliveryReceipt
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,13 @@ class Outbox:
             log.error("outbox full (%d events): Core has been unreachable too long", self._pending)
             raise OutboxFullError(f"the outbox holds {self._pending} events, its maximum")
         try:
-            body = json.dumps(event.to_dict(), separators=(",", ":"), allow_nan=False)
-        except ValueError as exc:
+            # Not msgspec's encoder: it writes NaN as null, and a changed
+            # value is worse than a refused one.
+            body = json.dumps(
+                codec.to_builtins(event), separators=(",", ":"), allow_nan=False, ensure_ascii=False
+            )
+            body.encode()  # a lone surrogate cannot be sent as UTF-8: refuse it here
+        except ValueError as exc:  # UnicodeEncodeError is one
             raise RecordError("data", f"is not plain JSON ({exc})") from exc
         if await store.insert(event.id, body):
             self._pending += 1
@@ -317,8 +322,8 @@ class Outbox:
         items = []
         for row in rows:
             try:
-                items.append((row, Event.from_dict(json.loads(row.body, parse_constant=_nan))))
-            except (ValueError, RecordError) as exc:
+                items.append((row, codec.decode(codec.parse_json(row.body.encode()), Event)))
+            except RecordError as exc:
                 # Stored by an older sender (which let NaN in): no retry can help.
                 await self._bury(row, f"the sender cannot encode it: {exc}")
         return items
@@ -376,7 +381,3 @@ class Outbox:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._max_delay, self._base_delay * 2.0 ** min(attempt - 1, 30))
         return ceiling * random.uniform(0.5, 1.0)  # jitter spreads many senders apart
-
-
-def _nan(constant: str) -> float:
-    raise ValueError(f"{constant} is not JSON")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from core_client.events import Event
+from core_client.contract import Event
 
 
 class Reporter(Protocol):

@@ -26,7 +26,7 @@ __all__ = ["Comparison", "Reads", "Rule", "effective", "load", "matches", "verdi
 def _rule(row: CritRule) -> Rule:
     return Rule(
         key=row.preset_key or str(row.id),
-        dice=frozenset(int(d) for d in row.dice),
+        dice=tuple(sorted({int(d) for d in row.dice})),
         reads=Reads(row.reads),
         comparison=Comparison(row.comparison),
         threshold=row.threshold,

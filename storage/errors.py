@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from core_client.receipts import RefusedEvent, RefusedEventDict
+from core_client.contract.receipts import RefusedEvent
 from core_client.web import HttpError
 from core_client.web.errors import ErrorDetail
 
@@ -71,7 +71,7 @@ class VersionConflictError(StorageError, HttpError):
 class RefusedDetail(ErrorDetail):
     """The error of a delivery none of whose events is valid: each one named."""
 
-    refused: list[RefusedEventDict] = msgspec.field(default_factory=list)
+    refused: list[RefusedEvent] = msgspec.field(default_factory=list)
 
 
 class DeliveryRefusedError(RequestError):
@@ -89,5 +89,5 @@ class DeliveryRefusedError(RequestError):
             code=base.code,
             message=base.message,
             field=base.field,
-            refused=[r.to_dict() for r in self.refused],
+            refused=list(self.refused),
         )

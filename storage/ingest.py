@@ -22,10 +22,9 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core_client.contract import PAYLOADS, Event, EventType, VttAccountLinked, codec
+from core_client.contract.receipts import DeliveryReceipt, RefusedEvent, refused_event
 from core_client.errors import RecordError
-from core_client.events import Event, EventType
-from core_client.payloads import VttAccountLinked, parse_payload
-from core_client.receipts import DeliveryReceipt, RefusedEvent
 from storage.crypto import CredentialCipher
 from storage.handlers import ai, campaigns, rolls, sessions, users
 from storage.handlers.context import Handler, Ingest, Item, insert_ignoring
@@ -88,16 +87,16 @@ def check(raw: Sequence[object], cipher: CredentialCipher | None = None) -> Chec
     checked = Checked()
     for index, obj in enumerate(raw):
         try:
-            item = _parse_one(Event.from_dict(obj, f"events[{index}]"), cipher)
+            item = _parse_one(codec.decode(obj, Event, f"events[{index}]"), cipher)
         except RecordError as exc:
-            checked.refused.append(RefusedEvent(index, _raw_id(obj), exc.field, exc.problem))
+            checked.refused.append(refused_event(index, _raw_id(obj), exc.field, exc.problem))
         else:
             checked.items.append((index, item))
     return checked
 
 
 def _parse_one(event: Event, cipher: CredentialCipher | None) -> Item:
-    payload = parse_payload(event)
+    payload = codec.decode(event.data, PAYLOADS[event.type])
     if isinstance(payload, VttAccountLinked) and payload.credentials is not None and not cipher:
         raise RecordError(
             "credentials",
@@ -143,7 +142,7 @@ async def _store_each(
                 raise
             log.error("Core cannot store event %s: %s", event.id, exc)
             reason = f"the database cannot store a value of it ({type(exc).__name__})"
-            refused.append(RefusedEvent(index, event.id, "data", reason))
+            refused.append(refused_event(index, event.id, "data", reason))
         else:
             accepted, duplicates = accepted + one.accepted, duplicates + one.duplicates
     return DeliveryReceipt(accepted, duplicates, tuple(sorted(refused, key=lambda r: r.index)))

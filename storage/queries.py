@@ -15,15 +15,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core_client.contract import answers
 from storage import cursors
 from storage.auth import Principal
 from storage.models import Campaign, ChangeLog, Character, GameLink, GameSession, Roll
-from storage.views import as_utc, iso, view
+from storage.views import as_utc, iso, shaped, view
 
 
 async def roll_page(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], limit: int, cursor: str | None
-) -> dict[str, Any]:
+) -> answers.RollPage:
     """Return one page of rolls, newest first, and the cursor of the next page."""
     conditions = list(where)
     if cursor:
@@ -40,7 +41,7 @@ async def roll_page(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = cursors.encode(iso(rows[-1].rolled_at), str(rows[-1].id)) if more else None
-    return {"rolls": [view(r) for r in rows], "next_cursor": next_cursor}
+    return shaped(answers.RollPage, {"rolls": [view(r) for r in rows], "next_cursor": next_cursor})
 
 
 async def _latest_session(session: AsyncSession, campaign_id: uuid.UUID) -> GameSession | None:
@@ -54,7 +55,9 @@ async def _latest_session(session: AsyncSession, campaign_id: uuid.UUID) -> Game
     return await session.scalar(query)
 
 
-async def context(session: AsyncSession, campaign: Campaign, recent: int) -> dict[str, Any]:
+async def context(
+    session: AsyncSession, campaign: Campaign, recent: int
+) -> answers.CampaignContext:
     """Return everything the AI needs about a campaign in one answer."""
     live = (Character.campaign_id == campaign.id, Character.archived_at.is_(None))
     characters = await session.scalars(select(Character).where(*live).order_by(Character.name))
@@ -69,7 +72,7 @@ async def context(session: AsyncSession, campaign: Campaign, recent: int) -> dic
     )
     latest = await _latest_session(session, campaign.id)
     is_open = latest is not None and latest.ended_at is None
-    return {
+    answer = {
         "campaign": view(campaign),
         "characters": [view(c) for c in characters],
         "game_links": [view(g) for g in links],
@@ -78,11 +81,12 @@ async def context(session: AsyncSession, campaign: Campaign, recent: int) -> dic
         "last_session": view(latest) if latest and not is_open else None,
         "notes": list(latest.notes) if latest else [],
     }
+    return shaped(answers.CampaignContext, answer)
 
 
 async def change_page(
     session: AsyncSession, principal: Principal, since: str | None, limit: int
-) -> dict[str, Any]:
+) -> answers.ChangePage:
     """Return changes after a cursor, oldest first, and the cursor to resume from."""
     after = 0
     if since:
@@ -99,11 +103,12 @@ async def change_page(
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1].seq if rows else after
-    return {
+    answer = {
         "changes": [_change(c) for c in rows],
         "next_cursor": cursors.encode(last),
         "has_more": more,
     }
+    return shaped(answers.ChangePage, answer)
 
 
 def _change(row: ChangeLog) -> dict[str, Any]:

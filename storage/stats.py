@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core_client.contract.answers import StatsAnswer
 from storage import chisquare
 from storage.models import Roll
+from storage.views import shaped
 
 MIN_D20_SAMPLE = 100  # 5 expected per face, the usual floor for chi-square
 CURSED_P = 0.001
@@ -110,7 +112,7 @@ def verdict(n: int, p: float) -> str:
 
 async def compute(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], group_by: str | None
-) -> dict[str, Any]:
+) -> StatsAnswer:
     """Tally the rolls matching `where`, overall or per user, character or campaign."""
     key = GROUP_COLUMNS[group_by] if group_by else None
     columns: list[Any] = [Roll.groups, Roll.crit, Roll.fumble, *([key] if key is not None else [])]
@@ -129,4 +131,4 @@ async def compute(
             {name: str(k) if k else None, "stats": t.report()}
             for k, t in sorted(tallies.items(), key=lambda kv: -kv[1].rolls)
         ]
-    return out
+    return shaped(StatsAnswer, out)

@@ -1,12 +1,33 @@
-"""JSON views of rows: what the query API and the change log show of an entity."""
+"""JSON views of rows: what the query API and the change log show of an entity.
+
+Every answer Core gives is checked against its declared shape in
+`core_client.contract.answers` (`shaped`), the same declaration the SDK's
+client validates what it receives with: Core cannot drift from its clients.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect
+
+from core_client.contract import answers, codec
+from core_client.errors import RecordError
+from storage.errors import StorageError
+from storage.models import Campaign, Character, CritRule, GameLink, GameSession, Roll
+
+T = TypeVar("T")
+# The declared answer shape of each row type the query API shows.
+SHAPES: dict[type, type] = {
+    Campaign: answers.CampaignDict,
+    Character: answers.CharacterDict,
+    CritRule: answers.CritRuleDict,
+    GameLink: answers.GameLinkDict,
+    GameSession: answers.SessionDict,
+    Roll: answers.RollDict,
+}
 
 # Never shown, never logged: encrypted or not, credentials stay in their column.
 HIDDEN = frozenset({"credentials"})
@@ -40,7 +61,20 @@ def view(obj: Any) -> dict[str, Any]:
     }
     if "credentials" in {a.key for a in mapper.column_attrs}:
         out["has_credentials"] = getattr(obj, "credentials", None) is not None
-    return out
+    shape = SHAPES.get(type(obj))
+    return out if shape is None else shaped(shape, out)
+
+
+class AnswerShapeError(StorageError):
+    """Core built an answer that does not match its declared shape: a bug in Core."""
+
+
+def shaped(shape: type[T], data: object) -> T:
+    """Return `data` checked against the answer shape the SDK validates it with."""
+    try:
+        return codec.decode(data, shape)
+    except RecordError as exc:
+        raise AnswerShapeError(f"{shape.__name__}: {exc}") from exc
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -8,8 +8,10 @@ saw the same version is caught by the ORM's `UPDATE ... WHERE version = :seen`
 
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,26 +19,45 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from core_client.errors import RecordError
-from core_client.fields import Reader
+from core_client.contract import writes as bodies
 from storage import changes
 from storage.errors import VersionConflictError
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-# field name -> how to read it from the body (the column has the same name)
-FieldSpec = Mapping[str, Callable[[Reader, str], Any]]
+# Parts of a write body that are not columns of the entity.
+NOT_COLUMNS = ("version", "archived", "add_note")
+TIMES = ("started_at", "ended_at")
+OBJECTS = ("settings", "stats")  # an explicit null stores an empty object
 
 
-def read_fields(body: Reader, spec: FieldSpec) -> dict[str, Any]:
-    """Return the fields of `spec` that the body names (explicit nulls included)."""
-    return {name: read(body, name) for name, read in spec.items() if name in body}
+@dataclass(frozen=True, slots=True)
+class Write:
+    """A decoded write: the column values it names, and the version it saw."""
+
+    values: dict[str, Any]
+    version: int | None = None
+    archived: bool | None = None
+    note: bodies.NoteInput | None = None
 
 
-def expected_version(body: Reader) -> int:
-    """Return the version a write says it saw."""
-    return body.integer("version", 1, 2**31 - 1)
+def read(body: object, kind: type[Mapping[str, Any]]) -> Write:
+    """Decode a body with its contract declaration; return its column values."""
+    decoded: Mapping[str, Any] = bodies.read(body, kind)
+    values = {k: _column(k, v) for k, v in decoded.items() if k not in NOT_COLUMNS}
+    note = decoded.get("add_note")
+    return Write(values, decoded.get("version"), decoded.get("archived"), note)
+
+
+def _column(name: str, value: Any) -> Any:
+    if name in TIMES:
+        return None if value is None else datetime.fromtimestamp(value, UTC)
+    if name in OBJECTS and value is None:
+        return {}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 async def create(session: AsyncSession, obj: Any, values: Mapping[str, Any]) -> Any:
@@ -74,20 +95,3 @@ async def _current_version(session: AsyncSession, model: Any, key: Any) -> int:
     async with AsyncSession(session.bind) as fresh:
         version = await fresh.scalar(select(model.version).where(model.id == key))
     return int(version or 0)
-
-
-def archived_flag(body: Reader) -> bool | None:
-    """Return the optional `archived` flag of a write."""
-    return body.flag("archived", False) if "archived" in body else None
-
-
-def optional_time(body: Reader, name: str) -> datetime | None:
-    """Return an optional Unix-seconds field as a datetime."""
-    value = body.timestamp(name)
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-def require(values: Mapping[str, Any], name: str) -> None:
-    """Refuse a create that lacks a required field."""
-    if values.get(name) is None:
-        raise RecordError(name, "is required")

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from core_client import Event, EventType, Platform, RollRecord
-from core_client.records import DiceGroup, Die
+from core_client import Event, Platform, RollRecord
+from core_client.contract import DiceGroup, Die, codec
 from storage.handlers.rolls import roll_row
 
 CAMPAIGNS = [f"guild:{n}" for n in range(5)]
@@ -37,7 +37,7 @@ def make_events(n: int, seed: int = 1) -> list[Event]:
             actor_name="bench",
             label="Attack",
         )
-        events.append(Event(EventType.ROLL_RECORDED, record.to_dict()))
+        events.append(record.event())
     return events
 
 
@@ -52,7 +52,7 @@ def _rows(events: list[Event]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, .
     now = datetime.now(UTC)
     claims, rolls = [], []
     for event in events:
-        record = RollRecord.from_dict(event.data)
+        record = codec.decode(event.data, RollRecord)
         row = roll_row(record, event.occurred_at)
         row["groups"] = json.dumps(row["groups"])
         row["raw"] = json.dumps(row["raw"])

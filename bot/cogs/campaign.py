@@ -12,13 +12,13 @@ from bot.campaigns import ChannelBinding, campaign_settings, gm_discord_id
 from bot.cogs.common import Interaction, before_reply, require_binding, require_gm
 from bot.cogs.errors import UserFacingError
 from bot.embeds import clip
-from core_client import CoreClientError
-from core_client.responses import CampaignDict
+from core_client import CoreClientError, VttPlatform
+from core_client.contract.answers import CampaignDict
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
 
-PLATFORMS = ["roll20", "foundry", "dndbeyond", "owlbear"]
+PLATFORMS = [p.value for p in VttPlatform]
 
 
 def binding_embed(binding: ChannelBinding, channel_mention: str) -> discord.Embed:
@@ -156,7 +156,7 @@ class CampaignCog(commands.GroupCog, group_name="campaign"):
         link = await self.bot.core.create_game_link(
             campaign["id"],
             discord_channel_id=str(channel_id),
-            platform=platform,
+            platform=None if platform is None else VttPlatform(platform),
             vtt_game_id=game_id,
             sync_chat=sync_chat,
             sync_rolls=sync_rolls,

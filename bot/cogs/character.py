@@ -9,18 +9,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, active_character, campaign_settings
-from bot.characters import CharacterImportError, parse_character
+from bot.characters import MAX_BYTES, CharacterImportError, parse_character
 from bot.cogs.common import Interaction, before_reply, require_binding
 from bot.cogs.errors import UserFacingError
 from bot.embeds import character_embed, clip
 from core_client import CoreClientError
+from core_client.contract.answers import CharacterDict
 from core_client.errors import ConflictError
-from core_client.responses import CharacterDict
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
-
-VTT_COLUMNS = {"foundry": "foundry_json", "roll20": "roll20_json"}
 
 
 class CharacterCog(commands.GroupCog, group_name="character"):
@@ -52,22 +50,23 @@ class CharacterCog(commands.GroupCog, group_name="character"):
         async with before_reply():
             binding = await require_binding(interaction)
         await interaction.response.defer(thinking=True)
-        if file.size > 2_000_000:
-            raise UserFacingError("That file is too large for a character sheet (2 MB at most).")
+        if file.size > MAX_BYTES:
+            raise UserFacingError(
+                f"That file is too large for a character sheet ({MAX_BYTES // 1000} kB at most)."
+            )
         try:
             imported = parse_character(await file.read())
         except CharacterImportError as exc:
             raise UserFacingError(f"I couldn't import that: {exc}.") from exc
-        column = VTT_COLUMNS.get(imported.platform)
-        extra = {column: imported.source_json} if column else {}
         character = await self.bot.core.create_character(
             binding.campaign_id,
             name=imported.name,
-            source_platform=imported.platform,
-            source_json=imported.source_json,
+            source_platform=imported.source_platform,
+            source_json=imported.source,
+            roll20_json=imported.roll20,
+            foundry_json=imported.foundry,
             stats=imported.stats,
             owner_discord_id=str(interaction.user.id),
-            **extra,
         )
         await interaction.followup.send(
             content=f"Imported **{discord.utils.escape_markdown(character['name'])}**. "

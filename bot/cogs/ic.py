@@ -16,7 +16,7 @@ from bot.relay.poster import PermanentSendError
 from bot.webhooks import ChannelWebhooks
 from bridge.events import Origin, chat_event, game_topic
 from core_client import CoreClientError, Platform
-from core_client.payloads import ChatMessage
+from core_client.contract import ChatMessage, codec
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -52,7 +52,7 @@ class InCharacterCog(commands.GroupCog, group_name="ic"):
             )
         except PermanentSendError as exc:
             raise UserFacingError(str(exc)) from exc
-        origin = Origin("discord", str(interaction.user.id), name, source_id=str(sent.id))
+        origin = Origin(Platform.DISCORD, str(interaction.user.id), name, source_id=str(sent.id))
         if binding.link["sync_chat"] and self.bot.deps.bus is not None:
             data = chat_event(binding.campaign_id, binding.game_id, origin, speaker=name, text=text)
             await self.bot.deps.bus.publish(
@@ -66,6 +66,6 @@ class InCharacterCog(commands.GroupCog, group_name="ic"):
             author_id=str(interaction.user.id),
             author_name=name,
         )
-        with contextlib.suppress(CoreClientError):
-            await self.bot.reporter.put(payload.event(f"chat_discord_{sent.id}"))
+        with contextlib.suppress(CoreClientError):  # RecordError too: Core would refuse it
+            await self.bot.reporter.put(codec.validated(payload).event(f"chat_discord_{sent.id}"))
         await interaction.followup.send(f"Said as **{name}**.", ephemeral=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -27,11 +27,19 @@ from bot.relay.poster import ChannelPoster, PermanentSendError
 from bot.relay.render import inline_reply, line_for
 from bot.webhooks import ChannelWebhooks
 from bridge.bus import BusEvent, SubscriberLaggingError
-from bridge.events import Origin, Viewer, chat_event, game_topic, roll_event, visible_to
-from core_client import CoreClientError, Event, EventType, Platform, dice
+from bridge.events import (
+    Origin,
+    Viewer,
+    chat_event,
+    game_event,
+    game_topic,
+    roll_event,
+    visible_to,
+)
+from core_client import CoreClientError, Platform, RecordError, dice
+from core_client.contract import ChatMessage, codec
 from core_client.critrules import Rule
 from core_client.dice_records import judged, to_record
-from core_client.payloads import ChatMessage
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot
@@ -129,7 +137,7 @@ class RelayCog(commands.Cog):
                 source_message_id=str(message.id),
             )
             with contextlib.suppress(CoreClientError):
-                await self.bot.reporter.put(Event(EventType.ROLL_RECORDED, record.to_dict()))
+                await self.bot.reporter.put(record.event())
             if binding.link["sync_rolls"] and self.bot.deps.bus is not None:
                 data = roll_event(record, origin, game_id=binding.game_id)
                 await self.bot.deps.bus.publish(_topic(binding), "roll", data)
@@ -154,8 +162,11 @@ class RelayCog(commands.Cog):
             author_id=str(message.author.id),
             author_name=name,
         )
+        # A line Core would refuse (an empty one, say) is dropped here, not dead-lettered.
         with contextlib.suppress(CoreClientError):
-            await self.bot.reporter.put(payload.event(f"chat_discord_{message.id}"))
+            await self.bot.reporter.put(
+                codec.validated(payload).event(f"chat_discord_{message.id}")
+            )
 
     # -- VTT -> Discord ---------------------------------------------------
 
@@ -215,17 +226,20 @@ class RelayCog(commands.Cog):
 
     def _deliver(self, event: BusEvent) -> None:
         binding = self._routes.get(event.topic)
-        data: dict[str, Any] = dict(event.data)
-        if binding is None or not visible_to(data, BOT_VIEWER):
+        if binding is None or not visible_to(event.data, BOT_VIEWER):
             return
         wanted = binding.link["sync_rolls"] if event.type == "roll" else binding.link["sync_chat"]
         if not wanted:
             return
-        line = line_for(event.type, data)
+        try:
+            game = game_event(event.data)
+        except RecordError as exc:
+            log.warning("skipping a malformed %s event on %s: %s", event.type, event.topic, exc)
+            return
+        line = line_for(event.type, game)
         if line is None:
             return
-        audience = data.get("audience") or {}
-        if audience.get("gm_only") or audience.get("users"):
+        if game.audience.gm_only or game.audience.users:
             task = asyncio.create_task(self._to_gm(binding, line))
             self._side_tasks.add(task)
             task.add_done_callback(self._side_tasks.discard)
@@ -270,7 +284,7 @@ def _topic(binding: ChannelBinding) -> str:
 
 def _origin(message: discord.Message) -> Origin:
     return Origin(
-        platform="discord",
+        platform=Platform.DISCORD,
         user_id=str(message.author.id),
         user_name=message.author.display_name,
         source_id=str(message.id),

@@ -23,7 +23,7 @@ from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
 from bot.roll_request import RollRequest
-from core_client import CoreClientError, Event, EventType, Visibility, dice
+from core_client import CoreClientError, Visibility, dice
 from core_client.critrules import Rule
 from core_client.dice import Advantage, RollResult
 from core_client.dice_records import judged, to_record
@@ -151,7 +151,7 @@ async def _report(
             visibility=visibility,
         )
         try:
-            await interaction.client.reporter.put(Event(EventType.ROLL_RECORDED, record.to_dict()))
+            await interaction.client.reporter.put(record.event())
         except CoreClientError:
             log.exception("could not queue roll %s for Core", record.id)
 

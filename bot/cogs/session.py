@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.cogs.common import Interaction, before_reply, require_binding, require_gm
 from bot.cogs.errors import UserFacingError
 from bot.embeds import clip
-from core_client.responses import SessionDict
+from core_client.contract.answers import SessionDict
 
 if TYPE_CHECKING:
     from bot.bot import FumbleBot

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bot.relay.coalesce import CONTENT_LIMIT, Line
+from core_client import RollRecord
+from core_client.contract.bus import BusType, GameEvent
 from core_client.dice import InlineResult, render_markdown, replace_inline_rolls
 
 PLATFORM_NAMES = {
@@ -24,36 +25,30 @@ def _number(value: Any) -> str:
     return f"{value}"
 
 
-def _dice(roll: Mapping[str, Any]) -> str:
+def _dice(roll: RollRecord) -> str:
     parts = []
-    for group in roll.get("groups") or []:
-        dice = [
-            (f"{d['value']}" if d.get("kept", True) else f"~~{d['value']}~~")
-            for d in (group.get("dice") or [])[:30]
-        ]
-        parts.append(f"{group.get('notation', '?')} ({', '.join(dice)})")
+    for group in roll.groups:
+        dice = [(f"{d.value}" if d.kept else f"~~{d.value}~~") for d in group.dice[:30]]
+        parts.append(f"{group.notation} ({', '.join(dice)})")
     return " + ".join(parts)
 
 
-def line_for(event_type: str, data: Mapping[str, Any]) -> Line | None:
+def line_for(event_type: str, event: GameEvent) -> Line | None:
     """Return the Discord line for a VTT bus event, or None if it is not shown."""
-    origin = data.get("origin") or {}
-    where = PLATFORM_NAMES.get(str(origin.get("platform")), str(origin.get("platform")))
-    if event_type == "chat":
-        chat = data.get("chat") or {}
-        speaker = str(chat.get("speaker") or origin.get("user_name") or "Someone")
-        return Line(f"{speaker} ({where})", str(chat.get("text") or ""))
-    if event_type == "roll":
-        roll = data.get("roll") or {}
-        speaker = str(roll.get("character_name") or roll.get("actor_name") or "Someone")
-        label = f" — {roll['label']}" if roll.get("label") else ""
-        verdict = (
-            " **Critical!**" if roll.get("crit") else " **Fumble!**" if roll.get("fumble") else ""
-        )
+    platform = event.origin.platform
+    where = PLATFORM_NAMES.get(platform, platform)
+    if event_type == BusType.CHAT and event.chat is not None:
+        speaker = event.chat.speaker or event.origin.user_name or "Someone"
+        return Line(f"{speaker} ({where})", event.chat.text)
+    if event_type == BusType.ROLL and event.roll is not None:
+        roll = event.roll
+        speaker = roll.character_name or roll.actor_name or "Someone"
+        label = f" — {roll.label}" if roll.label else ""
+        verdict = " **Critical!**" if roll.crit else " **Fumble!**" if roll.fumble else ""
         dice = _dice(roll)
         text = (
-            f"🎲 `{roll.get('formula', '?')}`{label}: {dice + ' = ' if dice else ''}"
-            f"**{_number(roll.get('total'))}**{verdict}"
+            f"🎲 `{roll.formula}`{label}: {dice + ' = ' if dice else ''}"
+            f"**{_number(roll.total)}**{verdict}"
         )
         return Line(f"{speaker} ({where})", text[:CONTENT_LIMIT])
     return None

@@ -1,8 +1,11 @@
 """What every VTT converter shares: the roll's context and strict field readers.
 
 Converters are pure functions `payload, context -> list[RollRecord]`. They
-read untrusted JSON only through the helpers here, which raise `FormatError`
+read a VTT's own JSON only through the helpers here, which raise `FormatError`
 naming the path of the first bad field, so a 422 always says what was wrong.
+The record a converter builds goes through `record`, which checks it against
+the contract's declaration (`codec.validated`): what the bridge accepts, Core
+accepts, so nothing the bridge answered 202 for is refused later.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.errors import FormatError
-from core_client import DiceGroup, Platform, RollRecord, Visibility
+from core_client import DiceGroup, Platform, RecordError, RollRecord, Visibility
+from core_client.contract import codec
+from core_client.contract.scalars import MAX_TEXT, MAX_TOTAL
 from core_client.web import InvalidJSONError, decode_json
 
 MAX_ITEMS = 1000
@@ -86,9 +91,11 @@ def number(value: object, where: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FormatError("must be a number", field=where)
     if isinstance(value, float):
-        if not math.isfinite(value) or abs(value) > 10**15:
+        if not math.isfinite(value) or abs(value) > MAX_TOTAL:
             raise FormatError("must be a finite number", field=where)
         return int(value) if value.is_integer() else value
+    if abs(value) > MAX_TOTAL:
+        raise FormatError(f"must be at most {MAX_TOTAL} in size", field=where)
     return value
 
 
@@ -141,16 +148,22 @@ def record(
         "visibility": Visibility.PUBLIC,
     }
     fields.update({k: v for k, v in extra.items() if v is not None})
-    return RollRecord(
-        platform=platform,
-        campaign_id=ctx.campaign_id,
-        game_id=ctx.game_id,
-        formula=formula[:2000],
-        total=total,
-        groups=groups,
-        raw=raw,
-        **fields,
-    )
+    try:
+        built = RollRecord(
+            platform=platform,
+            campaign_id=ctx.campaign_id,
+            game_id=ctx.game_id,
+            formula=formula[:MAX_TEXT],
+            total=total,
+            groups=groups,
+            raw=raw,
+            **fields,
+        )
+        return codec.validated(built)
+    except RecordError as exc:
+        # `raw` is the posted payload itself; other fields name the converted roll's.
+        where = exc.field.replace("raw", "payload", 1) if exc.field.startswith("raw") else exc.field
+        raise FormatError(exc.problem, field=where) from None
 
 
 def optional_mapping(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from core_client.payloads import AiConversation, AiUsage
+from core_client.contract import AiConversation, AiUsage, codec
 from storage import changes
 from storage.handlers.context import Ingest, Item, insert_ignoring
 from storage.handlers.users import ensure_discord_users
@@ -35,7 +34,7 @@ async def store_conversations(ctx: Ingest, items: Sequence[Item]) -> None:
             row.campaign_id = await ctx.resolver.campaign(p.campaign_id)
             row.campaign_key = p.campaign_id
         row.provider, row.model = p.provider.value, p.model
-        row.messages = [*row.messages, *(dataclasses.asdict(m) for m in p.messages)]
+        row.messages = [*row.messages, *codec.to_builtins(p.messages)]
         row.prompt_tokens += p.prompt_tokens
         row.completion_tokens += p.completion_tokens
         await changes.save(ctx.session, row)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from core_client.payloads import CampaignUpserted, CharacterUpserted, GameLinkUpserted
+from core_client.contract import CampaignUpserted, CharacterUpserted, GameLinkUpserted
 from storage import changes
 from storage.handlers.context import Ingest, Item
 from storage.handlers.users import upsert_user

@@ -11,8 +11,7 @@ from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core_client.events import Event
-from core_client.payloads import Payload
+from core_client.contract import Event, Payload
 from storage.crypto import CredentialCipher
 from storage.resolve import Resolver
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core_client.payloads import ChatMessage
-from core_client.records import Platform, RollRecord
+from core_client.contract import ChatMessage, Platform, RollRecord, codec
 from storage import critrules
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
@@ -113,7 +112,6 @@ async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
 def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:
     """Return the rolls-table row of a record, before resolution."""
     now = utcnow()
-    data = record.to_dict()
     return {
         "id": uuid.uuid4(),
         "idempotency_key": record.id,
@@ -131,7 +129,7 @@ def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:
         "crit": record.crit,
         "fumble": record.fumble,
         "crit_type": None,
-        "groups": data["groups"],
+        "groups": codec.to_builtins(record.groups),
         "raw": record.raw,
         "rolled_at": datetime.fromtimestamp(occurred_at, UTC),
         "created_at": now,

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from core_client.events import Event
-from core_client.payloads import SessionEnded, SessionNote, SessionStarted
+from core_client.contract import Event, SessionEnded, SessionNote, SessionStarted
 from storage import changes
 from storage.handlers.campaigns import campaign_for
 from storage.handlers.context import Ingest, Item, moment

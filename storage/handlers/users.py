@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core_client.payloads import UserUpserted, VttAccountLinked, VttAccountRevoked
+from core_client.contract import UserUpserted, VttAccountLinked, VttAccountRevoked
 from storage import changes
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.models import ChangeLog, User, VttAccount, utcnow

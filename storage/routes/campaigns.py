@@ -10,35 +10,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core_client.contract import answers, codec
+from core_client.contract import writes as bodies
+from core_client.contract.writes import CampaignPatch, NewCampaign, PresetSwitch
 from core_client.errors import RecordError
-from core_client.fields import MAX_NAME, Reader
 from storage import changes, critrules, cursors, queries, writes
 from storage.errors import RequestError
 from storage.models import Campaign, CritRule
 from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
 from storage.routes.responses import page_size, path_id
-from storage.views import view
+from storage.views import shaped, view
 
 MAX_CONTEXT_ROLLS = 200
 
 
-def _gm(r: Reader, name: str) -> uuid.UUID | None:
-    raw = r.opt_text(name, 36)
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise RecordError(name, "must be a user id (UUID)") from None
-
-
-FIELDS: writes.FieldSpec = {
-    "name": lambda r, n: r.text(n, MAX_NAME),
-    "external_key": lambda r, n: r.opt_text(n),
-    "guild_id": lambda r, n: r.opt_text(n, 32),
-    "settings": lambda r, n: r.json(n, obj=True),
-    "gm_user_id": _gm,
-}
+def _with_gm(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn the GM's user id, if the write names one, into a UUID."""
+    raw = values.get("gm_user_id")
+    if raw is not None:
+        try:
+            values["gm_user_id"] = uuid.UUID(raw)
+        except ValueError:
+            raise RecordError("gm_user_id", "must be a user id (UUID)") from None
+    return values
 
 
 async def list_campaigns(request: Request) -> JSONResponse:
@@ -58,12 +52,11 @@ async def list_campaigns(request: Request) -> JSONResponse:
         rows = list((await session.scalars(query.order_by(Campaign.id).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return JSONResponse(
-        {
-            "campaigns": [view(c) for c in rows],
-            "next_cursor": cursors.encode(str(rows[-1].id)) if more else None,
-        }
-    )
+    page = {
+        "campaigns": [view(c) for c in rows],
+        "next_cursor": cursors.encode(str(rows[-1].id)) if more else None,
+    }
+    return JSONResponse(shaped(answers.CampaignPage, page))
 
 
 def _after(cursor: str) -> uuid.UUID:
@@ -77,8 +70,7 @@ def _after(cursor: str) -> uuid.UUID:
 async def create_campaign(request: Request) -> JSONResponse:
     """Create a campaign (service keys only: a scoped key could not see it)."""
     body = await checked_body(request)
-    values = writes.read_fields(body, FIELDS)
-    writes.require(values, "name")
+    values = _with_gm(writes.read(body, NewCampaign).values)
     values.setdefault("settings", {})
     async with caller(request) as (session, principal):
         service_only(principal)
@@ -106,13 +98,11 @@ async def get_campaign(request: Request) -> JSONResponse:
 
 async def patch_campaign(request: Request) -> JSONResponse:
     """Update a campaign at the version the caller saw."""
-    body = await checked_body(request)
-    seen = writes.expected_version(body)
-    values = writes.read_fields(body, FIELDS)
-    archived = writes.archived_flag(body)
+    write = writes.read(await checked_body(request), CampaignPatch)
+    values = _with_gm(write.values)
     async with caller(request) as (session, principal):
         campaign = await campaign_or_404(session, principal, path_id(request))
-        await writes.update(session, campaign, seen, values, archived)
+        await writes.update(session, campaign, write.version or 0, values, write.archived)
         out = view(campaign)
     return JSONResponse(out)
 
@@ -131,20 +121,19 @@ async def list_crit_rules(request: Request) -> JSONResponse:
         campaign = await campaign_or_404(session, principal, path_id(request))
         rows = await critrules.load(session, [campaign.id])
         effective = critrules.effective(rows, campaign.id)
-        return JSONResponse(
-            {
-                "presets": [view(r) for r in rows if r.campaign_id is None],
-                "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
-                "in_force": [r.key for r in effective],
-                "rules": [r.to_dict() for r in effective],
-            }
-        )
+        answer = {
+            "presets": [view(r) for r in rows if r.campaign_id is None],
+            "campaign_rules": [view(r) for r in rows if r.campaign_id is not None],
+            "in_force": [r.key for r in effective],
+            "rules": effective,
+        }
+        return JSONResponse(codec.to_builtins(shaped(answers.CritRules, answer)))
 
 
 async def set_preset(request: Request) -> JSONResponse:
     """Switch a built-in crit rule preset on or off for one campaign."""
-    body = await checked_body(request)
-    enabled = body.flag("enabled", True)
+    switch = bodies.read(await checked_body(request), PresetSwitch)
+    enabled = switch.get("enabled", True)
     key = request.path_params["preset"]
     async with caller(request) as (session, principal):
         campaign = await campaign_or_404(session, principal, path_id(request))

@@ -8,7 +8,7 @@ caller saw). Everything is invisible (404) to keys without the campaign.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -17,40 +17,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from core_client.fields import MAX_NAME, MAX_TEXT, Reader
-from core_client.payloads import VttPlatform
-from core_client.records import Platform
+from core_client.contract import Platform
+from core_client.contract.answers import GameLinkList, SessionList
+from core_client.contract.writes import (
+    CharacterPatch,
+    GameLinkFields,
+    GameLinkPatch,
+    NewCharacter,
+    NoteInput,
+    SessionFields,
+    SessionPatch,
+)
 from storage import writes
 from storage.handlers.users import upsert_user
 from storage.models import Character, GameLink, GameSession, utcnow
 from storage.resolve import parse_uuid
 from storage.routes.guard import caller, campaign_or_404, checked_body, entity_or_404
 from storage.routes.responses import not_found, page_size, path_id
-from storage.views import view
+from storage.views import shaped, view
 
-CHARACTER_FIELDS: writes.FieldSpec = {
-    "name": lambda r, n: r.text(n, MAX_NAME),
-    "owner_discord_id": lambda r, n: r.opt_text(n, 32),
-    "source_platform": lambda r, n: r.choice(n, Platform).value,
-    "source_id": lambda r, n: r.opt_text(n),
-    "source_json": lambda r, n: r.json(n),
-    "roll20_json": lambda r, n: r.json(n),
-    "foundry_json": lambda r, n: r.json(n),
-    "owlbear_json": lambda r, n: r.json(n),
-    "stats": lambda r, n: r.json(n, obj=True),
-}
-LINK_FIELDS: writes.FieldSpec = {
-    "discord_channel_id": lambda r, n: r.opt_text(n, 32),
-    "platform": lambda r, n: r.choice(n, VttPlatform).value if r.has(n) else None,
-    "vtt_game_id": lambda r, n: r.opt_text(n),
-    "sync_chat": lambda r, n: r.flag(n, True),
-    "sync_rolls": lambda r, n: r.flag(n, True),
-}
-SESSION_FIELDS: writes.FieldSpec = {
-    "title": lambda r, n: r.opt_text(n, MAX_NAME),
-    "participants": lambda r, n: list(r.strings(n)),
-    "started_at": lambda r, n: writes.optional_time(r, n),
-    "ended_at": lambda r, n: writes.optional_time(r, n),
+# The declared body of each entity's create and patch.
+BODIES: dict[type, tuple[type[Mapping[str, Any]], type[Mapping[str, Any]]]] = {
+    Character: (NewCharacter, CharacterPatch),
+    GameLink: (GameLinkFields, GameLinkPatch),
+    GameSession: (SessionFields, SessionPatch),
 }
 DEFAULTS: dict[type, dict[str, Any]] = {
     Character: {"source_platform": Platform.DISCORD.value, "stats": {}},
@@ -59,14 +49,10 @@ DEFAULTS: dict[type, dict[str, Any]] = {
 }
 
 
-def _creator(
-    model: type, spec: writes.FieldSpec, required: tuple[str, ...]
-) -> Callable[[Request], Any]:
+def _creator(model: type) -> Callable[[Request], Any]:
     async def create(request: Request) -> JSONResponse:
         body = await checked_body(request)
-        values = DEFAULTS[model] | writes.read_fields(body, spec)
-        for name in required:
-            writes.require(values, name)
+        values = DEFAULTS[model] | writes.read(body, BODIES[model][0]).values
         if model is GameSession and values.get("started_at") is None:
             values["started_at"] = utcnow()
         async with caller(request) as (session, principal):
@@ -93,19 +79,16 @@ def _reader(model: type, what: str) -> Callable[[Request], Any]:
     return read
 
 
-def _patcher(model: type, spec: writes.FieldSpec, what: str) -> Callable[[Request], Any]:
+def _patcher(model: type, what: str) -> Callable[[Request], Any]:
     async def patch(request: Request) -> JSONResponse:
-        body = await checked_body(request)
-        seen = writes.expected_version(body)
-        values = writes.read_fields(body, spec)
-        archived = writes.archived_flag(body)
-        note = _note(body) if model is GameSession else None
+        write = writes.read(await checked_body(request), BODIES[model][1])
+        values = write.values
         async with caller(request) as (session, principal):
             obj = await entity_or_404(session, principal, model, path_id(request), what)
             await _resolve_owner(session, values)
-            if note is not None:
-                values["notes"] = [*obj.notes, note]
-            await writes.update(session, obj, seen, values, archived)
+            if write.note is not None:
+                values["notes"] = [*obj.notes, _note(write.note)]
+            await writes.update(session, obj, write.version or 0, values, write.archived)
             out = view(obj)
         return JSONResponse(out)
 
@@ -138,7 +121,7 @@ async def list_game_links(request: Request) -> JSONResponse:
             found = await campaign_or_404(session, principal, campaign_id)
             query = query.where(GameLink.campaign_id == found.id)
         rows = (await session.scalars(query.order_by(GameLink.created_at).limit(500))).all()
-        return JSONResponse({"game_links": [view(link) for link in rows]})
+        return JSONResponse(shaped(GameLinkList, {"game_links": [view(g) for g in rows]}))
 
 
 async def list_sessions(request: Request) -> JSONResponse:
@@ -153,36 +136,27 @@ async def list_sessions(request: Request) -> JSONResponse:
             .limit(limit)
         )
         rows = (await session.scalars(query)).all()
-        return JSONResponse({"sessions": [view(s) for s in rows]})
+        return JSONResponse(shaped(SessionList, {"sessions": [view(s) for s in rows]}))
 
 
-def _note(body: Reader) -> dict[str, Any] | None:
-    if "add_note" not in body:
-        return None
-    note = Reader(body.json("add_note", obj=True), "add_note")
-    return {
-        "at": utcnow().isoformat(),
-        "author": note.opt_text("author", MAX_NAME),
-        "text": note.text("text", MAX_TEXT),
-    }
+def _note(note: NoteInput) -> dict[str, Any]:
+    return {"at": utcnow().isoformat(), "author": note.get("author"), "text": note["text"]}
 
 
 ROUTES = [
     Route(
         "/campaigns/{id}/characters",
-        _creator(Character, CHARACTER_FIELDS, ("name",)),
+        _creator(Character),
         methods=["POST"],
     ),
     Route("/characters/{id}", _reader(Character, "character"), methods=["GET"]),
-    Route(
-        "/characters/{id}", _patcher(Character, CHARACTER_FIELDS, "character"), methods=["PATCH"]
-    ),
-    Route("/campaigns/{id}/game-links", _creator(GameLink, LINK_FIELDS, ()), methods=["POST"]),
+    Route("/characters/{id}", _patcher(Character, "character"), methods=["PATCH"]),
+    Route("/campaigns/{id}/game-links", _creator(GameLink), methods=["POST"]),
     Route("/game-links", list_game_links, methods=["GET"]),
     Route("/game-links/{id}", _reader(GameLink, "game link"), methods=["GET"]),
-    Route("/game-links/{id}", _patcher(GameLink, LINK_FIELDS, "game link"), methods=["PATCH"]),
-    Route("/campaigns/{id}/sessions", _creator(GameSession, SESSION_FIELDS, ()), methods=["POST"]),
+    Route("/game-links/{id}", _patcher(GameLink, "game link"), methods=["PATCH"]),
+    Route("/campaigns/{id}/sessions", _creator(GameSession), methods=["POST"]),
     Route("/campaigns/{id}/sessions", list_sessions, methods=["GET"]),
     Route("/sessions/{id}", _reader(GameSession, "session"), methods=["GET"]),
-    Route("/sessions/{id}", _patcher(GameSession, SESSION_FIELDS, "session"), methods=["PATCH"]),
+    Route("/sessions/{id}", _patcher(GameSession, "session"), methods=["PATCH"]),
 ]

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 
-from core_client.fields import Reader
 from storage.auth import Principal, authenticate, grant_of
 from storage.errors import RequestError
 from storage.models import Campaign
@@ -27,7 +26,7 @@ async def caller(request: Request) -> AsyncIterator[tuple[AsyncSession, Principa
         yield session, principal
 
 
-async def checked_body(request: Request) -> Reader:
+async def checked_body(request: Request) -> dict[str, Any]:
     """Check the API key, then read the JSON body: strangers learn nothing from validation."""
     grant_of(request.app.state.api_keys, request)
     return await json_body(request)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 
-from core_client.fields import Reader
 from core_client.web import read_json
 from storage.errors import RequestError
 
@@ -24,12 +24,12 @@ MAX_PAGE = 500
 DEFAULT_PAGE = 50
 
 
-async def json_body(request: Request) -> Reader:
-    """Read a bounded JSON object body and return a strict reader over it."""
+async def json_body(request: Request) -> dict[str, Any]:
+    """Read a bounded JSON object body (its fields are checked by the contract's bodies)."""
     data = await read_json(request, request.app.state.settings.max_query_body_bytes)
     if not isinstance(data, Mapping):
         raise RequestError("must be a JSON object", status=422, code="invalid_body", field="body")
-    return Reader(data)
+    return dict(data)
 
 
 def path_id(request: Request, name: str = "id") -> uuid.UUID:

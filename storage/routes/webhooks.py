@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core_client import signing
+from core_client.contract.events import split_delivery
 from core_client.errors import RecordError, SignatureError
-from core_client.events import split_delivery
-from core_client.web import read_bytes, require_json
+from core_client.web import json_response, read_bytes, require_json
 from storage import db, ingest
 from storage.errors import DeliveryRefusedError, RequestError
 from storage.settings import CoreSettings
@@ -22,7 +22,7 @@ from storage.settings import CoreSettings
 log = logging.getLogger(__name__)
 
 
-async def webhooks(request: Request) -> JSONResponse:
+async def webhooks(request: Request) -> Response:
     """Verify a signed delivery; store its valid events once each, refuse the others."""
     settings: CoreSettings = request.app.state.settings
     require_json(request)
@@ -54,7 +54,7 @@ async def webhooks(request: Request) -> JSONResponse:
             status=503,
             code="storage_unavailable",
         ) from None
-    return JSONResponse(receipt.to_dict())
+    return json_response(receipt, 200)
 
 
 async def health(request: Request) -> JSONResponse:

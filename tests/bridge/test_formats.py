@@ -15,6 +15,7 @@ from bridge.errors import FormatError
 from bridge.formats import CONVERTERS, RollContext, convert
 from bridge.formats.beyond20 import roll_request
 from core_client import RollRecord, Visibility
+from core_client.contract import codec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Field names the converters read, so generated payloads get past the first checks.
@@ -74,7 +75,7 @@ def test_format_converts_to_standard_records(fmt: str, fixture: str, expected: l
     assert records[0].raw == payload
     for r in records:
         assert (r.campaign_id, r.game_id, r.actor_id) == ("c1", "g1", "u1")
-        assert RollRecord.from_dict(r.to_dict()) is not None  # Core will accept it
+        assert codec.decode(codec.to_builtins(r), RollRecord) is not None  # Core will accept it
 
 
 def test_labels_and_names_are_kept() -> None:
@@ -174,4 +175,4 @@ def test_any_json_converts_or_raises_format_error(fmt: str, payload: Any) -> Non
     except FormatError:
         return
     for r in records:
-        RollRecord.from_dict(r.to_dict())
+        codec.decode(codec.to_builtins(r), RollRecord)

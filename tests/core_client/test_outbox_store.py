@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Outbox
+from core_client.contract import codec
 from core_client.outbox_store import OutboxStore
 from tests.support.core import d20_roll, stored_rolls
 
@@ -38,11 +39,11 @@ async def test_a_file_from_before_per_event_retries_gains_its_columns_and_drains
         conn.executescript(OLD_SCHEMA)
         conn.execute(
             "INSERT INTO outbox (event_id, body, created_at) VALUES (?, ?, 1)",
-            (roll.id, json.dumps(roll.to_dict())),
+            (roll.id, json.dumps(codec.to_builtins(roll))),
         )
         conn.execute(
             "INSERT INTO dead_letter VALUES (?, ?, 'campaign_id: must be a string', 2)",
-            (refused.id, json.dumps(refused.to_dict())),
+            (refused.id, json.dumps(codec.to_builtins(refused))),
         )
         conn.commit()
     async with Outbox(path, core_client.deliver, base_delay=0.05) as box:

@@ -232,3 +232,30 @@ async def test_bad_page_sizes_get_400_not_500(
 async def test_sdk_refuses_ids_that_are_not_ids(core_client: CoreClient, bad: str) -> None:
     with pytest.raises(NotFoundError):
         await core_client.get_campaign(bad)
+
+
+async def test_writes_refuse_what_core_could_not_store_naming_the_field(
+    core_client: CoreClient, core_http: httpx.AsyncClient, core_api_key: str
+) -> None:
+    # Python's json accepts these; PostgreSQL or UTF-8 would not store them.
+    auth = {"authorization": f"Bearer {core_api_key}", "content-type": "application/json"}
+    campaign = await core_client.create_campaign(name="C")
+    cases = [
+        ("POST", "/campaigns", b'{"name": "a\\u0000b"}', "name"),
+        ("POST", "/campaigns", b'{"name": "\\ud800"}', "name"),
+        ("POST", "/campaigns", b'{"name": "C", "settings": {"x": NaN}}', "settings.x"),
+        ("POST", "/campaigns", b'{"name": "C", "settings": {"k": "\\u0000"}}', "settings.k"),
+        ("POST", f"/campaigns/{campaign['id']}/characters", b'{"name": "V", "stats": []}', "stats"),
+        (
+            "POST",
+            f"/campaigns/{campaign['id']}/characters",
+            b'{"name": "V", "source_platform": "myspace"}',
+            "source_platform",
+        ),
+        ("PATCH", f"/campaigns/{campaign['id']}", b'{"version": 1, "name": " "}', "name"),
+    ]
+    for method, path, body, field in cases:
+        response = await core_http.request(method, path, content=body, headers=auth)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"]["field"] == field, body
+    assert [c["name"] for c in (await core_client.list_campaigns())["campaigns"]] == ["C"]

@@ -29,7 +29,8 @@ from core_client import (
     VttPlatform,
     signing,
 )
-from core_client.receipts import DeliveryReceipt
+from core_client.contract import codec
+from core_client.contract.receipts import DeliveryReceipt
 from storage import models
 from storage.app import create_app
 from storage.crypto import CredentialCipher
@@ -217,7 +218,7 @@ async def test_credentials_are_refused_when_core_has_no_encryption_key(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
             client = CoreClient("http://core", http, signing_secrets=[webhook_secret])
-            response = await _post(client, http, webhook_secret, [event.to_dict()])
+            response = await _post(client, http, webhook_secret, [codec.to_builtins(event)])
         assert response.status_code == 422
         assert response.json()["error"]["field"] == "credentials"
         assert await count(app, models.VttAccount) == 0
@@ -287,7 +288,7 @@ async def test_a_malformed_payload_is_refused_naming_the_field(
 ) -> None:
     # One table, one database: each bad event is refused alone, its neighbour stored.
     for n, (kind, data, field) in enumerate(MALFORMED):
-        good = d20_roll(n % 20 + 1).to_dict()
+        good = codec.to_builtins(d20_roll(n % 20 + 1))
         bad = {"id": f"evt_bad_{n}", "type": kind.value, "occurred_at": 1.0, "data": data}
         response = await _post(core_client, core_http, webhook_secret, [good, bad])
         assert response.status_code == 200, kind

@@ -9,9 +9,10 @@ import pytest
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Event, EventType, Platform, RollRecord, signing
-from core_client.errors import DeliveryError, DeliveryFailure
-from core_client.events import encode_delivery
-from core_client.receipts import DeliveryReceipt
+from core_client.contract import codec
+from core_client.contract.events import encode_delivery
+from core_client.contract.receipts import DeliveryReceipt
+from core_client.errors import RecordError
 from tests.support.core import WebhookEvent, count, stored_rolls
 
 # Deliveries are JSON: Core refuses a body not declared as such with 415.
@@ -20,7 +21,7 @@ JSON = {"content-type": "application/json"}
 
 def roll_event(total: int = 12) -> Event:
     record = RollRecord(platform=Platform.DISCORD, campaign_id="c1", formula="1d20", total=total)
-    return Event(EventType.ROLL_RECORDED, record.to_dict())
+    return Event(EventType.ROLL_RECORDED, codec.to_builtins(record))
 
 
 async def test_signed_roll_is_stored(core_client: CoreClient, core_app: Starlette) -> None:
@@ -86,8 +87,8 @@ async def test_stale_timestamp_is_refused(
 async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
     core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
-    good = roll_event(7).to_dict()
-    bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
+    good = codec.to_builtins(roll_event(7))
+    bad = codec.to_builtins(roll_event()) | {"data": {"platform": "discord", "formula": "1d20"}}
     body = _raw_delivery([bad, good])
     headers = signing.sign([webhook_secret], "m2", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
@@ -100,7 +101,7 @@ async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
                 "index": 0,
                 "id": bad["id"],
                 "field": "campaign_id",
-                "reason": "must be a non-empty string",
+                "reason": "is required",
             }
         ],
     }
@@ -111,8 +112,8 @@ async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
 async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
     core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
-    bad = roll_event().to_dict() | {"data": {"platform": "discord", "formula": "1d20"}}
-    no_type = roll_event().to_dict() | {"type": "roll.forged"}
+    bad = codec.to_builtins(roll_event()) | {"data": {"platform": "discord", "formula": "1d20"}}
+    no_type = codec.to_builtins(roll_event()) | {"type": "roll.forged"}
     body = _raw_delivery([bad, no_type])
     headers = signing.sign([webhook_secret], "m2b", body).as_dict() | JSON
     response = await core_http.post("/webhooks", content=body, headers=headers)
@@ -126,34 +127,35 @@ async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
     assert await count(core_app, WebhookEvent) == 0
 
 
-async def test_a_lone_surrogate_is_refused_with_the_whole_body(
-    core_client: CoreClient, core_app: Starlette
+async def test_a_lone_surrogate_is_refused_by_the_sdk_and_by_core(
+    core_client: CoreClient, core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
-    # Strict JSON (the shared reader) cannot decode a lone surrogate, so the
-    # envelope itself is refused, unnamed: the outbox then splits the batch
-    # until the culprit is alone (tests/core_client/test_outbox_isolation.py).
-    with pytest.raises(DeliveryError) as refused:
-        await core_client.deliver([roll_event(1), _with_formula("1d20\ud800")])
-    assert refused.value.failure is DeliveryFailure.INVALID
+    # UTF-8 cannot carry a lone surrogate: the SDK refuses to encode it, and a
+    # sender that escapes it anyway gets a 422 naming the field. The outbox then
+    # splits the batch until the culprit is alone (test_outbox_isolation.py).
+    bad = _with_formula("1d20\ud800")
+    with pytest.raises(RecordError, match="surrogate"):
+        await core_client.deliver([roll_event(1), bad])
+    body = _raw_delivery([codec.to_builtins(roll_event(1)), codec.to_builtins(bad)])
+    headers = signing.sign([webhook_secret], "m_sur", body).as_dict() | JSON
+    response = await core_http.post("/webhooks", content=body, headers=headers)
+    assert (response.status_code, response.json()["error"]["field"]) == (
+        422,
+        "events[1].data.formula",
+    )
     assert await stored_rolls(core_app) == []
 
 
-@pytest.mark.parametrize("formula", ["1d20\x00"], ids=["nul"])
-async def test_an_event_the_database_cannot_hold_is_refused_alone(
-    core_client: CoreClient, core_app: Starlette, core_database_url: str, formula: str
+async def test_a_nul_is_refused_alone_alike_on_every_database(
+    core_client: CoreClient, core_app: Starlette
 ) -> None:
-    # A NUL passes the validators but PostgreSQL refuses it: Core must refuse
-    # that event alone rather than answer 5xx for the whole batch on every retry.
-    stored_by_sqlite = "\x00" in formula  # SQLite stores a NUL, PostgreSQL cannot
-    if stored_by_sqlite and core_database_url.startswith("sqlite"):
-        receipt = await core_client.deliver([roll_event(1), _with_formula(formula)])
-        assert receipt == DeliveryReceipt(2, 0)
-        return
-    bad = _with_formula(formula)
+    # PostgreSQL cannot store a NUL and SQLite can: the contract refuses it on
+    # both, so the same input gets the same answer whatever the database.
+    bad = _with_formula("1d20\x00")
     receipt = await core_client.deliver([roll_event(1), bad, roll_event(2)])
     assert (receipt.accepted, receipt.duplicates) == (2, 0)
     [refused] = receipt.refused
-    assert (refused.index, refused.event_id, refused.field) == (1, bad.id, "data")
+    assert (refused.index, refused.event_id, refused.field) == (1, bad.id, "formula")
     assert [r.total for r in await stored_rolls(core_app)] == [1.0, 2.0]
 
 
@@ -178,7 +180,7 @@ async def test_health_reports_database_and_migrations(core_http: httpx.AsyncClie
 
 def _with_formula(formula: str) -> Event:
     record = RollRecord(platform=Platform.DISCORD, campaign_id="c1", formula="1d20", total=3)
-    return Event(EventType.ROLL_RECORDED, record.to_dict() | {"formula": formula})
+    return Event(EventType.ROLL_RECORDED, codec.to_builtins(record) | {"formula": formula})
 
 
 def _raw_delivery(events: list[object]) -> bytes:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Event, EventType, Platform, RollRecord
-from core_client.records import DiceGroup, Die
+from core_client.contract import DiceGroup, Die, codec
 from storage.models import Roll, WebhookEvent
 
 SCOPED_KEY = "scoped_key_for_guild_1"
@@ -55,8 +55,8 @@ def d20_roll(
         character_name=character,
     )
     if occurred_at is None:
-        return Event(EventType.ROLL_RECORDED, record.to_dict())
-    return Event(EventType.ROLL_RECORDED, record.to_dict(), occurred_at=occurred_at)
+        return Event(EventType.ROLL_RECORDED, codec.to_builtins(record))
+    return Event(EventType.ROLL_RECORDED, codec.to_builtins(record), occurred_at=occurred_at)
 
 
 def poison_roll() -> Event:

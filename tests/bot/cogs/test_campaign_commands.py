@@ -226,3 +226,33 @@ async def test_character_list_and_show(table: Table, core_client: CoreClient) ->
     missing = await (await slash(table, "character show", {"name": "Pike"})).wait_response()
     assert missing.ephemeral
     assert "No character called 'Pike'" in (missing.content or "")
+
+
+DICECLOUD_EXPORT = {
+    "creatures": [{"_id": "c1", "name": "Pike Trickfoot"}],
+    "creatureProperties": [
+        {"type": "attribute", "variableName": "hitPoints", "total": 28, "value": 30},
+        {"type": "attribute", "variableName": "armor", "total": 18},
+        {"type": "attribute", "variableName": "wisdom", "total": 16},
+        {"type": "note", "name": "Sarenrae's grace"},
+    ],
+}
+
+
+async def test_a_dicecloud_sheet_is_stored_in_core_as_dicecloud(
+    table: Table, core_client: CoreClient
+) -> None:
+    # Core's Platform once lacked "dicecloud", so every DiceCloud import failed.
+    campaign_id = await create_campaign(table)
+    inter = await slash(
+        table,
+        "character import",
+        {"file": ("pike.json", json.dumps(DICECLOUD_EXPORT).encode())},
+    )
+    await inter.wait_response()
+    imported = await inter.wait_followup()
+    assert "Pike Trickfoot" in (imported.content or "")
+    [character] = (await core_client.campaign_context(campaign_id))["characters"]
+    assert character["source_platform"] == "dicecloud"
+    assert character["source_json"] == DICECLOUD_EXPORT
+    assert character["stats"] == {"hp": 28, "ac": 18, "abilities": {"wis": 16}}

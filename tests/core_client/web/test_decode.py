@@ -40,8 +40,22 @@ def test_integers_are_bounded_to_64_bits() -> None:
     body = f"[{MIN_INT}, {MAX_INT}, 1.5e300, true]".encode()
     assert decode_json(body) == [MIN_INT, MAX_INT, 1.5e300, True]
     for number in (MAX_INT + 1, MIN_INT - 1):
-        with pytest.raises(InvalidJSONError, match="64-bit"):
-            decode_json(f"[{number}]".encode())
+        with pytest.raises(InvalidBodyError, match="out of range") as info:
+            decode_json(f"[1, {number}]".encode())
+        assert info.value.field == "[1]"  # a value JSON can carry but no record can: named
+
+
+def test_values_strict_json_refuses_are_named_where_they_are() -> None:
+    cases = {
+        b'{"a": {"b": [1, NaN]}}': ("a.b[1]", "finite"),
+        b'{"a": -Infinity}': ("a", "finite"),
+        b'{"a": ["ok", "\\udfff"]}': ("a[1]", "surrogate"),
+        b'{"a": ' + b"9" * 5000 + b"}": ("a", "out of range"),
+    }
+    for raw, (field, problem) in cases.items():
+        with pytest.raises(InvalidBodyError, match=problem) as info:
+            decode_json(raw)
+        assert (info.value.status, info.value.field) == (422, field)
 
 
 def test_a_typed_body_is_validated_and_misfits_name_the_field() -> None:
@@ -66,5 +80,5 @@ def test_a_typed_body_is_validated_and_misfits_name_the_field() -> None:
 
 
 def test_a_typed_body_is_bounded_too() -> None:
-    with pytest.raises(InvalidJSONError):
+    with pytest.raises(InvalidBodyError, match="out of range"):
         decode_json(b'{"name": "n", "items": [{"x": ' + b"9" * 30 + b"}]}", Batch)

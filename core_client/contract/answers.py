@@ -1,5 +1,9 @@
-"""The shapes of Core's query API answers, as TypedDicts for type checkers.
+"""The shapes of Core's query API answers, declared once.
 
+Core's views are annotated with these shapes, and the SDK's client validates
+every answer it receives against them (`codec.decode`), so a field Core stops
+sending fails loudly at the client instead of deep inside the bot. They stay
+TypedDicts, which msgspec validates, so callers keep reading `campaign["name"]`.
 Timestamps are ISO 8601 strings in UTC; ids are UUID strings. `total=False`
 marks answers whose optional keys depend on the request.
 """
@@ -7,6 +11,8 @@ marks answers whose optional keys depend on the request.
 from __future__ import annotations
 
 from typing import Any, TypedDict
+
+from core_client.contract.rules import Rule
 
 
 class CampaignDict(TypedDict):
@@ -202,4 +208,12 @@ class CritRules(TypedDict):
     presets: list[CritRuleDict]
     campaign_rules: list[CritRuleDict]
     in_force: list[str]
-    rules: list[dict[str, Any]]
+    rules: list[Rule]
+
+
+class GameLinkList(TypedDict):
+    game_links: list[GameLinkDict]
+
+
+class SessionList(TypedDict):
+    sessions: list[SessionDict]

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from core_client import DiceGroup, Die, Platform, RecordError, RollRecord, Visibility
-from core_client.events import Event, EventType, decode_delivery, encode_delivery
+from core_client.contract import codec
+from core_client.contract.events import decode_delivery, encode_delivery
 
 
 def sample() -> RollRecord:
@@ -33,13 +33,13 @@ def sample() -> RollRecord:
 
 def test_record_round_trips_through_json() -> None:
     record = sample()
-    again = RollRecord.from_dict(json.loads(json.dumps(record.to_dict())))
+    again = codec.decode(codec.encode(record), RollRecord)
     assert again == record
     assert again.groups[0].dice[1].kept is False
 
 
 def mutate(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = dict(sample().to_dict())
+    data: dict[str, Any] = codec.to_builtins(sample())
     data.update(changes)
     return data
 
@@ -47,7 +47,7 @@ def mutate(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ([], "roll"),
+        ([], "body"),
         (mutate(platform="myspace"), "platform"),
         (mutate(campaign_id=""), "campaign_id"),
         (mutate(campaign_id=None), "campaign_id"),
@@ -66,14 +66,14 @@ def mutate(**changes: Any) -> dict[str, Any]:
         ),
     ],
 )
-def test_from_dict_names_the_bad_field(data: Any, field: str) -> None:
+def test_decode_names_the_bad_field(data: Any, field: str) -> None:
     with pytest.raises(RecordError) as info:
-        RollRecord.from_dict(data)
+        codec.decode(data, RollRecord)
     assert info.value.field == field
 
 
 def test_delivery_round_trip_keeps_event_ids() -> None:
-    events = [Event(EventType.ROLL_RECORDED, sample().to_dict()) for _ in range(3)]
+    events = [sample().event() for _ in range(3)]
     decoded = decode_delivery(encode_delivery(events))
     assert [e.id for e in decoded] == [e.id for e in events]
 
