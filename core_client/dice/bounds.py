@@ -9,12 +9,14 @@ interval containing zero, most powers) give infinities.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from .advantage import Advantage
 from .arithmetic import Number, js_round
-from .groups import is_dice_sum
+from .dispatch import Dispatch
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
+    EXPR_TYPES,
     CallNode,
     ChainNode,
     DiceNode,
@@ -29,8 +31,8 @@ from .nodes import (
     Success,
     UnaryNode,
 )
+from .plan import face_range, is_dice_sum, plan_term
 from .program import parse_roll
-from .terms import face_range, plan_term
 
 Interval = tuple[float, float]
 _EVERYTHING: Interval = (-math.inf, math.inf)
@@ -51,27 +53,43 @@ def _tidy(value: float) -> Number:
 
 def tree_bounds(node: Expr, limits: Limits) -> Interval:
     """Return an interval containing every value `node` can take."""
-    if isinstance(node, NumberNode):
-        return (node.value, node.value)
-    if isinstance(node, DiceNode):
-        return _dice(node, limits)
-    if isinstance(node, GroupNode):
-        return _group(node, limits)
-    if isinstance(node, ChainNode):
-        low, high = tree_bounds(node.first, limits)
+    return _Bounds(limits).visit(node)
+
+
+class _Bounds:
+    """One bounds computation: the limits in force and the dispatch table."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.visit: Dispatch[Expr, Interval] = Dispatch(
+            EXPR_TYPES,
+            {
+                NumberNode: lambda n: (n.value, n.value),
+                DiceNode: self.dice,
+                GroupNode: self.group,
+                ChainNode: self.chain,
+                PowerNode: lambda n: _power(self.visit(n.base), self.visit(n.exponent)),
+                UnaryNode: self.unary,
+                CallNode: lambda n: _call(n.name, self.visit(n.arg)),
+                ParenNode: lambda n: self.visit(n.inner),
+            },
+        )
+
+    def chain(self, node: ChainNode) -> Interval:
+        low, high = self.visit(node.first)
         for part in node.rest:
-            low, high = _binary(part.op, (low, high), tree_bounds(part.operand, limits))
+            low, high = _binary(part.op, (low, high), self.visit(part.operand))
         return (low, high)
-    if isinstance(node, PowerNode):
-        return _power(tree_bounds(node.base, limits), tree_bounds(node.exponent, limits))
-    if isinstance(node, UnaryNode):
-        low, high = tree_bounds(node.operand, limits)
+
+    def unary(self, node: UnaryNode) -> Interval:
+        low, high = self.visit(node.operand)
         return (-high, -low) if node.op == "-" else (low, high)
-    if isinstance(node, CallNode):
-        return _call(node.name, tree_bounds(node.arg, limits))
-    if isinstance(node, ParenNode):
-        return tree_bounds(node.inner, limits)
-    raise AssertionError(node)  # pragma: no cover
+
+    def dice(self, node: DiceNode) -> Interval:
+        return _dice(node, self.limits, self.visit)
+
+    def group(self, node: GroupNode) -> Interval:
+        return _group(node, self.limits, [self.visit(item) for item in node.items])
 
 
 def _mul(a: float, b: float) -> float:
@@ -141,14 +159,14 @@ def _kept_count(count: int, keeps: tuple[Keep, ...]) -> int:
     return count
 
 
-def _dice(node: DiceNode, limits: Limits) -> Interval:
+def _dice(node: DiceNode, limits: Limits, visit: Callable[[Expr], Interval]) -> Interval:
     plan = plan_term(node)
-    count_iv = (1.0, 1.0) if node.count is None else tree_bounds(node.count, limits)
+    count_iv = (1.0, 1.0) if node.count is None else visit(node.count)
     n_low, n_high = _whole_range(count_iv, 0, limits.max_dice)
     if isinstance(node.sides, str):
         low_face, high_face = face_range("F" if node.sides == "F" else 100)
     else:
-        high_face = _whole_range(tree_bounds(node.sides, limits), 1, limits.max_sides)[1]
+        high_face = _whole_range(visit(node.sides), 1, limits.max_sides)[1]
         low_face = 1
     explode = plan.explode
     if explode is not None and explode.kind != "!!" and not explode.once:
@@ -178,8 +196,7 @@ def _die_range(
     return (die_low, die_high)
 
 
-def _group(node: GroupNode, limits: Limits) -> Interval:
-    items = [tree_bounds(item, limits) for item in node.items]
+def _group(node: GroupNode, limits: Limits, items: list[Interval]) -> Interval:
     successes = [m.point for m in node.modifiers if isinstance(m, Success)]
     failures = [m.point for m in node.modifiers if isinstance(m, Failure)]
     keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))

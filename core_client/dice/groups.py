@@ -9,41 +9,18 @@ it (`{3d20+5}>21`) is treated as one item.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from .arithmetic import bounded
-from .nodes import (
-    ChainNode,
-    ComparePoint,
-    DiceNode,
-    Expr,
-    Failure,
-    GroupNode,
-    Keep,
-    Success,
-    modifier_notation,
-)
+from .context import Context, Evaluator
+from .keeps import apply_keeps
+from .nodes import ComparePoint, Failure, GroupNode, Keep, Success, modifier_notation
+from .plan import is_dice_sum
 from .results import Chain, DiceTerm, Die, Group, GroupItem, ResultNode
-from .terms import apply_keeps
-
-if TYPE_CHECKING:
-    from .evaluate import Context, Evaluator
 
 
-def is_dice_sum(node: Expr) -> bool:
-    """Return whether `node` is dice terms joined by `+` only, without success counting."""
-    if isinstance(node, DiceNode):
-        return not any(isinstance(m, Success) for m in node.modifiers)
-    if isinstance(node, ChainNode):
-        operands = [node.first, *(part.operand for part in node.rest)]
-        return all(part.op == "+" for part in node.rest) and all(map(is_dice_sum, operands))
-    return False
-
-
-def compile_group(node: GroupNode, compile_expr: Callable[[Expr], Evaluator]) -> Evaluator:
-    """Compile a group node into a function that rolls it."""
-    item_fns = [compile_expr(item) for item in node.items]
+def compile_group(node: GroupNode, item_fns: Sequence[Evaluator]) -> Evaluator:
+    """Compile a group node, given its compiled items, into a function that rolls it."""
     keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))
     successes = tuple(m.point for m in node.modifiers if isinstance(m, Success))
     failures = tuple(m.point for m in node.modifiers if isinstance(m, Failure))

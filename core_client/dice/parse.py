@@ -51,6 +51,7 @@ from .nodes import (
     Success,
     UnaryNode,
 )
+from .plan import check_sides
 
 FUNCTIONS = ("floor", "ceil", "round", "abs")
 _KEEP_ALIASES: dict[str, KeepKind] = {
@@ -368,14 +369,6 @@ class _Parser:
                 f"This number is too long (limit {self.limits.max_digits} digits)", column
             )
         return int(text)
-
-
-def check_sides(sides: int, limits: Limits, column: int) -> None:
-    """Raise unless `sides` is a usable die size."""
-    if sides < 1:
-        raise DiceRuleError("A die needs at least one side", column)
-    if sides > limits.max_sides:
-        raise DiceLimitError(f"Dice are limited to {limits.max_sides} sides", column)
 
 
 def check_modifiers(modifiers: list[Modifier], column: int) -> None:

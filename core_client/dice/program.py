@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .advantage import Advantage, apply_advantage
+from .context import Context, Evaluator
 from .errors import DiceError, DiceLimitError, DiceMathError
-from .evaluate import Context, Evaluator, compile_expr
+from .evaluate import compile_expr
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import CritMark, DiceNode, Expr, NumberNode, notation, walk
 from .parse import Parsed, parse

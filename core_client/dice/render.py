@@ -8,14 +8,17 @@ by step, then only the notation and total are shown; the total is always present
 
 from __future__ import annotations
 
+from .dispatch import Dispatch
 from .nodes import format_number
 from .results import (
+    RESULT_TYPES,
     Call,
     Chain,
     Constant,
     DiceTerm,
     Die,
     Group,
+    Paren,
     Power,
     ResultNode,
     RollResult,
@@ -59,24 +62,23 @@ class _Renderer:
 
     def __init__(self, cap: int | None) -> None:
         self.cap = cap
+        self.node: Dispatch[ResultNode, str] = Dispatch(
+            RESULT_TYPES,
+            {
+                Constant: lambda n: escape(format_number(n.value)) + _label(n.label),
+                DiceTerm: self.term,
+                Group: self.group,
+                Chain: self.chain,
+                Power: lambda n: f"{self.node(n.base)} \\*\\* {self.node(n.exponent)}",
+                Unary: lambda n: escape(n.op) + self.node(n.operand),
+                Call: lambda n: f"{n.name}({self.node(n.arg)}){_label(n.label)}",
+                Paren: lambda n: f"({self.node(n.inner)}){_label(n.label)}",
+            },
+        )
 
-    def node(self, node: ResultNode) -> str:
-        if isinstance(node, DiceTerm):
-            return self.term(node)
-        if isinstance(node, Constant):
-            return escape(format_number(node.value)) + _label(node.label)
-        if isinstance(node, Chain):
-            rest = "".join(f" {escape(op)} {self.node(operand)}" for op, operand in node.rest)
-            return self.node(node.first) + rest
-        if isinstance(node, Group):
-            return self.group(node)
-        if isinstance(node, Power):
-            return f"{self.node(node.base)} \\*\\* {self.node(node.exponent)}"
-        if isinstance(node, Unary):
-            return escape(node.op) + self.node(node.operand)
-        if isinstance(node, Call):
-            return f"{node.name}({self.node(node.arg)}){_label(node.label)}"
-        return f"({self.node(node.inner)}){_label(node.label)}"
+    def chain(self, node: Chain) -> str:
+        rest = "".join(f" {escape(op)} {self.node(operand)}" for op, operand in node.rest)
+        return self.node(node.first) + rest
 
     def term(self, term: DiceTerm) -> str:
         head = escape(term.notation)

@@ -137,6 +137,7 @@ class Paren:
 
 
 ResultNode: TypeAlias = Constant | DiceTerm | Group | Chain | Power | Unary | Call | Paren
+RESULT_TYPES = (Constant, DiceTerm, Group, Chain, Power, Unary, Call, Paren)
 
 
 @dataclass(slots=True, eq=False)

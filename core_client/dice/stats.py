@@ -17,6 +17,7 @@ from functools import reduce
 from . import arithmetic
 from .advantage import Advantage
 from .arithmetic import Number
+from .dispatch import Dispatch
 from .distribution import (
     Distribution,
     Outcomes,
@@ -30,9 +31,9 @@ from .distribution import (
     uniform,
 )
 from .errors import DiceLimitError, IntractableError
-from .groups import is_dice_sum
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
+    EXPR_TYPES,
     CallNode,
     ChainNode,
     DiceNode,
@@ -47,16 +48,17 @@ from .nodes import (
     UnaryNode,
     notation,
 )
-from .parse import check_sides
-from .program import parse_roll
-from .terms import (
+from .plan import (
     TermPlan,
+    check_sides,
     check_triggers,
     face_range,
+    is_dice_sum,
     kept_positions,
     plan_term,
     whole_number,
 )
+from .program import parse_roll
 
 EXPLOSION_TAIL = 1e-12
 
@@ -77,38 +79,44 @@ class _Stats:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.work = Work(limits.max_stats_work)
+        self.expr: Dispatch[Expr, Outcomes] = Dispatch(
+            EXPR_TYPES,
+            {
+                NumberNode: lambda n: point(n.value),
+                DiceNode: self.dice,
+                GroupNode: self.group,
+                ChainNode: self.operators,
+                PowerNode: self.power,
+                UnaryNode: self.unary,
+                CallNode: self.call,
+                ParenNode: lambda n: self.expr(n.inner),
+            },
+        )
 
-    def expr(self, node: Expr) -> Outcomes:
+    def operators(self, node: ChainNode) -> Outcomes:
         bound = self.limits.value_bound
-        if isinstance(node, NumberNode):
-            return point(node.value)
-        if isinstance(node, DiceNode):
-            return self.dice(node)
-        if isinstance(node, GroupNode):
-            return self.group(node)
-        if isinstance(node, ChainNode):
-            total = self.expr(node.first)
-            for part in node.rest:
-                operator = _operator(part.op, bound, part.column)
-                total = combine(total, self.expr(part.operand), operator, self.work)
-            return total
-        if isinstance(node, PowerNode):
-            column = node.column
-            return combine(
-                self.expr(node.base),
-                self.expr(node.exponent),
-                lambda x, y: arithmetic.power(x, y, bound, column),
-                self.work,
-            )
-        if isinstance(node, UnaryNode):
-            sign = -1 if node.op == "-" else 1
-            return transform(self.expr(node.operand), lambda x: sign * x, self.work)
-        if isinstance(node, CallNode):
-            name = node.name
-            return transform(self.expr(node.arg), lambda x: arithmetic.call(name, x), self.work)
-        if isinstance(node, ParenNode):
-            return self.expr(node.inner)
-        raise AssertionError(node)  # pragma: no cover
+        total = self.expr(node.first)
+        for part in node.rest:
+            operator = _operator(part.op, bound, part.column)
+            total = combine(total, self.expr(part.operand), operator, self.work)
+        return total
+
+    def power(self, node: PowerNode) -> Outcomes:
+        bound, column = self.limits.value_bound, node.column
+        return combine(
+            self.expr(node.base),
+            self.expr(node.exponent),
+            lambda x, y: arithmetic.power(x, y, bound, column),
+            self.work,
+        )
+
+    def unary(self, node: UnaryNode) -> Outcomes:
+        sign = -1 if node.op == "-" else 1
+        return transform(self.expr(node.operand), lambda x: sign * x, self.work)
+
+    def call(self, node: CallNode) -> Outcomes:
+        name = node.name
+        return transform(self.expr(node.arg), lambda x: arithmetic.call(name, x), self.work)
 
     # -- dice terms ----------------------------------------------------------------
 

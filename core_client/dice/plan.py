@@ -1,0 +1,193 @@
+"""What can be worked out about a dice term before rolling it: its plan.
+
+The roller (`terms`), the exact statistics (`stats`) and the bounds (`bounds`) all
+read a dice term through the same `TermPlan`, so they agree on what it means: which
+keep/drop, rerolls, explosions, successes and clamps apply, and which faces they hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .errors import DiceLimitError, DiceRuleError
+from .faces import hits_all, missed_spans, never, predicate
+from .limits import Limits
+from .nodes import (
+    ChainNode,
+    Clamp,
+    ComparePoint,
+    CritMark,
+    DiceNode,
+    Explode,
+    Expr,
+    Failure,
+    Keep,
+    Reroll,
+    Sort,
+    Success,
+    dice_notation,
+    modifier_notation,
+    notation,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TermPlan:
+    """Everything about a dice term that can be worked out before rolling."""
+
+    notation: str
+    count_text: str
+    sides_text: str
+    mods_text: str  # modifiers and label, e.g. "kh1[fire]"
+    label: str | None
+    column: int
+    keeps: tuple[Keep, ...]
+    explode: Explode | None
+    rerolls: tuple[ComparePoint, ...]
+    reroll_once: bool
+    successes: tuple[ComparePoint, ...]
+    failures: tuple[ComparePoint, ...]
+    crits: tuple[ComparePoint, ...]
+    fumbles: tuple[ComparePoint, ...]
+    floor: int | None
+    ceiling: int | None
+    sort: Sort | None
+
+    @property
+    def is_plain(self) -> bool:
+        """Return whether only keep/drop is used, so the fast path applies."""
+        return not (
+            self.explode or self.rerolls or self.successes or self.crits or self.fumbles
+        ) and (self.floor is None and self.ceiling is None and self.sort is None)
+
+    def rules(self, size: int | str) -> FaceRules:
+        """Return the face tests of this term for dice of `size`."""
+        low, high = face_range(size)
+        explode = self.explode
+        return FaceRules(
+            size=size,
+            low=low,
+            span=high - low + 1,
+            crit=predicate(self.crits) if self.crits else high.__eq__,
+            fumble=predicate(self.fumbles) if self.fumbles else low.__eq__,
+            reroll=predicate(self.rerolls) if self.rerolls else never,
+            explode=never if explode is None else predicate(explode_points(explode, high)),
+            success=predicate(self.successes) if self.successes else never,
+            failure=predicate(self.failures) if self.failures else never,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FaceRules:
+    """A term's compare points turned into fast tests, for one die size."""
+
+    size: int | str
+    low: int
+    span: int
+    crit: Callable[[int], bool]
+    fumble: Callable[[int], bool]
+    reroll: Callable[[int], bool]
+    explode: Callable[[int], bool]
+    success: Callable[[int], bool]
+    failure: Callable[[int], bool]
+
+
+def plan_term(node: DiceNode) -> TermPlan:
+    """Gather a dice node's modifiers into a plan."""
+    mods = node.modifiers
+    rerolls = [m for m in mods if isinstance(m, Reroll)]
+    clamps = {m.kind: m.value for m in mods if isinstance(m, Clamp)}
+    mods_text = "".join(modifier_notation(m) for m in mods)
+    return TermPlan(
+        notation=dice_notation(node),
+        count_text="1" if node.count is None else notation(node.count),
+        sides_text=node.sides if isinstance(node.sides, str) else notation(node.sides),
+        mods_text=mods_text + ("" if node.label is None else f"[{node.label}]"),
+        label=node.label,
+        column=node.column,
+        keeps=tuple(m for m in mods if isinstance(m, Keep)),
+        explode=next((m for m in mods if isinstance(m, Explode)), None),
+        rerolls=tuple(m.point for m in rerolls),
+        reroll_once=any(m.once for m in rerolls),
+        successes=tuple(m.point for m in mods if isinstance(m, Success)),
+        failures=tuple(m.point for m in mods if isinstance(m, Failure)),
+        crits=tuple(m.point for m in mods if isinstance(m, CritMark) and m.kind == "cs"),
+        fumbles=tuple(m.point for m in mods if isinstance(m, CritMark) and m.kind == "cf"),
+        floor=clamps.get("mi"),
+        ceiling=clamps.get("ma"),
+        sort=next((m for m in mods if isinstance(m, Sort)), None),
+    )
+
+
+def face_range(sides: int | str) -> tuple[int, int]:
+    """Return the lowest and highest face of a die."""
+    return (-1, 1) if sides == "F" else (1, int(sides))
+
+
+def kept_positions(count: int, keeps: Sequence[Keep]) -> tuple[int, int]:
+    """Return the slice [low, high) of the ascending-sorted dice that keep/drop leaves."""
+    low, high = 0, count
+    for keep in keeps:
+        amount = min(keep.count, high - low)
+        if keep.kind == "kh":
+            low = high - amount
+        elif keep.kind == "kl":
+            high = low + amount
+        elif keep.kind == "dh":
+            high -= amount
+        else:
+            low += amount
+    return low, high
+
+
+def whole_number(value: int | float, what: str, column: int) -> int:
+    if isinstance(value, float):
+        if value.is_integer():
+            return whole_number(int(value), what, column)
+        raise DiceRuleError(f"The {what} must be a whole number, got {value:g}", column)
+    if value < 0:
+        raise DiceRuleError(f"The {what} cannot be negative, got {value}", column)
+    return value
+
+
+def check_sides(sides: int, limits: Limits, column: int) -> None:
+    """Raise unless `sides` is a usable die size."""
+    if sides < 1:
+        raise DiceRuleError("A die needs at least one side", column)
+    if sides > limits.max_sides:
+        raise DiceLimitError(f"Dice are limited to {limits.max_sides} sides", column)
+
+
+def check_triggers(plan: TermPlan, low: int, high: int, column: int) -> None:
+    """Refuse rerolls or explosions that would trigger on every face and never stop."""
+    if not (plan.rerolls or plan.explode):
+        return
+    everything = [(low, high)]
+    survivors = everything
+    if plan.rerolls and not plan.reroll_once:
+        survivors = missed_spans(plan.rerolls, low, high)
+        if not survivors:
+            raise DiceRuleError("This reroll matches every face, so it would never stop", column)
+    explode = plan.explode
+    if explode is None or explode.once:
+        return
+    # Compounding draws again without rerolls, so every face must be considered.
+    pool = everything if explode.kind == "!!" else survivors
+    if hits_all(explode_points(explode, high), pool):
+        raise DiceRuleError("This explosion matches every face, so it would never stop", column)
+
+
+def explode_points(explode: Explode, high: int) -> tuple[ComparePoint, ...]:
+    """Return the compare points of an explosion; the default is the highest face."""
+    return (ComparePoint("=", high),) if explode.point is None else (explode.point,)
+
+
+def is_dice_sum(node: Expr) -> bool:
+    """Return whether `node` is dice terms joined by `+` only, without success counting."""
+    if isinstance(node, DiceNode):
+        return not any(isinstance(m, Success) for m in node.modifiers)
+    if isinstance(node, ChainNode):
+        operands = [node.first, *(part.operand for part in node.rest)]
+        return all(part.op == "+" for part in node.rest) and all(map(is_dice_sum, operands))
+    return False
