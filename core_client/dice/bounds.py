@@ -2,8 +2,10 @@
 
 The bounds are safe (every roll lands inside them) and tight for common rolls such
 as `4d6kh3` or `2d20kh1+5`. Because a roll never draws more than `Limits.max_dice`
-dice, even exploding dice have a finite bound. Unbounded cases (division by an
-interval containing zero, most powers) give infinities.
+dice, even exploding dice have a finite bound. Integers stay exact Python ints, and
+every interval is clipped to the value bound (`Limits.max_digits`) that a roll
+enforces anyway, so no infinity or NaN ever appears; an expression whose every
+result is beyond that bound is refused with a `DiceLimitError`, as rolling it is.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import math
 from collections.abc import Callable
 
 from .advantage import Advantage
-from .arithmetic import Number, js_round
+from .arithmetic import Number, js_round, normalize
 from .dispatch import Dispatch
+from .errors import DiceLimitError
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
     EXPR_TYPES,
@@ -31,11 +34,10 @@ from .nodes import (
     Success,
     UnaryNode,
 )
-from .plan import face_range, is_dice_sum, plan_term
+from .plan import face_range, per_die_parts, plan_term
 from .program import parse_roll
 
-Interval = tuple[float, float]
-_EVERYTHING: Interval = (-math.inf, math.inf)
+Interval = tuple[Number, Number]
 
 
 def bounds(
@@ -44,16 +46,12 @@ def bounds(
     """Return the smallest and largest total `expression` can possibly roll."""
     limits = limits or DEFAULT_LIMITS
     low, high = tree_bounds(parse_roll(expression, limits, advantage).tree, limits)
-    return _tidy(low), _tidy(high)
-
-
-def _tidy(value: float) -> Number:
-    return int(value) if math.isfinite(value) and value == int(value) else value
+    return normalize(low), normalize(high)
 
 
 def tree_bounds(node: Expr, limits: Limits) -> Interval:
     """Return an interval containing every value `node` can take."""
-    return _Bounds(limits).visit(node)
+    return _Bounds(limits).clipped(node)
 
 
 class _Bounds:
@@ -61,24 +59,41 @@ class _Bounds:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.visit: Dispatch[Expr, Interval] = Dispatch(
+        self.bound = limits.value_bound
+        self.table: Dispatch[Expr, Interval] = Dispatch(
             EXPR_TYPES,
             {
                 NumberNode: lambda n: (n.value, n.value),
                 DiceNode: self.dice,
                 GroupNode: self.group,
                 ChainNode: self.chain,
-                PowerNode: lambda n: _power(self.visit(n.base), self.visit(n.exponent)),
+                PowerNode: lambda n: _power(self.visit(n.base), self.visit(n.exponent), self.bound),
                 UnaryNode: self.unary,
                 CallNode: lambda n: _call(n.name, self.visit(n.arg)),
                 ParenNode: lambda n: self.visit(n.inner),
             },
         )
 
+    def visit(self, node: Expr) -> Interval:
+        """Return the interval of `node`, clipped to what a roll can produce."""
+        low, high = self.table(node)
+        return (max(low, -self.bound), min(high, self.bound))
+
+    def clipped(self, node: Expr) -> Interval:
+        low, high = self.visit(node)
+        if low > high:
+            raise DiceLimitError(f"Every result of this expression is too large {self.limit}")
+        return (low, high)
+
+    @property
+    def limit(self) -> str:
+        return f"(limit {self.limits.max_digits} digits)"
+
     def chain(self, node: ChainNode) -> Interval:
         low, high = self.visit(node.first)
         for part in node.rest:
-            low, high = _binary(part.op, (low, high), self.visit(part.operand))
+            low, high = _binary(part.op, (low, high), self.visit(part.operand), self.bound)
+            low, high = max(low, -self.bound), min(high, self.bound)
         return (low, high)
 
     def unary(self, node: UnaryNode) -> Interval:
@@ -89,15 +104,14 @@ class _Bounds:
         return _dice(node, self.limits, self.visit)
 
     def group(self, node: GroupNode) -> Interval:
-        return _group(node, self.limits, [self.visit(item) for item in node.items])
+        return _group(node, self.limits, [self.visit(item) for item in node.items], self.visit)
 
 
-def _mul(a: float, b: float) -> float:
-    # 0 * inf is 0 here: an empty product, not an indeterminate form.
-    return 0.0 if a == 0 or b == 0 else a * b
+def _mul(a: Number, b: Number) -> Number:
+    return normalize(a * b)
 
 
-def _binary(op: str, left: Interval, right: Interval) -> Interval:
+def _binary(op: str, left: Interval, right: Interval, bound: int) -> Interval:
     (a, b), (c, d) = left, right
     if op == "+":
         return (a + c, b + d)
@@ -108,26 +122,32 @@ def _binary(op: str, left: Interval, right: Interval) -> Interval:
         return (min(products), max(products))
     if op == "/":
         if c <= 0 <= d:
-            return _EVERYTHING
-        quotients = [x / y for x in (a, b) for y in (c, d) if math.isfinite(y)] + [0.0]
-        if all(math.isfinite(v) for v in (a, b, c, d)):
-            quotients.pop()
+            return (-bound, bound)  # the divisor may come close to zero
+        quotients = [x / y for x in (a, b) for y in (c, d)]
         return (min(quotients), max(quotients))
     size = max(abs(c), abs(d))  # remainder magnitude is below the divisor's
     return (0 if a >= 0 else -size, 0 if b <= 0 else size)
 
 
-def _power(base: Interval, exponent: Interval) -> Interval:
+def _power(base: Interval, exponent: Interval, bound: int) -> Interval:
     if base[0] < 0 or exponent[0] < 0:
-        return _EVERYTHING
-    corners = []
-    for x in base:
-        for y in exponent:
-            try:
-                corners.append(math.inf if math.isinf(x) and y > 0 else float(x) ** y)
-            except OverflowError:
-                corners.append(math.inf)
+        return (-bound, bound)
+    # x ** y is monotonic in each argument for x, y >= 0, so the corners bound it.
+    corners = [_corner(x, y, bound) for x in base for y in exponent]
     return (min(corners), max(corners))
+
+
+def _corner(x: Number, y: Number, bound: int) -> Number:
+    """Return x ** y for x, y >= 0, or `bound` when it is beyond it (never computed)."""
+    if type(x) is int and type(y) is int:
+        if x > 1 and y * (x.bit_length() - 1) > bound.bit_length():
+            return bound
+        exact: int = x**y
+        return min(exact, bound)
+    try:
+        return min(normalize(float(x) ** float(y)), bound)
+    except OverflowError:
+        return bound
 
 
 def _call(name: str, interval: Interval) -> Interval:
@@ -138,8 +158,6 @@ def _call(name: str, interval: Interval) -> Interval:
         if high <= 0:
             return (-high, -low)
         return (0, max(-low, high))
-    if math.isinf(low) or math.isinf(high):
-        return interval
     if name == "floor":
         return (math.floor(low), math.floor(high))
     if name == "ceil":
@@ -148,9 +166,10 @@ def _call(name: str, interval: Interval) -> Interval:
 
 
 def _whole_range(interval: Interval, minimum: int, maximum: int) -> tuple[int, int]:
-    low = max(minimum, math.ceil(interval[0]) if math.isfinite(interval[0]) else minimum)
-    high = min(maximum, math.floor(interval[1]) if math.isfinite(interval[1]) else maximum)
-    return low, max(low, high)
+    """Return the counts (or sizes) a computed value can round to, within limits."""
+    low = min(max(minimum, js_round(interval[0])), maximum)
+    high = max(min(maximum, js_round(interval[1])), low)
+    return low, high
 
 
 def _kept_count(count: int, keeps: tuple[Keep, ...]) -> int:
@@ -161,7 +180,7 @@ def _kept_count(count: int, keeps: tuple[Keep, ...]) -> int:
 
 def _dice(node: DiceNode, limits: Limits, visit: Callable[[Expr], Interval]) -> Interval:
     plan = plan_term(node)
-    count_iv = (1.0, 1.0) if node.count is None else visit(node.count)
+    count_iv: Interval = (1, 1) if node.count is None else visit(node.count)
     n_low, n_high = _whole_range(count_iv, 0, limits.max_dice)
     if isinstance(node.sides, str):
         low_face, high_face = face_range("F" if node.sides == "F" else 100)
@@ -186,9 +205,9 @@ def _dice(node: DiceNode, limits: Limits, visit: Callable[[Expr], Interval]) -> 
 def _die_range(
     explode: Explode | None, floor: int | None, ceiling: int | None, low: int, high: int
 ) -> Interval:
-    die_low, die_high = float(low), float(high)
+    die_low, die_high = low, high
     if explode is not None and explode.kind == "!p":
-        die_low = low - 1.0  # penetrating extra dice count one less
+        die_low = low - 1  # penetrating extra dice count one less
     if floor is not None:
         die_low, die_high = max(die_low, floor), max(die_high, floor)
     if ceiling is not None:
@@ -196,17 +215,23 @@ def _die_range(
     return (die_low, die_high)
 
 
-def _group(node: GroupNode, limits: Limits, items: list[Interval]) -> Interval:
+def _group(
+    node: GroupNode, limits: Limits, items: list[Interval], visit: Callable[[Expr], Interval]
+) -> Interval:
     successes = [m.point for m in node.modifiers if isinstance(m, Success)]
     failures = [m.point for m in node.modifiers if isinstance(m, Failure)]
     keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))
+    parts = per_die_parts(node.items[0]) if len(items) == 1 and node.modifiers else None
     if successes:
-        per_die = len(items) == 1 and is_dice_sum(node.items[0])
-        size = limits.max_dice if per_die else len(items)
+        size = limits.max_dice if parts is not None else len(items)
         return (-size if failures else 0, size)
     total = (sum(i[0] for i in items), sum(i[1] for i in items))
     if not keeps:
         return total
-    if len(items) == 1:
-        return (min(total[0], 0), max(total[1], 0))  # any subset of the dice may be kept
-    return (sum(min(i[0], 0) for i in items), sum(max(i[1], 0) for i in items))
+    if parts is None:
+        return (sum(min(i[0], 0) for i in items), sum(max(i[1], 0) for i in items))
+    # Any subset of the dice may be kept, each with the sub-roll's constant added.
+    terms = [visit(term) for term in parts.dice]
+    shift = parts.constant * limits.max_dice
+    low = sum(min(t[0], 0) for t in terms) + min(0, shift)
+    return (low, sum(max(t[1], 0) for t in terms) + max(0, shift))

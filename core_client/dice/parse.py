@@ -325,7 +325,9 @@ class _Parser:
             kind = name if name in ("!!", "!p") else "!"
             return Explode(cast(Literal["!", "!!", "!p"], kind), point, once=name == "xo")
         if name in ("r", "rr", "ro"):
-            return Reroll(self.required_point(name), once=name == "ro")
+            # A bare `r` rerolls ones, as in Roll20 (`8d6r` is `8d6r1`).
+            point = self.point(required=False) or ComparePoint("=", 1)
+            return Reroll(point, once=name == "ro")
         if name in ("cs", "cf"):
             return CritMark(cast(Literal["cs", "cf"], name), self.required_point(name))
         if name in ("mi", "min", "ma", "max"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .arithmetic import js_round
 from .errors import DiceLimitError, DiceRuleError
 from .faces import hits_all, missed_spans, never, predicate
 from .limits import Limits
@@ -23,10 +24,12 @@ from .nodes import (
     Expr,
     Failure,
     Keep,
+    NumberNode,
     Reroll,
     Sort,
     Success,
     dice_notation,
+    format_number,
     modifier_notation,
     notation,
 )
@@ -142,13 +145,11 @@ def kept_positions(count: int, keeps: Sequence[Keep]) -> tuple[int, int]:
 
 
 def whole_number(value: int | float, what: str, column: int) -> int:
-    if isinstance(value, float):
-        if value.is_integer():
-            return whole_number(int(value), what, column)
-        raise DiceRuleError(f"The {what} must be a whole number, got {value:g}", column)
-    if value < 0:
-        raise DiceRuleError(f"The {what} cannot be negative, got {value}", column)
-    return value
+    """Return a computed count or size as Roll20 does: rounded half up, `(5/2)d6` is 3d6."""
+    number = js_round(value)
+    if number < 0:
+        raise DiceRuleError(f"The {what} cannot be negative, got {format_number(value)}", column)
+    return number
 
 
 def check_sides(sides: int, limits: Limits, column: int) -> None:
@@ -183,11 +184,37 @@ def explode_points(explode: Explode, high: int) -> tuple[ComparePoint, ...]:
     return (ComparePoint("=", high),) if explode.point is None else (explode.point,)
 
 
-def is_dice_sum(node: Expr) -> bool:
-    """Return whether `node` is dice terms joined by `+` only, without success counting."""
-    if isinstance(node, DiceNode):
-        return not any(isinstance(m, Success) for m in node.modifiers)
+@dataclass(frozen=True, slots=True)
+class PerDie:
+    """A group's single sub-roll whose modifiers act on each die (Roll20's rule).
+
+    `{4d6+3d8}kh1` keeps the best die; `{3d20+5}>21` adds the constant to each die
+    before comparing, as Roll20's own examples do.
+    """
+
+    dice: tuple[DiceNode, ...]
+    constant: int | float
+
+
+def per_die_parts(node: Expr) -> PerDie | None:
+    """Return the dice and net constant of dice terms and numbers added together, or None.
+
+    Dice are joined by `+`; numbers may be added or subtracted. Dice that count
+    successes themselves, and anything else (products, parentheses), make the
+    sub-roll a single item instead.
+    """
+    operands: list[tuple[str, Expr]] = [("+", node)]
     if isinstance(node, ChainNode):
-        operands = [node.first, *(part.operand for part in node.rest)]
-        return all(part.op == "+" for part in node.rest) and all(map(is_dice_sum, operands))
-    return False
+        operands = [("+", node.first), *((part.op, part.operand) for part in node.rest)]
+    dice: list[DiceNode] = []
+    constant: int | float = 0
+    for op, operand in operands:
+        if isinstance(operand, NumberNode) and op in "+-":
+            constant += operand.value if op == "+" else -operand.value
+        elif isinstance(operand, DiceNode) and op == "+":
+            if any(isinstance(m, Success) for m in operand.modifiers):
+                return None
+            dice.append(operand)
+        else:
+            return None
+    return PerDie(tuple(dice), constant) if dice else None

@@ -49,12 +49,13 @@ from .nodes import (
     notation,
 )
 from .plan import (
+    PerDie,
     TermPlan,
     check_sides,
     check_triggers,
     face_range,
-    is_dice_sum,
     kept_positions,
+    per_die_parts,
     plan_term,
     whole_number,
 )
@@ -286,18 +287,15 @@ class _Stats:
                 return 1
             return -1 if any(p.matches(v) for p in failures) else 0
 
-        per_die = len(node.items) == 1 and node.modifiers and is_dice_sum(node.items[0])
-        dists = self.group_dice(node.items[0]) if per_die else list(map(self.expr, node.items))
+        parts = per_die_parts(node.items[0]) if len(node.items) == 1 and node.modifiers else None
+        dists = list(map(self.expr, node.items)) if parts is None else self.group_dice(parts)
         return self.keep(dists, keeps, each)
 
-    def group_dice(self, item: Expr) -> list[Outcomes]:
-        """Return one distribution per die of a `{4d6+3d8}` style group."""
-        terms = [item]
-        if isinstance(item, ChainNode):
-            terms = [item.first, *(part.operand for part in item.rest)]
+    def group_dice(self, parts: PerDie) -> list[Outcomes]:
+        """Return one distribution per die of a `{4d6+3d8}` or `{3d20+5}` style group."""
         dists: list[Outcomes] = []
-        for term in terms:
-            assert isinstance(term, DiceNode)
+        shift = parts.constant
+        for term in parts.dice:
             plan = plan_term(term)
             explode = plan.explode
             if (explode is not None and explode.kind != "!!") or plan.keeps:
@@ -311,12 +309,21 @@ class _Stats:
                         "Exact statistics of per-die groups need fixed dice counts and sizes",
                         term.column,
                     )
-                dists.extend([self.single_die(plan, size)] * count)
+                die = self.single_die(plan, size)
+                if shift:  # the sub-roll's constant is added to each die (Roll20)
+                    die = transform(die, lambda v: v + shift, self.work)
+                dists.extend([die] * count)
         return dists
 
     def counts(self, node: DiceNode) -> list[tuple[int, float]]:
         counts = point(1) if node.count is None else self.expr(node.count)
-        return [(whole_number(c, "number of dice", node.column), p) for c, p in counts.items()]
+        found = []
+        for value, p in counts.items():
+            number = whole_number(value, "number of dice", node.column)
+            if number > self.limits.max_dice:  # before any list of that many dice is made
+                raise DiceLimitError(f"Too many dice: {number}", node.column)
+            found.append((number, p))
+        return found
 
 
 def _pairs(

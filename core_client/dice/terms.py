@@ -61,7 +61,7 @@ def _plain_term(plan: TermPlan, count: int, size: int | str) -> Evaluator:
             raise too_many_dice(ctx, column)
         ctx.budget = left
         draw = ctx.randrange
-        if count == 1:
+        if count == 1 and not keeps:  # `1d20dh1` or `1d6kh0` keep nothing: the list path
             face = draw(span) + low
             dice = [Die(size, face, face, True, face == high, face == low)]
             total = face
