@@ -17,6 +17,7 @@ from .advantage import Advantage
 from .arithmetic import Number, js_round, normalize
 from .dispatch import Dispatch
 from .errors import DiceLimitError
+from .faces import missed_spans
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
     EXPR_TYPES,
@@ -34,7 +35,7 @@ from .nodes import (
     Success,
     UnaryNode,
 )
-from .plan import face_range, per_die_parts, plan_term
+from .plan import TermPlan, face_range, per_die_parts, plan_term
 from .program import parse_roll
 
 Interval = tuple[Number, Number]
@@ -178,23 +179,47 @@ def _kept_count(count: int, keeps: tuple[Keep, ...]) -> int:
     return count
 
 
-def _dice(node: DiceNode, limits: Limits, visit: Callable[[Expr], Interval]) -> Interval:
-    plan = plan_term(node)
+def _dice_count(
+    node: DiceNode, plan: TermPlan, limits: Limits, visit: Callable[[Expr], Interval]
+) -> tuple[int, int]:
+    """Return how few and how many dice a term can end up with, explosions included."""
     count_iv: Interval = (1, 1) if node.count is None else visit(node.count)
     n_low, n_high = _whole_range(count_iv, 0, limits.max_dice)
-    if isinstance(node.sides, str):
-        low_face, high_face = face_range("F" if node.sides == "F" else 100)
-    else:
-        high_face = _whole_range(visit(node.sides), 1, limits.max_sides)[1]
-        low_face = 1
     explode = plan.explode
     if explode is not None and explode.kind != "!!" and not explode.once:
         n_high = limits.max_dice  # explosions add dice, up to the per-roll budget
     elif explode is not None and explode.once:
         n_high = min(2 * n_high, limits.max_dice)
+    return n_low, n_high
+
+
+def _faces(
+    node: DiceNode, plan: TermPlan, limits: Limits, visit: Callable[[Expr], Interval]
+) -> tuple[int, int]:
+    """Return the lowest and highest face a die of the term can keep."""
+    if isinstance(node.sides, str):
+        low, high = face_range("F" if node.sides == "F" else 100)
+    elif isinstance(node.sides, NumberNode):
+        low, high = face_range(int(node.sides.value))
+    else:
+        return 1, _whole_range(visit(node.sides), 1, limits.max_sides)[1]
+    if plan.rerolls and not plan.reroll_once:
+        survivors = missed_spans(plan.rerolls, low, high)  # rerolled faces never stay
+        if survivors:
+            low, high = survivors[0][0], survivors[-1][1]
+    return low, high
+
+
+def _dice(node: DiceNode, limits: Limits, visit: Callable[[Expr], Interval]) -> Interval:
+    plan = plan_term(node)
+    n_low, n_high = _dice_count(node, plan, limits, visit)
+    low_face, high_face = _faces(node, plan, limits, visit)
     kept_low, kept_high = _kept_count(n_low, plan.keeps), _kept_count(n_high, plan.keeps)
     if plan.successes:
         return (-kept_high if plan.failures else 0, kept_high)
+    if plan.match is not None and plan.match.count:
+        return (0, kept_high // plan.match.minimum)
+    explode = plan.explode
     if explode is not None and explode.kind == "!!":
         high_face *= limits.max_dice  # a compounded die sums at most the whole budget
     die_low, die_high = _die_range(explode, plan.floor, plan.ceiling, low_face, high_face)
@@ -223,7 +248,9 @@ def _group(
     keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))
     parts = per_die_parts(node.items[0]) if len(items) == 1 and node.modifiers else None
     if successes:
-        size = limits.max_dice if parts is not None else len(items)
+        size = len(items)
+        if parts is not None:  # one success per die, at most
+            size = sum(_dice_count(t, plan_term(t), limits, visit)[1] for t in parts.dice)
         return (-size if failures else 0, size)
     total = (sum(i[0] for i in items), sum(i[1] for i in items))
     if not keeps:

@@ -100,8 +100,18 @@ class Sort:
     descending: bool
 
 
-Modifier: TypeAlias = Keep | Explode | Reroll | Success | Failure | CritMark | Clamp | Sort
-MODIFIER_TYPES = (Keep, Explode, Reroll, Success, Failure, CritMark, Clamp, Sort)
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Roll20's matching dice: `m` marks dice showing a value that `minimum` or more dice
+    show (only values hitting `point`, when given); `mt` counts those sets instead."""
+
+    count: bool
+    minimum: int = 2
+    point: ComparePoint | None = None
+
+
+Modifier: TypeAlias = Keep | Explode | Reroll | Success | Failure | CritMark | Clamp | Sort | Match
+MODIFIER_TYPES = (Keep, Explode, Reroll, Success, Failure, CritMark, Clamp, Sort, Match)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +219,12 @@ def _point_text(point: ComparePoint) -> str:
     return point.notation()
 
 
+def _match_notation(match: Match) -> str:
+    minimum = "" if match.minimum == 2 else str(match.minimum)
+    point = "" if match.point is None else match.point.notation(bare_equals=False)
+    return ("mt" if match.count else "m") + minimum + point
+
+
 _MODIFIER_NOTATION: Dispatch[Modifier, str] = Dispatch(
     MODIFIER_TYPES,
     {
@@ -222,6 +238,7 @@ _MODIFIER_NOTATION: Dispatch[Modifier, str] = Dispatch(
         CritMark: lambda m: m.kind + _point_text(m.point),
         Clamp: lambda m: f"{m.kind}{m.value}",
         Sort: lambda m: "sd" if m.descending else "s",
+        Match: _match_notation,
     },
 )
 

@@ -42,6 +42,7 @@ from .nodes import (
     GroupNode,
     Keep,
     KeepKind,
+    Match,
     Modifier,
     NumberNode,
     ParenNode,
@@ -336,9 +337,20 @@ class _Parser:
             return Sort(descending=name == "sd")
         if name == "f":
             return Failure(self.required_point("f"))
+        if name in ("m", "mt"):
+            return self.match(count=name == "mt", column=column)
         # A bare compare point right after the dice counts successes.
         self.scan.pos = column - 1
         return Success(self.required_point("a success target"))
+
+    def match(self, *, count: bool, column: int) -> Match:
+        """Parse the rest of `m`/`mt`: an optional set size, then an optional `>N`/`<N`/`=N`."""
+        size = self.scan.match(lexer.INTEGER)
+        minimum = 2 if size is None else self.integer(size.group(), column)
+        if minimum < 2:
+            raise DiceRuleError("A match needs at least 2 dice (m2, the default, or more)", column)
+        point = self.point(required=True) if self.scan.peek() in ("<", ">", "=") else None
+        return Match(count, minimum, point)
 
     def required_point(self, what: str) -> ComparePoint:
         point = self.point(required=True)
@@ -382,6 +394,13 @@ def check_modifiers(modifiers: list[Modifier], column: int) -> None:
     for kind in ("mi", "ma"):
         if sum(isinstance(m, Clamp) and m.kind == kind for m in modifiers) > 1:
             raise DiceSyntaxError(f"Use {kind} only once per dice term", column)
+    matches = [m for m in modifiers if isinstance(m, Match)]
+    if len(matches) > 1:
+        raise DiceSyntaxError("Use only one match modifier (m or mt) per dice term", column)
+    if any(m.count for m in matches) and any(isinstance(m, Success) for m in modifiers):
+        raise DiceSyntaxError(
+            "mt counts matching sets, so it cannot be combined with a success target", column
+        )
     if sum(isinstance(m, Sort) for m in modifiers) > 1:
         raise DiceSyntaxError("Use only one sort modifier per dice term", column)
     if any(isinstance(m, Failure) for m in modifiers) and not any(

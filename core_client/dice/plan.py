@@ -24,6 +24,7 @@ from .nodes import (
     Expr,
     Failure,
     Keep,
+    Match,
     NumberNode,
     Reroll,
     Sort,
@@ -56,13 +57,16 @@ class TermPlan:
     floor: int | None
     ceiling: int | None
     sort: Sort | None
+    match: Match | None
 
     @property
     def is_plain(self) -> bool:
         """Return whether only keep/drop is used, so the fast path applies."""
-        return not (
-            self.explode or self.rerolls or self.successes or self.crits or self.fumbles
-        ) and (self.floor is None and self.ceiling is None and self.sort is None)
+        return (
+            not (self.explode or self.rerolls or self.successes or self.crits or self.fumbles)
+            and (self.floor is None and self.ceiling is None and self.sort is None)
+            and (self.match is None)
+        )
 
     def rules(self, size: int | str) -> FaceRules:
         """Return the face tests of this term for dice of `size`."""
@@ -120,6 +124,7 @@ def plan_term(node: DiceNode) -> TermPlan:
         floor=clamps.get("mi"),
         ceiling=clamps.get("ma"),
         sort=next((m for m in mods if isinstance(m, Sort)), None),
+        match=next((m for m in mods if isinstance(m, Match)), None),
     )
 
 

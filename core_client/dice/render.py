@@ -1,9 +1,10 @@
 """Render a roll as compact Discord Markdown, always within a length budget.
 
 Dropped and rerolled dice are ~~struck~~, crits and fumbles are **bold**, dice that
-count as successes are __underlined__ and failures *italic*; an exploding die is
-followed by `!`. When the full breakdown is too long, dice lists are shortened step
-by step, then only the notation and total are shown; the total is always present.
+count as successes or form a match (`m`) are __underlined__ and failures *italic*;
+an exploding die is followed by `!`. When the full breakdown is too long, dice lists
+are shortened step by step, then only the notation and total are shown; the total
+is always present.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _die(die: Die) -> str:
     text = escape(str(die.value))
     if die.crit or die.fumble:
         text = f"**{text}**"
-    if die.success:
+    if die.success or die.matched:
         text = f"__{text}__"
     elif die.failure:
         text = f"*{text}*"

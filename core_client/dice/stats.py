@@ -153,6 +153,10 @@ class _Stats:
         """Return a function giving the term's distribution for a number of dice."""
         low, high = face_range(size)
         check_triggers(plan, low, high, plan.column)
+        if plan.match is not None and plan.match.count:
+            raise IntractableError(
+                "Exact statistics do not support counting matches (mt)", plan.column
+            )
         explode = plan.explode
         if explode is not None and explode.kind != "!!" and (plan.keeps or plan.successes):
             raise IntractableError(

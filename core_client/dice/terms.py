@@ -9,10 +9,12 @@ A computed count or size arrives already compiled, so this module never compiles
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .context import Context, Evaluator
 from .errors import DiceLimitError
 from .keeps import apply_keeps, value_of
-from .nodes import DiceNode
+from .nodes import DiceNode, Match
 from .plan import (
     FaceRules,
     TermPlan,
@@ -137,7 +139,7 @@ def _general_term(
         dice, ctx.budget = roll_dice(ctx, plan, rules, number, left)
         term = DiceTerm(plan.notation, number, rules.size, plan.label, dice, 0)
         term.value = finish_dice(dice, plan, rules)
-        term.counts_successes = bool(plan.successes)
+        term.counts_successes = bool(plan.successes) or bool(plan.match and plan.match.count)
         term.tracks_crits = bool(plan.crits or plan.fumbles)
         if count_node is not None or sides_node is not None:
             term.computed = Computed(
@@ -218,9 +220,24 @@ def finish_dice(dice: list[Die], plan: TermPlan, rules: FaceRules) -> int:
         value = _count_successes(dice, rules)
     else:
         value = sum([d.value for d in dice if d.kept])
+    if plan.match is not None:
+        sets = mark_matches(dice, plan.match)
+        value = sets if plan.match.count else value
     if plan.sort is not None:
         dice.sort(key=value_of, reverse=plan.sort.descending)
     return value
+
+
+def mark_matches(dice: list[Die], match: Match) -> int:
+    """Flag the kept dice whose value enough kept dice share; return how many sets there are."""
+    tally = Counter(d.value for d in dice if d.kept)
+    point = match.point
+    values = {
+        v for v, n in tally.items() if n >= match.minimum and (point is None or point.matches(v))
+    }
+    for die in dice:
+        die.matched = die.kept and die.value in values
+    return len(values)
 
 
 def _clamp(dice: list[Die], floor: int | None, ceiling: int | None) -> None:

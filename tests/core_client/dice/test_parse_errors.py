@@ -30,7 +30,7 @@ from core_client.dice.errors import DiceError, DiceLimitError, DiceRuleError, Di
         ("floor 3", DiceSyntaxError, 7, "'(' after floor"),
         ("sqrt(4)", DiceSyntaxError, 1, "Unknown word 'sqrt'"),
         ("1d6 +* 2", DiceSyntaxError, 6, "Expected a number"),
-        ("[[1d6]]", DiceSyntaxError, 1, "Expected a number"),
+        ("[[1d6", DiceSyntaxError, 1, "missing its closing"),  # [[1d6]] now rolls inline
     ],
 )
 def test_errors_name_the_problem_and_column(
