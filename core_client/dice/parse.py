@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
-from . import lexer
+from . import dialects, lexer
 from .errors import DiceLimitError, DiceRuleError, DiceSyntaxError
 from .lexer import Scanner
 from .limits import DEFAULT_LIMITS, Limits
@@ -102,14 +102,19 @@ class _Parser:
         scan.skip_space()
         if scan.at_end():
             raise DiceSyntaxError("The expression is empty; try something like 1d20+5", 1)
+        dialects.check_start(scan.text)
         tree = self.sum()
+        end = scan.pos
         spaced = scan.skip_space()
         if scan.at_end():
             return Parsed(tree, None)
         if not spaced:
             raise scan.error("Unexpected character")
-        # Text after a complete expression and a space is the roll's comment (Roll20).
-        return Parsed(tree, scan.text[scan.pos :].strip())
+        # Text after a complete expression and a space is the roll's comment (Roll20),
+        # unless another dialect would read it as part of the roll.
+        comment = scan.text[scan.pos :].strip()
+        dialects.check_comment(scan.text[:end].strip(), comment, scan.column)
+        return Parsed(tree, comment)
 
     def enter(self, column: int) -> None:
         self.depth += 1
@@ -318,6 +323,7 @@ class _Parser:
 
     def modifier(self, name: str, column: int) -> Modifier:
         if name in _KEEP_ALIASES:
+            dialects.check_keep_by_value(name, self.scan.peek(), column)
             count = self.scan.match(lexer.INTEGER)
             amount = 1 if count is None else self.integer(count.group(), column)
             return Keep(_KEEP_ALIASES[name], amount)

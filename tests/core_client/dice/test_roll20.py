@@ -123,3 +123,42 @@ def test_nested_inline_roll_in_a_message() -> None:
     [found] = roll_inline("hit [[ 3d6>[[1+3]] ]]!", rng=ScriptedRng(4, 3, 6))  # type: ignore[arg-type]
     assert found.result.total == 2
     assert found.span.expression == " 3d6>[[1+3]] "
+
+
+@pytest.mark.parametrize(
+    ("expression", "spelling"),
+    [
+        ("4d6 k3", "4d6k3"),
+        ("4d6 kh3", "4d6kh3"),
+        ("6d6 t4", "6d6>4"),
+        ("1d20 >15 DC", "1d20>15"),
+        ("3d6 !", "3d6!"),
+        ("6 4d6", "repeat option"),
+        ("1d20 1d6", "1d20+1d6"),
+        ("+d20", "2d20kh1"),
+        ("-d20+5", "2d20kl1"),
+        ("4d6k>3", "khN"),
+        ("4d6d>3", "khN"),
+        ("4d6kl<2", "khN"),
+    ],
+)
+def test_other_dialects_are_refused_with_the_roll20_spelling(
+    expression: str, spelling: str
+) -> None:
+    with pytest.raises(DiceSyntaxError) as info:
+        roll(expression, rng=random.Random(1))
+    assert spelling in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("expression", "comment"),
+    [
+        ("1d20+5 Attack", "Attack"),
+        ("1d20 to hit", "to hit"),
+        ("2d6 fire damage", "fire damage"),
+        ("1d20 dodge", "dodge"),
+        ("-1d20 penalty", "penalty"),
+    ],
+)
+def test_plain_comments_still_work(expression: str, comment: str) -> None:
+    assert roll(expression, rng=random.Random(1)).comment == comment
