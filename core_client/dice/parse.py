@@ -393,6 +393,12 @@ class _Parser:
 
 def check_modifiers(modifiers: list[Modifier], column: int) -> None:
     """Reject modifier combinations that have no sensible meaning."""
+    if len(modifiers) < 2:  # the common case; only `f` alone is wrong
+        if modifiers and isinstance(modifiers[0], Failure):
+            raise DiceSyntaxError(
+                "f (failures) needs a success target first, like 10d10>8f1", column
+            )
+        return
     if sum(isinstance(m, Explode) for m in modifiers) > 1:
         raise DiceSyntaxError("Use only one explosion modifier (!, !! or !p) per dice term", column)
     if len({m.once for m in modifiers if isinstance(m, Reroll)}) > 1:

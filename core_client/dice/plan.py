@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from .arithmetic import js_round
 from .errors import DiceLimitError, DiceRuleError
@@ -25,20 +26,20 @@ from .nodes import (
     Failure,
     Keep,
     Match,
+    Modifier,
     NumberNode,
     Reroll,
     Sort,
     Success,
-    dice_notation,
     format_number,
     modifier_notation,
     notation,
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: frozen __init__ is slow, and plans are many
 class TermPlan:
-    """Everything about a dice term that can be worked out before rolling."""
+    """Everything about a dice term that can be worked out before rolling (read-only)."""
 
     notation: str
     count_text: str
@@ -85,7 +86,7 @@ class TermPlan:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class FaceRules:
     """A term's compare points turned into fast tests, for one die size."""
 
@@ -101,31 +102,45 @@ class FaceRules:
 
 
 def plan_term(node: DiceNode) -> TermPlan:
-    """Gather a dice node's modifiers into a plan."""
-    mods = node.modifiers
-    rerolls = [m for m in mods if isinstance(m, Reroll)]
-    clamps = {m.kind: m.value for m in mods if isinstance(m, Clamp)}
-    mods_text = "".join(modifier_notation(m) for m in mods)
+    """Gather a dice node's modifiers into a plan (one pass: compiling long rolls is hot)."""
+    found: dict[type, list[Modifier]] = {}
+    for modifier in node.modifiers:
+        found.setdefault(type(modifier), []).append(modifier)
+    count_text = "1" if node.count is None else notation(node.count)
+    sides_text = node.sides if isinstance(node.sides, str) else notation(node.sides)
+    mods_text = "".join(map(modifier_notation, node.modifiers))
+    mods_text += "" if node.label is None else f"[{node.label}]"
+    rerolls = cast(list[Reroll], found.get(Reroll, []))
+    clamps = {m.kind: m.value for m in cast(list[Clamp], found.get(Clamp, []))}
+    marks = cast(list[CritMark], found.get(CritMark, []))
     return TermPlan(
-        notation=dice_notation(node),
-        count_text="1" if node.count is None else notation(node.count),
-        sides_text=node.sides if isinstance(node.sides, str) else notation(node.sides),
-        mods_text=mods_text + ("" if node.label is None else f"[{node.label}]"),
+        notation=f"{count_text}d{sides_text}{mods_text}",
+        count_text=count_text,
+        sides_text=sides_text,
+        mods_text=mods_text,
         label=node.label,
         column=node.column,
-        keeps=tuple(m for m in mods if isinstance(m, Keep)),
-        explode=next((m for m in mods if isinstance(m, Explode)), None),
+        keeps=tuple(cast(list[Keep], found.get(Keep, []))),
+        explode=_first(found, Explode),
         rerolls=tuple(m.point for m in rerolls),
         reroll_once=any(m.once for m in rerolls),
-        successes=tuple(m.point for m in mods if isinstance(m, Success)),
-        failures=tuple(m.point for m in mods if isinstance(m, Failure)),
-        crits=tuple(m.point for m in mods if isinstance(m, CritMark) and m.kind == "cs"),
-        fumbles=tuple(m.point for m in mods if isinstance(m, CritMark) and m.kind == "cf"),
+        successes=tuple(m.point for m in cast(list[Success], found.get(Success, []))),
+        failures=tuple(m.point for m in cast(list[Failure], found.get(Failure, []))),
+        crits=tuple(m.point for m in marks if m.kind == "cs"),
+        fumbles=tuple(m.point for m in marks if m.kind == "cf"),
         floor=clamps.get("mi"),
         ceiling=clamps.get("ma"),
-        sort=next((m for m in mods if isinstance(m, Sort)), None),
-        match=next((m for m in mods if isinstance(m, Match)), None),
+        sort=_first(found, Sort),
+        match=_first(found, Match),
     )
+
+
+T = TypeVar("T")
+
+
+def _first(found: dict[type, list[Modifier]], kind: type[T]) -> T | None:
+    modifiers = found.get(kind)
+    return cast(T, modifiers[0]) if modifiers else None
 
 
 def face_range(sides: int | str) -> tuple[int, int]:

@@ -24,6 +24,7 @@ from .distribution import (
     Work,
     add,
     combine,
+    dense_sum,
     mixture,
     point,
     repeat_sum,
@@ -62,6 +63,7 @@ from .plan import (
 from .program import parse_roll
 
 EXPLOSION_TAIL = 1e-12
+TERM_STEPS = 100  # the fixed cost of one dice term, in budget steps
 
 
 def distribution(
@@ -69,17 +71,19 @@ def distribution(
 ) -> Distribution:
     """Return the exact distribution of `expression`'s total (comment ignored)."""
     limits = limits or DEFAULT_LIMITS
+    work = Work(limits.max_stats_work)  # its CPU deadline counts the parse too
     tree = parse_roll(expression, limits, advantage).tree
-    outcomes = _Stats(limits).expr(tree)
+    outcomes = _Stats(limits, work).expr(tree)
+    work.spend(len(outcomes))  # sorting and normalising them below
     return Distribution.of(notation(tree), outcomes)
 
 
 class _Stats:
     """One computation: the limits in force and the work spent so far."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, work: Work) -> None:
         self.limits = limits
-        self.work = Work(limits.max_stats_work)
+        self.work = work
         self.expr: Dispatch[Expr, Outcomes] = Dispatch(
             EXPR_TYPES,
             {
@@ -98,8 +102,15 @@ class _Stats:
         bound = self.limits.value_bound
         total = self.expr(node.first)
         for part in node.rest:
-            operator = _operator(part.op, bound, part.column)
-            total = combine(total, self.expr(part.operand), operator, self.work)
+            operand = self.expr(part.operand)
+            summed = None
+            if part.op in "+-":  # sums, the common case, convolve densely when they can
+                signed = operand if part.op == "+" else {-v: p for v, p in operand.items()}
+                summed = dense_sum(total, signed, self.work)
+            if summed is None:
+                operator = _operator(part.op, bound, part.column)
+                summed = combine(total, operand, operator, self.work)
+            total = summed
         return total
 
     def power(self, node: PowerNode) -> Outcomes:
@@ -122,6 +133,9 @@ class _Stats:
     # -- dice terms ----------------------------------------------------------------
 
     def dice(self, node: DiceNode) -> Outcomes:
+        # Planning and setting up a term costs about 10 µs whatever its dice: charge it,
+        # so a sum of hundreds of d2 is refused before it takes milliseconds.
+        self.work.spend(TERM_STEPS)
         plan = plan_term(node)
         counts = point(1) if node.count is None else self.expr(node.count)
         sizes = self.sizes(node)
