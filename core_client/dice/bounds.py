@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .advantage import Advantage
 from .arithmetic import Number, js_round, normalize
 from .dispatch import Dispatch
-from .errors import DiceLimitError
+from .errors import DiceLimitError, DiceMathError
 from .faces import missed_spans
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
@@ -46,7 +46,13 @@ def bounds(
 ) -> tuple[Number, Number]:
     """Return the smallest and largest total `expression` can possibly roll."""
     limits = limits or DEFAULT_LIMITS
-    low, high = tree_bounds(parse_roll(expression, limits, advantage).tree, limits)
+    tree = parse_roll(expression, limits, advantage).tree
+    try:
+        low, high = tree_bounds(tree, limits)
+    except RecursionError:
+        raise DiceLimitError("The expression is nested too deeply") from None
+    except (ArithmeticError, ValueError) as exc:  # a safety net: nothing but DiceError leaks
+        raise DiceMathError(f"The bounds cannot be computed ({exc})") from None
     return normalize(low), normalize(high)
 
 

@@ -31,7 +31,7 @@ from .distribution import (
     transform,
     uniform,
 )
-from .errors import DiceLimitError, IntractableError
+from .errors import DiceLimitError, DiceMathError, IntractableError
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
     EXPR_TYPES,
@@ -73,7 +73,12 @@ def distribution(
     limits = limits or DEFAULT_LIMITS
     work = Work(limits.max_stats_work)  # its CPU deadline counts the parse too
     tree = parse_roll(expression, limits, advantage).tree
-    outcomes = _Stats(limits, work).expr(tree)
+    try:
+        outcomes = _Stats(limits, work).expr(tree)
+    except RecursionError:
+        raise DiceLimitError("The expression is nested too deeply") from None
+    except (ArithmeticError, ValueError) as exc:  # a safety net: nothing but DiceError leaks
+        raise DiceMathError(f"These statistics cannot be computed ({exc})") from None
     work.spend(len(outcomes))  # sorting and normalising them below
     return Distribution.of(notation(tree), outcomes)
 
@@ -327,6 +332,7 @@ class _Stats:
                         "Exact statistics of per-die groups need fixed dice counts and sizes",
                         term.column,
                     )
+                check_triggers(plan, *face_range(size), term.column)
                 die = self.single_die(plan, size)
                 if shift:  # the sub-roll's constant is added to each die (Roll20)
                     die = transform(die, lambda v: v + shift, self.work)

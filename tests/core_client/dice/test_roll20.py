@@ -87,6 +87,13 @@ def test_per_die_group_stats_add_the_constant_to_each_die() -> None:
     assert distribution("{3d6+1}<3").mean == pytest.approx(3 * 2 / 6)
 
 
+def test_fuzz_finding_per_die_group_rerolling_every_face() -> None:
+    # Found by bench/dice/fuzz.py: the per-die stats skipped the endless-reroll check
+    # and divided by zero.
+    with pytest.raises(DiceRuleError, match="never stop"):
+        distribution("{8d5r<=5}dh")
+
+
 def test_matching_dice_are_flagged_and_rendered() -> None:
     result = roll("6d6m", rng=ScriptedRng(2, 5, 5, 2, 3, 5))  # type: ignore[arg-type]
     assert [d.matched for d in result.terms()[0].dice] == [True, True, True, True, False, True]
