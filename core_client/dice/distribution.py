@@ -25,9 +25,13 @@ from .errors import IntractableError
 Outcomes = dict[Number, float]
 
 CPU_SECONDS = 0.006  # the backstop: a distribution never takes more of the thread's CPU
-# Relative costs, measured on the 2-core dev box: one dict step (a pair of a `combine`)
-# is about 170 ns; a pair of a dense convolution about 40 ns; a value of a uniform sum
-# about 40 ns. The budget is in dict steps.
+# Relative costs, measured on the 2-core dev box, in steps of about 170 ns (the budget's
+# unit): a pair combined by an operator with its bound check costs 370-670 ns; a pair
+# summed in a dict ~350 ns; a value transformed ~250 ns; a pair of a dense convolution
+# ~40 ns; a value of a uniform sum ~100 ns.
+OPERATOR_STEPS_PER_PAIR = 4.0
+PLUS_STEPS_PER_PAIR = 2.0
+TRANSFORM_STEPS_PER_VALUE = 1.5
 DENSE_STEPS_PER_PAIR = 0.25
 UNIFORM_STEPS_PER_VALUE = 0.6
 
@@ -64,10 +68,14 @@ def uniform(values: Iterable[int]) -> Outcomes:
 
 
 def combine(
-    left: Outcomes, right: Outcomes, op: Callable[[Number, Number], Number], work: Work
+    left: Outcomes,
+    right: Outcomes,
+    op: Callable[[Number, Number], Number],
+    work: Work,
+    steps_per_pair: float = OPERATOR_STEPS_PER_PAIR,
 ) -> Outcomes:
     """Return the distribution of `op(x, y)` for independent x and y."""
-    work.spend(len(left) * len(right))
+    work.spend(len(left) * len(right) * steps_per_pair)
     result: Outcomes = {}
     for x, px in left.items():
         for y, py in right.items():
@@ -79,7 +87,7 @@ def combine(
 def add(left: Outcomes, right: Outcomes, work: Work) -> Outcomes:
     """Return the distribution of the sum of two independent variables."""
     summed = dense_sum(left, right, work)
-    return combine(left, right, _plus, work) if summed is None else summed
+    return combine(left, right, _plus, work, PLUS_STEPS_PER_PAIR) if summed is None else summed
 
 
 def dense_sum(left: Outcomes, right: Outcomes, work: Work) -> Outcomes | None:
@@ -122,7 +130,7 @@ def _plus(x: Number, y: Number) -> Number:
 
 def transform(outcomes: Outcomes, function: Callable[[Number], Number], work: Work) -> Outcomes:
     """Return the distribution of `function(x)`."""
-    work.spend(len(outcomes))
+    work.spend(len(outcomes) * TRANSFORM_STEPS_PER_VALUE)
     result: Outcomes = {}
     for x, p in outcomes.items():
         value = function(x)
