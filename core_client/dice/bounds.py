@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .advantage import Advantage
 from .arithmetic import Number, js_round, normalize
 from .dispatch import Dispatch
-from .errors import DiceLimitError, DiceMathError
+from .errors import DiceLimitError, contained
 from .faces import missed_spans
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
@@ -47,12 +47,8 @@ def bounds(
     """Return the smallest and largest total `expression` can possibly roll."""
     limits = limits or DEFAULT_LIMITS
     tree = parse_roll(expression, limits, advantage).tree
-    try:
+    with contained("The bounds"):  # a safety net: nothing but DiceError leaks
         low, high = tree_bounds(tree, limits)
-    except RecursionError:
-        raise DiceLimitError("The expression is nested too deeply") from None
-    except (ArithmeticError, ValueError) as exc:  # a safety net: nothing but DiceError leaks
-        raise DiceMathError(f"The bounds cannot be computed ({exc})") from None
     return normalize(low), normalize(high)
 
 

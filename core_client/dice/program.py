@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .advantage import Advantage, apply_advantage
 from .context import Context, Evaluator
-from .errors import DiceError, DiceLimitError, DiceMathError, DiceSyntaxError
+from .errors import CONTAINED, DiceError, DiceLimitError, DiceSyntaxError, translated
 from .evaluate import compile_expr
 from .lexer import inline_end
 from .limits import DEFAULT_LIMITS, Limits
@@ -122,14 +122,12 @@ def roll_in(expression: str, ctx: Context, advantage: Advantage = _NO_ADVANTAGE)
 
 def _run(program: Program, ctx: Context) -> RollResult:
     ctx.terms = []
-    try:
+    try:  # a safety net: nothing but DiceError leaks (try costs nothing on the hot path)
         tree = program.run(ctx)
     except DiceError:
         raise
-    except RecursionError:
-        raise DiceLimitError("The expression is nested too deeply") from None
-    except (ArithmeticError, ValueError) as exc:  # a safety net: nothing but DiceError leaks
-        raise DiceMathError(f"This roll cannot be computed ({exc})") from None
+    except CONTAINED as exc:
+        raise translated(exc, "This roll") from None
     terms = ctx.terms
     if program.may_crit:
         crit, fumble = _crit_and_fumble(terms)

@@ -31,7 +31,7 @@ from .distribution import (
     transform,
     uniform,
 )
-from .errors import DiceLimitError, DiceMathError, IntractableError
+from .errors import DiceLimitError, IntractableError, contained
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import (
     EXPR_TYPES,
@@ -73,12 +73,8 @@ def distribution(
     limits = limits or DEFAULT_LIMITS
     work = Work(limits.max_stats_work)  # its CPU deadline counts the parse too
     tree = parse_roll(expression, limits, advantage).tree
-    try:
+    with contained("These statistics"):  # a safety net: nothing but DiceError leaks
         outcomes = _Stats(limits, work).expr(tree)
-    except RecursionError:
-        raise DiceLimitError("The expression is nested too deeply") from None
-    except (ArithmeticError, ValueError) as exc:  # a safety net: nothing but DiceError leaks
-        raise DiceMathError(f"These statistics cannot be computed ({exc})") from None
     work.spend(len(outcomes))  # sorting and normalising them below
     return Distribution.of(notation(tree), outcomes)
 
