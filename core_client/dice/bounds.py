@@ -79,25 +79,29 @@ class _Bounds:
 
     def visit(self, node: Expr) -> Interval:
         """Return the interval of `node`, clipped to what a roll can produce."""
-        low, high = self.table(node)
-        return (max(low, -self.bound), min(high, self.bound))
+        return self.clip(self.table(node))
 
-    def clipped(self, node: Expr) -> Interval:
-        low, high = self.visit(node)
+    def clip(self, interval: Interval) -> Interval:
+        """Clip to the value bound; refuse when every value is beyond it (the roll would)."""
+        low, high = max(interval[0], -self.bound), min(interval[1], self.bound)
         if low > high:
             raise DiceLimitError(f"Every result of this expression is too large {self.limit}")
         return (low, high)
+
+    def clipped(self, node: Expr) -> Interval:
+        return self.visit(node)
 
     @property
     def limit(self) -> str:
         return f"(limit {self.limits.max_digits} digits)"
 
     def chain(self, node: ChainNode) -> Interval:
-        low, high = self.visit(node.first)
+        interval = self.visit(node.first)
         for part in node.rest:
-            low, high = _binary(part.op, (low, high), self.visit(part.operand), self.bound)
-            low, high = max(low, -self.bound), min(high, self.bound)
-        return (low, high)
+            interval = _binary(part.op, interval, self.visit(part.operand), self.bound)
+            if part.op not in "+-":  # a roll bounds each product, but a sum only at its end
+                interval = self.clip(interval)
+        return interval
 
     def unary(self, node: UnaryNode) -> Interval:
         low, high = self.visit(node.operand)
@@ -141,16 +145,18 @@ def _power(base: Interval, exponent: Interval, bound: int) -> Interval:
 
 
 def _corner(x: Number, y: Number, bound: int) -> Number:
-    """Return x ** y for x, y >= 0, or `bound` when it is beyond it (never computed)."""
+    """Return x ** y for x, y >= 0, or `bound + 1` (beyond) when it exceeds `bound`,
+    without computing it."""
+    beyond = bound + 1
     if type(x) is int and type(y) is int:
         if x > 1 and y * (x.bit_length() - 1) > bound.bit_length():
-            return bound
+            return beyond
         exact: int = x**y
-        return min(exact, bound)
+        return min(exact, beyond)
     try:
-        return min(normalize(float(x) ** float(y)), bound)
+        return min(normalize(float(x) ** float(y)), beyond)
     except OverflowError:
-        return bound
+        return beyond
 
 
 def _call(name: str, interval: Interval) -> Interval:

@@ -169,3 +169,26 @@ def test_other_dialects_are_refused_with_the_roll20_spelling(
 )
 def test_plain_comments_still_work(expression: str, comment: str) -> None:
     assert roll(expression, rng=random.Random(1)).comment == comment
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("10**99", (10**99, 10**99)),  # exact, not a float
+        ("3**200", (3**200, 3**200)),
+        ("(1d6)**(10**9)", (1, 10**100)),  # a 1 stays 1; the rest is past the bound
+        ("9*10**99+9*10**99-9*10**99", (9 * 10**99, 9 * 10**99)),  # a sum is bounded at its end
+        ("1d20/(1d6-1)", (-(10**100), 10**100)),  # finite even when the divisor may be 0
+        ("2**0.5", (2**0.5, 2**0.5)),
+    ],
+)
+def test_bounds_are_exact_and_finite(expression: str, expected: tuple[float, float]) -> None:
+    assert bounds(expression) == expected
+
+
+@pytest.mark.parametrize("expression", ["2**(10**9)", "10**101", "-(2**2000)+2**2000"])
+def test_bounds_refuse_what_every_roll_refuses(expression: str) -> None:
+    with pytest.raises(DiceError, match="too large"):
+        bounds(expression)
+    with pytest.raises(DiceError, match="too large"):
+        roll(expression, rng=random.Random(1))
