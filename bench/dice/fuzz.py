@@ -164,6 +164,7 @@ def exercise(text: str) -> list[Finding]:
     findings = []
     for entry, call in _calls(text):
         _program._default_program.cache_clear()  # every case is a cold parse
+        _program._program.cache_clear()
         start = time.process_time()
         escaped: BaseException | None = None
         try:

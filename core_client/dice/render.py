@@ -39,7 +39,10 @@ def escape(text: str) -> str:
 def render_markdown(result: RollResult, *, max_length: int = 4096) -> str:
     """Render `result` as `2d20kh1 (~~3~~, **20**) + 5 = `25``, at most `max_length` long."""
     total = f"`{format_number(result.total)}`"
+    most = max((len(term.dice) for term in result.dice_terms), default=0)
     for cap in _DETAIL_LEVELS:
+        if cap is not None and cap >= most and (cap or not most):
+            continue  # this level would show every die again: the same text as before
         text = f"{_Renderer(cap).node(result.tree)} = {total}"
         if len(text) <= max_length:
             return text
