@@ -117,11 +117,13 @@ def roll_in(expression: str, ctx: Context, advantage: Advantage = _NO_ADVANTAGE)
     """
     if "[[" in expression:
         expression = _expand_inline(expression, ctx)
-    return _run(compile_roll(expression, ctx.limits, advantage), ctx)
+    program = compile_roll(expression, ctx.limits, advantage)
+    ctx.terms = []  # the budget is shared, the terms are this roll's
+    return _run(program, ctx)
 
 
 def _run(program: Program, ctx: Context) -> RollResult:
-    ctx.terms = []
+    """Run a compiled roll in `ctx`, whose `terms` list must be empty (a fresh one)."""
     try:  # a safety net: nothing but DiceError leaks (try costs nothing on the hot path)
         tree = program.run(ctx)
     except DiceError:
@@ -146,7 +148,9 @@ def _expand_inline(text: str, ctx: Context) -> str:
         if end is None:
             raise DiceSyntaxError("This inline roll is missing its closing ']]'", start + 1)
         try:
-            total = _run(compile_roll(text[start + 2 : end - 2], limits), ctx).total
+            program = compile_roll(text[start + 2 : end - 2], limits)
+            ctx.terms = []
+            total = _run(program, ctx).total
         except DiceError as exc:
             raise exc.at_offset(start + 2) from None
         text = text[:start] + _spliced(total, text[:start]) + text[end:]
