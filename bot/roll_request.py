@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from core_client import dice
 from core_client.dice import Advantage, Limits, RollResult
@@ -82,8 +82,3 @@ def request_from_again_id(custom_id: str) -> RollRequest | None:
         repeat=max(1, int(match["rep"])),
         advantage=advantage,
     )
-
-
-def without_stats(request: RollRequest) -> RollRequest:
-    """Return the same request, rolled rather than analysed."""
-    return replace(request, stats=False)

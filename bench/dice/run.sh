@@ -9,8 +9,9 @@ python="${PYTHON:-python3}"
 if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
-# The engine is pure stdlib, so the project is installed without its runtime deps.
-"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -e "$root"
+# The engine is pure stdlib, but importing `core_client.dice` runs `core_client/__init__`,
+# which loads the SDK's HTTP client: so the project comes with its runtime deps.
+"$venv/bin/pip" install --quiet --disable-pip-version-check -e "$root"
 "$venv/bin/pip" install --quiet --disable-pip-version-check "d20==1.1.2"
 cd "$root"
 exec "$venv/bin/python" -m bench.dice.bench_dice "$@"

@@ -23,6 +23,7 @@ from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
 from bot.roll_request import RollRequest
+from bot.stats_chart import render_chart
 from core_client import CoreClientError, Visibility, dice
 from core_client.critrules import Rule
 from core_client.dice import Advantage, RollResult
@@ -178,10 +179,10 @@ async def answer_stats(interaction: Interaction, request: RollRequest) -> None:
         dist = await asyncio.to_thread(
             dice.distribution, request.expression, bot.dice_limits, advantage=request.advantage
         )
-        chart = await asyncio.to_thread(dice.render_chart, dist)
     except dice.DiceError as exc:
         await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
         return
+    chart = await asyncio.to_thread(render_chart, dist)  # Pillow: a few ms, off the loop
     file = discord.File(fp=io.BytesIO(chart), filename=CHART_NAME)
     await interaction.followup.send(embed=stats_embed(dist, with_chart=True), file=file)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from .advantage import Advantage, apply_advantage
 from .bounds import bounds
-from .chart import encode_png, render_chart
 from .distribution import Distribution
 from .errors import (
     DiceError,
@@ -67,10 +66,8 @@ __all__ = [
     "apply_advantage",
     "bounds",
     "distribution",
-    "encode_png",
     "find_inline_rolls",
     "parse",
-    "render_chart",
     "render_markdown",
     "replace_inline_rolls",
     "roll",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 
+from .dispatch import Dispatch
 from .errors import DiceRuleError
 from .nodes import (
+    EXPR_TYPES,
     CallNode,
     ChainNode,
     DiceNode,
@@ -54,55 +56,75 @@ def _upgrade(node: DiceNode, kind: str) -> DiceNode:
     return replace(node, count=NumberNode(2, node.column), modifiers=(keep, *node.modifiers))
 
 
-def _rewrite(node: Expr, kind: str) -> Expr | None:
-    """Return a copy with the first d20 upgraded, or None when there is no d20."""
-    if isinstance(node, DiceNode):
-        return _rewrite_dice(node, kind)
-    if isinstance(node, GroupNode | ChainNode):
-        return _rewrite_sequence(node, kind)
-    if isinstance(node, PowerNode):
-        base = _rewrite(node.base, kind)
+class _Rewrite:
+    """One rewrite: the keep kind to add and the dispatch table over node types."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.visit: Dispatch[Expr, Expr | None] = Dispatch(
+            EXPR_TYPES,
+            {
+                NumberNode: lambda n: None,
+                DiceNode: lambda n: _rewrite_dice(n, self),
+                GroupNode: lambda n: _rewrite_sequence(n, self),
+                ChainNode: lambda n: _rewrite_sequence(n, self),
+                PowerNode: self.power,
+                UnaryNode: self.unary,
+                CallNode: self.call,
+                ParenNode: self.paren,
+            },
+        )
+
+    def power(self, node: PowerNode) -> Expr | None:
+        base = self.visit(node.base)
         if base is not None:
             return replace(node, base=base)
-        exponent = _rewrite(node.exponent, kind)
+        exponent = self.visit(node.exponent)
         return None if exponent is None else replace(node, exponent=exponent)
-    if isinstance(node, UnaryNode):
-        operand = _rewrite(node.operand, kind)
+
+    def unary(self, node: UnaryNode) -> Expr | None:
+        operand = self.visit(node.operand)
         return None if operand is None else replace(node, operand=operand)
-    if isinstance(node, CallNode):
-        arg = _rewrite(node.arg, kind)
+
+    def call(self, node: CallNode) -> Expr | None:
+        arg = self.visit(node.arg)
         return None if arg is None else replace(node, arg=arg)
-    if isinstance(node, ParenNode):
-        inner = _rewrite(node.inner, kind)
+
+    def paren(self, node: ParenNode) -> Expr | None:
+        inner = self.visit(node.inner)
         return None if inner is None else replace(node, inner=inner)
-    return None
 
 
-def _rewrite_dice(node: DiceNode, kind: str) -> Expr | None:
+def _rewrite(node: Expr, kind: str) -> Expr | None:
+    """Return a copy with the first d20 upgraded, or None when there is no d20."""
+    return _Rewrite(kind).visit(node)
+
+
+def _rewrite_dice(node: DiceNode, rewrite: _Rewrite) -> Expr | None:
     if node.count is not None:
-        count = _rewrite(node.count, kind)
+        count = rewrite.visit(node.count)
         if count is not None:
             return replace(node, count=count)
     if not isinstance(node.sides, str):
-        sides = _rewrite(node.sides, kind)
+        sides = rewrite.visit(node.sides)
         if sides is not None:
             return replace(node, sides=sides)
-    return _upgrade(node, kind) if _is_d20(node) else None
+    return _upgrade(node, rewrite.kind) if _is_d20(node) else None
 
 
-def _rewrite_sequence(node: GroupNode | ChainNode, kind: str) -> Expr | None:
+def _rewrite_sequence(node: GroupNode | ChainNode, rewrite: _Rewrite) -> Expr | None:
     if isinstance(node, GroupNode):
         for index, item in enumerate(node.items):
-            found = _rewrite(item, kind)
+            found = rewrite.visit(item)
             if found is not None:
                 items = (*node.items[:index], found, *node.items[index + 1 :])
                 return replace(node, items=items)
         return None
-    first = _rewrite(node.first, kind)
+    first = rewrite.visit(node.first)
     if first is not None:
         return replace(node, first=first)
     for index, part in enumerate(node.rest):
-        found = _rewrite(part.operand, kind)
+        found = rewrite.visit(part.operand)
         if found is not None:
             rest = (*node.rest[:index], replace(part, operand=found), *node.rest[index + 1 :])
             return replace(node, rest=rest)

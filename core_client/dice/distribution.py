@@ -1,34 +1,55 @@
 """Discrete probability distributions of roll totals, and the algebra to combine them.
 
 Probabilities are floats computed by exact enumeration (no sampling). A shared
-`Work` counter bounds the effort so no expression can make statistics run away.
+`Work` counter bounds the effort so no expression can make statistics run away:
+a budget of elementary steps (deterministic), and a backstop of CPU time for the
+calling thread, so `distribution()` answers or refuses within milliseconds.
+
+Sums of integer-valued distributions, the bulk of the work, are convolved on dense
+lists with C-level `map` over slices, several times faster than per-pair dict
+updates; they are charged a fraction of a step per pair accordingly.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 
 from .arithmetic import Number
 from .errors import IntractableError
 
 Outcomes = dict[Number, float]
 
+CPU_SECONDS = 0.006  # the backstop: a distribution never takes more of the thread's CPU
+# Relative costs, measured on the 2-core dev box, in steps of about 170 ns (the budget's
+# unit): a pair combined by an operator with its bound check costs 370-670 ns; a pair
+# summed in a dict ~350 ns; a value transformed ~250 ns; a pair of a dense convolution
+# ~40 ns; a value of a uniform sum ~100 ns.
+OPERATOR_STEPS_PER_PAIR = 4.0
+PLUS_STEPS_PER_PAIR = 2.0
+TRANSFORM_STEPS_PER_VALUE = 1.5
+DENSE_STEPS_PER_PAIR = 0.25
+UNIFORM_STEPS_PER_VALUE = 0.6
+
 
 class Work:
-    """Counts elementary steps and refuses to go past a budget."""
+    """Counts elementary steps and refuses to go past a budget or a CPU deadline."""
 
-    __slots__ = ("budget", "spent")
+    __slots__ = ("budget", "deadline", "spent")
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, seconds: float = CPU_SECONDS) -> None:
         self.budget = budget
-        self.spent = 0
+        self.spent = 0.0
+        self.deadline = time.thread_time() + seconds
 
-    def spend(self, steps: int, what: str = "this expression") -> None:
+    def spend(self, steps: float, what: str = "this expression") -> None:
         """Record `steps` of work, or raise when the budget would be exceeded."""
         self.spent += steps
-        if self.spent > self.budget:
+        if self.spent > self.budget or time.thread_time() > self.deadline:
             raise IntractableError(
                 f"The exact statistics of {what} are too costly to compute "
                 f"(more than {self.budget:,} steps)"
@@ -47,10 +68,14 @@ def uniform(values: Iterable[int]) -> Outcomes:
 
 
 def combine(
-    left: Outcomes, right: Outcomes, op: Callable[[Number, Number], Number], work: Work
+    left: Outcomes,
+    right: Outcomes,
+    op: Callable[[Number, Number], Number],
+    work: Work,
+    steps_per_pair: float = OPERATOR_STEPS_PER_PAIR,
 ) -> Outcomes:
     """Return the distribution of `op(x, y)` for independent x and y."""
-    work.spend(len(left) * len(right))
+    work.spend(len(left) * len(right) * steps_per_pair)
     result: Outcomes = {}
     for x, px in left.items():
         for y, py in right.items():
@@ -61,7 +86,42 @@ def combine(
 
 def add(left: Outcomes, right: Outcomes, work: Work) -> Outcomes:
     """Return the distribution of the sum of two independent variables."""
-    return combine(left, right, _plus, work)
+    summed = dense_sum(left, right, work)
+    return combine(left, right, _plus, work, PLUS_STEPS_PER_PAIR) if summed is None else summed
+
+
+def dense_sum(left: Outcomes, right: Outcomes, work: Work) -> Outcomes | None:
+    """Return the sum's distribution by dense convolution, or None unless both operands
+    are integers packed closely (then their sum is small and needs no bound check)."""
+    dense_left, dense_right = _dense(left), _dense(right)
+    if dense_left is None or dense_right is None:
+        return None
+    (low_a, a), (low_b, b) = dense_left, dense_right
+    if len(a) < len(b):
+        a, b = b, a
+    work.spend(len(a) * len(b) * DENSE_STEPS_PER_PAIR + len(a) + len(b))
+    out = [0.0] * (len(a) + len(b) - 1)
+    width = len(a)
+    for offset, q in enumerate(b):
+        if q:
+            window = slice(offset, offset + width)
+            out[window] = map(operator.add, out[window], map(operator.mul, a, repeat(q)))
+    low = low_a + low_b
+    return {low + i: p for i, p in enumerate(out) if p}
+
+
+def _dense(outcomes: Outcomes) -> tuple[int, list[float]] | None:
+    """Return (lowest value, probabilities by value) for integer outcomes packed closely."""
+    values = [v for v in outcomes if type(v) is int]
+    if not values or len(values) != len(outcomes):
+        return None
+    low, high = int(min(values)), int(max(values))
+    if high - low + 1 > 4 * len(values) + 16:
+        return None  # sparse: a dense list would be mostly zeros
+    dense = [0.0] * (high - low + 1)
+    for value, p in outcomes.items():
+        dense[int(value) - low] = p
+    return low, dense
 
 
 def _plus(x: Number, y: Number) -> Number:
@@ -70,7 +130,7 @@ def _plus(x: Number, y: Number) -> Number:
 
 def transform(outcomes: Outcomes, function: Callable[[Number], Number], work: Work) -> Outcomes:
     """Return the distribution of `function(x)`."""
-    work.spend(len(outcomes))
+    work.spend(len(outcomes) * TRANSFORM_STEPS_PER_VALUE)
     result: Outcomes = {}
     for x, p in outcomes.items():
         value = function(x)
@@ -80,6 +140,9 @@ def transform(outcomes: Outcomes, function: Callable[[Number], Number], work: Wo
 
 def repeat_sum(outcomes: Outcomes, times: int, work: Work) -> Outcomes:
     """Return the distribution of the sum of `times` independent copies."""
+    run = _uniform_run(outcomes)
+    if run is not None and times > 1:
+        return _uniform_sum(run[0], run[1], times, work)
     result = point(0)
     power = outcomes
     while times:  # binary exponentiation: log2(times) convolutions of growing size
@@ -89,6 +152,40 @@ def repeat_sum(outcomes: Outcomes, times: int, work: Work) -> Outcomes:
         if times:
             power = add(power, power, work)
     return result
+
+
+def _uniform_run(outcomes: Outcomes) -> tuple[int, int] | None:
+    """Return (lowest, count) when `outcomes` is uniform over consecutive integers."""
+    dense = _dense(outcomes)
+    if dense is None:
+        return None
+    low, probabilities = dense
+    first = probabilities[0]
+    return (low, len(probabilities)) if all(p == first for p in probabilities) else None
+
+
+def _uniform_sum(low: int, size: int, times: int, work: Work) -> Outcomes:
+    """Return the sum of `times` uniform dice of `size` faces, one die at a time.
+
+    Adding a die is a moving sum of width `size`, taken as a difference of prefix sums
+    (C-level `accumulate` and `map`, linear in the support). The result is symmetric,
+    so its upper half is mirrored from the lower half, where the prefix sums are
+    small and the differences keep their precision.
+    """
+    share = 1.0 / size
+    dist = [1.0]
+    for _ in range(times):
+        n = len(dist)
+        length = n + size - 1
+        half = (length + 1) // 2  # the entries computed; the rest is their mirror image
+        work.spend(half * UNIFORM_STEPS_PER_VALUE)
+        prefix = list(accumulate(dist[: min(half, n)], initial=0.0))
+        upper = prefix[1:] + [prefix[-1]] * (half - len(prefix) + 1)
+        lower = [0.0] * min(size - 1, half) + prefix[: max(0, half - size + 1)]
+        low_half = list(map(operator.mul, map(operator.sub, upper, lower), repeat(share)))
+        dist = low_half + low_half[length - half - 1 :: -1] if length > half else low_half
+    base = low * times
+    return {base + i: p for i, p in enumerate(dist) if p > 0}
 
 
 def mixture(parts: Iterable[tuple[float, Outcomes]], work: Work) -> Outcomes:

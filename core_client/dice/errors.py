@@ -6,6 +6,9 @@ Every problem with a player's input surfaces as a `DiceError`; nothing else
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class DiceError(Exception):
     """Base class of every error caused by a dice expression."""
@@ -39,3 +42,28 @@ class DiceMathError(DiceError):
 
 class IntractableError(DiceError):
     """The exact distribution of the expression is too costly or not supported."""
+
+
+# What a safety net catches: Python's own errors that a bug could let through.
+CONTAINED = (RecursionError, ArithmeticError, ValueError)
+
+
+def translated(exc: BaseException, what: str) -> DiceError:
+    """Return the `DiceError` standing for one of Python's errors (see `CONTAINED`).
+
+    `what` completes "… cannot be computed", e.g. "This roll".
+    """
+    if isinstance(exc, RecursionError):
+        return DiceLimitError("The expression is nested too deeply")
+    return DiceMathError(f"{what} cannot be computed ({exc})")
+
+
+@contextmanager
+def contained(what: str) -> Iterator[None]:
+    """Turn Python's errors inside into a `DiceError`: the safety net of an entry point."""
+    try:
+        yield
+    except DiceError:
+        raise
+    except CONTAINED as exc:
+        raise translated(exc, what) from None

@@ -1,19 +1,19 @@
 """Compile a syntax tree into nested closures that roll it and build the result tree.
 
-Compiling once and caching the closures (see `roller`) keeps the per-roll work to
+Compiling once and caching the closures (see `program`) keeps the per-roll work to
 drawing dice and allocating result nodes; no tree walking or dispatch on node types
-happens while rolling.
+happens while rolling. The walk is one dispatch table from node type to compiler;
+children are compiled first and handed to `terms` and `groups`, which never compile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeAlias
-
 from . import arithmetic
+from .context import Context, Evaluator
+from .dispatch import Dispatch
 from .groups import compile_group
-from .limits import Limits
 from .nodes import (
+    EXPR_TYPES,
     CallNode,
     ChainNode,
     DiceNode,
@@ -24,43 +24,37 @@ from .nodes import (
     PowerNode,
     UnaryNode,
 )
-from .results import Call, Chain, Constant, DiceTerm, Paren, Power, ResultNode, Unary
-from .terms import compile_term
+from .results import Call, Chain, Constant, Paren, Power, ResultNode, Unary
+from .terms import Count, Sides, compile_term
 
 
-class Context:
-    """The mutable state of one roll: the random source, the dice budget, the terms."""
-
-    __slots__ = ("budget", "limits", "randrange", "terms")
-
-    def __init__(self, randrange: Callable[[int], int], limits: Limits) -> None:
-        self.randrange = randrange
-        self.limits = limits
-        self.budget = limits.max_dice
-        self.terms: list[DiceTerm] = []
+def _compile_number(node: NumberNode) -> Evaluator:
+    constant = Constant(node.value, node.label)
+    return lambda ctx: constant
 
 
-Evaluator: TypeAlias = Callable[[Context], ResultNode]
+def _compile_dice(node: DiceNode) -> Evaluator:
+    count: Count
+    if node.count is None:
+        count = 1
+    elif isinstance(node.count, NumberNode) and isinstance(node.count.value, int):
+        count = node.count.value
+    else:
+        count = compile_expr(node.count)
+    sides: Sides
+    if node.sides == "%":
+        sides = 100
+    elif isinstance(node.sides, str):
+        sides = "F"
+    elif isinstance(node.sides, NumberNode):
+        sides = int(node.sides.value)
+    else:
+        sides = compile_expr(node.sides)
+    return compile_term(node, count, sides)
 
 
-def compile_expr(node: Expr) -> Evaluator:
-    """Compile an expression node into a function that rolls it."""
-    if isinstance(node, NumberNode):
-        constant = Constant(node.value, node.label)
-        return lambda ctx: constant
-    if isinstance(node, DiceNode):
-        return compile_term(node, compile_expr)
-    if isinstance(node, ChainNode):
-        return _compile_chain(node)
-    if isinstance(node, GroupNode):
-        return compile_group(node, compile_expr)
-    if isinstance(node, PowerNode):
-        return _compile_power(node)
-    if isinstance(node, UnaryNode):
-        return _compile_unary(node)
-    if isinstance(node, CallNode):
-        return _compile_call(node)
-    return _compile_paren(node)
+def _compile_group(node: GroupNode) -> Evaluator:
+    return compile_group(node, [compile_expr(item) for item in node.items])
 
 
 def _compile_chain(node: ChainNode) -> Evaluator:
@@ -137,3 +131,19 @@ def _compile_paren(node: ParenNode) -> Evaluator:
         return Paren(inner, inner.value, label)
 
     return roll_paren
+
+
+compile_expr: Dispatch[Expr, Evaluator] = Dispatch(
+    EXPR_TYPES,
+    {
+        NumberNode: _compile_number,
+        DiceNode: _compile_dice,
+        GroupNode: _compile_group,
+        ChainNode: _compile_chain,
+        PowerNode: _compile_power,
+        UnaryNode: _compile_unary,
+        CallNode: _compile_call,
+        ParenNode: _compile_paren,
+    },
+)
+"""Compile an expression node into a function that rolls it."""

@@ -53,11 +53,6 @@ def hits_all(points: Sequence[ComparePoint], spans: Sequence[Span]) -> bool:
     return all(not missed_spans(points, start, end) for start, end in spans)
 
 
-def count_hits(points: Sequence[ComparePoint], low: int, high: int) -> int:
-    """Return how many faces in `low..high` are hit."""
-    return sum(end - start + 1 for start, end in hit_spans(points, low, high))
-
-
 def predicate(points: Sequence[ComparePoint]) -> Callable[[int], bool]:
     """Return a fast test for "hits one of `points`" (bound int methods, no Python frame)."""
     if len(points) == 1:

@@ -9,53 +9,32 @@ it (`{3d20+5}>21`) is treated as one item.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from .arithmetic import bounded
-from .nodes import (
-    ChainNode,
-    ComparePoint,
-    DiceNode,
-    Expr,
-    Failure,
-    GroupNode,
-    Keep,
-    Success,
-    modifier_notation,
-)
+from .context import Context, Evaluator
+from .keeps import apply_keeps
+from .nodes import ComparePoint, Failure, GroupNode, Keep, Success, modifier_notation
+from .plan import per_die_parts
 from .results import Chain, DiceTerm, Die, Group, GroupItem, ResultNode
-from .terms import apply_keeps
-
-if TYPE_CHECKING:
-    from .evaluate import Context, Evaluator
 
 
-def is_dice_sum(node: Expr) -> bool:
-    """Return whether `node` is dice terms joined by `+` only, without success counting."""
-    if isinstance(node, DiceNode):
-        return not any(isinstance(m, Success) for m in node.modifiers)
-    if isinstance(node, ChainNode):
-        operands = [node.first, *(part.operand for part in node.rest)]
-        return all(part.op == "+" for part in node.rest) and all(map(is_dice_sum, operands))
-    return False
-
-
-def compile_group(node: GroupNode, compile_expr: Callable[[Expr], Evaluator]) -> Evaluator:
-    """Compile a group node into a function that rolls it."""
-    item_fns = [compile_expr(item) for item in node.items]
+def compile_group(node: GroupNode, item_fns: Sequence[Evaluator]) -> Evaluator:
+    """Compile a group node, given its compiled items, into a function that rolls it."""
     keeps = tuple(m for m in node.modifiers if isinstance(m, Keep))
     successes = tuple(m.point for m in node.modifiers if isinstance(m, Success))
     failures = tuple(m.point for m in node.modifiers if isinstance(m, Failure))
     mods_text = "".join(modifier_notation(m) for m in node.modifiers)
-    per_die = len(node.items) == 1 and bool(node.modifiers) and is_dice_sum(node.items[0])
+    parts = per_die_parts(node.items[0]) if len(node.items) == 1 and node.modifiers else None
+    per_die = parts is not None
+    constant = 0 if parts is None else parts.constant
     label, column = node.label, node.column
 
     def roll_group(ctx: Context) -> ResultNode:
         nodes = [fn(ctx) for fn in item_fns]
         items = [GroupItem(n, n.value) for n in nodes]
         if per_die:
-            value = _per_die(nodes[0], keeps, successes, failures)
+            value = _per_die(nodes[0], keeps, successes, failures, constant)
             items[0].value = nodes[0].value
         else:
             apply_keeps(items, keeps)
@@ -69,16 +48,18 @@ def compile_group(node: GroupNode, compile_expr: Callable[[Expr], Evaluator]) ->
 def _terms_of(node: ResultNode) -> list[DiceTerm]:
     if isinstance(node, DiceTerm):
         return [node]
-    assert isinstance(node, Chain)
-    terms: list[DiceTerm] = []
-    for part in [node.first, *(operand for _, operand in node.rest)]:
-        terms.extend(_terms_of(part))
-    return terms
+    if not isinstance(node, Chain):
+        return []  # a constant of the sub-roll
+    return [t for part in [node.first, *(o for _, o in node.rest)] for t in _terms_of(part)]
 
 
 def _resum(node: ResultNode) -> int | float:
+    """Recompute the sub-roll's total after keep/drop changed which dice count."""
     if isinstance(node, Chain):
-        node.value = _resum(node.first) + sum(_resum(operand) for _, operand in node.rest)
+        total = _resum(node.first)
+        for op, operand in node.rest:
+            total = total + _resum(operand) if op == "+" else total - _resum(operand)
+        node.value = total
     elif isinstance(node, DiceTerm):
         node.value = sum(d.value for d in node.dice if d.kept)
     return node.value
@@ -89,18 +70,22 @@ def _per_die(
     keeps: tuple[Keep, ...],
     successes: tuple[ComparePoint, ...],
     failures: tuple[ComparePoint, ...],
+    constant: int | float,
 ) -> int | float:
+    """Apply the group's modifiers to each die, the sub-roll's constant added to each."""
     dice: list[Die] = [d for term in _terms_of(node) for d in term.dice]
-    apply_keeps(dice, keeps)
-    total = _resum(node)
+    apply_keeps(dice, keeps)  # adding the same constant to each die keeps the order
+    _resum(node)
+    kept = [d for d in dice if d.kept]
     if not successes:
-        return total
+        return sum(d.value for d in kept) + constant * len(kept)
     count = 0
-    for die in dice:
-        if die.kept and any(p.matches(die.value) for p in successes):
+    for die in kept:
+        value = die.value + constant
+        if any(_at(p, value) for p in successes):
             die.success = True
             count += 1
-        elif die.kept and any(p.matches(die.value) for p in failures):
+        elif any(_at(p, value) for p in failures):
             die.failure = True
             count -= 1
     return count

@@ -9,10 +9,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from .context import Context
 from .errors import DiceError, DiceLimitError, DiceSyntaxError
+from .lexer import inline_end
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import format_number
-from .program import roll
+from .program import roll_in
 from .results import RollResult
 
 
@@ -39,7 +41,7 @@ def find_inline_rolls(text: str, *, limits: Limits | None = None) -> list[Inline
     found: list[InlineRoll] = []
     start = text.find("[[")
     while start != -1:
-        end = _closing(text, start + 2)
+        end = inline_end(text, start + 2)
         if end is None:
             raise DiceSyntaxError("This inline roll is missing its closing ']]'", start + 1)
         found.append(InlineRoll(start, end, text[start + 2 : end - 2]))
@@ -51,29 +53,20 @@ def find_inline_rolls(text: str, *, limits: Limits | None = None) -> list[Inline
     return found
 
 
-def _closing(text: str, pos: int) -> int | None:
-    """Return the index just past the `]]` closing an inline roll whose body starts at `pos`."""
-    depth = 0
-    while pos < len(text):
-        char = text[pos]
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            if depth == 0:
-                return pos + 2 if text.startswith("]]", pos) else None
-            depth -= 1
-        pos += 1
-    return None
-
-
 def roll_inline(
     text: str, *, rng: random.Random, limits: Limits | None = None
 ) -> list[InlineResult]:
-    """Roll every inline roll of `text`; error columns refer to positions in `text`."""
+    """Roll every inline roll of `text`; error columns refer to positions in `text`.
+
+    The rolls of one message share one dice budget (`Limits.max_dice`), so a message
+    of many inline rolls costs no more than one roll.
+    """
+    spans = find_inline_rolls(text, limits=limits)
+    ctx = Context(rng.randrange, limits or DEFAULT_LIMITS)
     results = []
-    for span in find_inline_rolls(text, limits=limits):
+    for span in spans:
         try:
-            result = roll(span.expression, rng=rng, limits=limits)
+            result = roll_in(span.expression, ctx)
         except DiceError as exc:
             raise exc.at_offset(span.start + 2) from None
         results.append(InlineResult(span, result))

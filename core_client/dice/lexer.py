@@ -16,7 +16,7 @@ INTEGER = re.compile(r"\d+")
 WORD = re.compile(r"[a-z_]+", re.IGNORECASE)
 # Longest spellings first so `!!` is not read as two `!`, `min` not as `mi` + `n`...
 MODIFIER = re.compile(
-    r"!!|!p|!|xo|x|e|kh|kl|k|dh|dl|d|ph|pl|ro|rr|r|cs|cf|min|max|mi|ma|sa|sd|s|f"
+    r"!!|!p|!|xo|x|e|kh|kl|k|dh|dl|d|ph|pl|ro|rr|r|cs|cf|min|max|mi|ma|mt|m|sa|sd|s|f"
     r"|>=|<=|>|<|=",
     re.IGNORECASE,
 )
@@ -82,3 +82,22 @@ class Scanner:
         """Build a syntax error at the cursor, mentioning what was found there."""
         where = self.column if column is None else column
         return DiceSyntaxError(f"{message}, found {self.describe_next()}", where)
+
+
+def inline_end(text: str, pos: int) -> int | None:
+    """Return the index just past the `]]` closing an inline roll whose body starts at `pos`.
+
+    Brackets are matched by depth, so labels (`[[2d6[fire]]]`) and nested inline
+    rolls (`[[3d6>[[1+3]]]]`) stay inside the body.
+    """
+    depth = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            if depth == 0:
+                return pos + 2 if text.startswith("]]", pos) else None
+            depth -= 1
+        pos += 1
+    return None

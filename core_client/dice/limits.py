@@ -35,7 +35,8 @@ class Limits:
     max_repeat: int = setting(20, "most repeats of one expression", min=1, max=100)
     max_digits: int = setting(100, "most digits of any number", min=1, max=HARD_MAX_DIGITS)
     max_inline: int = setting(20, "most [[inline rolls]] in one message", min=1)
-    max_stats_work: int = setting(3_000_000, "work allowed for exact odds (`stats`)", min=1)
+    # About 7 ms of CPU on the dev box: see distribution.py.
+    max_stats_work: int = setting(40_000, "work allowed for exact odds (`stats`)", min=1)
     value_bound: int = field(init=False, repr=False, compare=False)
     _hash: int = field(init=False, repr=False, compare=False)
 

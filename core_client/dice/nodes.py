@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from .dispatch import Dispatch
+
 CompareOp: TypeAlias = Literal["=", ">", "<"]
 KeepKind: TypeAlias = Literal["kh", "kl", "dh", "dl"]
 ExplodeKind: TypeAlias = Literal["!", "!!", "!p"]
@@ -98,7 +100,18 @@ class Sort:
     descending: bool
 
 
-Modifier: TypeAlias = Keep | Explode | Reroll | Success | Failure | CritMark | Clamp | Sort
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Roll20's matching dice: `m` marks dice showing a value that `minimum` or more dice
+    show (only values hitting `point`, when given); `mt` counts those sets instead."""
+
+    count: bool
+    minimum: int = 2
+    point: ComparePoint | None = None
+
+
+Modifier: TypeAlias = Keep | Explode | Reroll | Success | Failure | CritMark | Clamp | Sort | Match
+MODIFIER_TYPES = (Keep, Explode, Reroll, Success, Failure, CritMark, Clamp, Sort, Match)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +202,7 @@ class ParenNode:
 Expr: TypeAlias = (
     NumberNode | DiceNode | GroupNode | ChainNode | PowerNode | UnaryNode | CallNode | ParenNode
 )
+EXPR_TYPES = (NumberNode, DiceNode, GroupNode, ChainNode, PowerNode, UnaryNode, CallNode, ParenNode)
 
 
 def format_number(value: int | float) -> str:
@@ -201,26 +215,37 @@ def format_number(value: int | float) -> str:
     return text if text not in ("0", "-0") else f"{value:.2g}"
 
 
+def _point_text(point: ComparePoint) -> str:
+    return point.notation()
+
+
+def _match_notation(match: Match) -> str:
+    minimum = "" if match.minimum == 2 else str(match.minimum)
+    point = "" if match.point is None else match.point.notation(bare_equals=False)
+    return ("mt" if match.count else "m") + minimum + point
+
+
+_MODIFIER_NOTATION: Dispatch[Modifier, str] = Dispatch(
+    MODIFIER_TYPES,
+    {
+        Keep: lambda m: f"{m.kind}{m.count}",
+        Explode: lambda m: (
+            ("xo" if m.once else m.kind) + ("" if m.point is None else _point_text(m.point))
+        ),
+        Reroll: lambda m: ("ro" if m.once else "r") + _point_text(m.point),
+        Success: lambda m: m.point.notation(bare_equals=False),
+        Failure: lambda m: "f" + _point_text(m.point),
+        CritMark: lambda m: m.kind + _point_text(m.point),
+        Clamp: lambda m: f"{m.kind}{m.value}",
+        Sort: lambda m: "sd" if m.descending else "s",
+        Match: _match_notation,
+    },
+)
+
+
 def modifier_notation(modifier: Modifier) -> str:
     """Return the canonical spelling of one modifier."""
-    match modifier:
-        case Keep(kind, count):
-            return f"{kind}{count}"
-        case Explode(kind, point, once):
-            head = "xo" if once else kind
-            return head + ("" if point is None else point.notation())
-        case Reroll(point, once):
-            return ("ro" if once else "r") + point.notation()
-        case Success(point):
-            return point.notation(bare_equals=False)
-        case Failure(point):
-            return "f" + point.notation()
-        case CritMark(kind, point):
-            return kind + point.notation()
-        case Clamp(kind, value):
-            return f"{kind}{value}"
-        case Sort(descending):
-            return "sd" if descending else "s"
+    return _MODIFIER_NOTATION(modifier)
 
 
 def _label(label: str | None) -> str:
@@ -235,26 +260,29 @@ def dice_notation(node: DiceNode) -> str:
     return f"{count}d{sides}{mods}{_label(node.label)}"
 
 
-def notation(node: Expr) -> str:
-    """Return the canonical notation of an expression (normalised spacing and aliases)."""
-    match node:
-        case NumberNode(value, _, label):
-            return format_number(value) + _label(label)
-        case DiceNode():
-            return dice_notation(node)
-        case GroupNode(items, modifiers, _, label):
-            mods = "".join(modifier_notation(m) for m in modifiers)
-            return "{" + ", ".join(notation(i) for i in items) + "}" + mods + _label(label)
-        case ChainNode(first, rest, _):
-            return notation(first) + "".join(f" {p.op} {notation(p.operand)}" for p in rest)
-        case PowerNode(base, exponent, _):
-            return f"{notation(base)} ** {notation(exponent)}"
-        case UnaryNode(op, operand, _):
-            return op + notation(operand)
-        case CallNode(name, arg, _, label):
-            return f"{name}({notation(arg)}){_label(label)}"
-        case ParenNode(inner, _, label):
-            return f"({notation(inner)}){_label(label)}"
+def _group_notation(node: GroupNode) -> str:
+    mods = "".join(modifier_notation(m) for m in node.modifiers)
+    return "{" + ", ".join(notation(i) for i in node.items) + "}" + mods + _label(node.label)
+
+
+def _chain_notation(node: ChainNode) -> str:
+    return notation(node.first) + "".join(f" {p.op} {notation(p.operand)}" for p in node.rest)
+
+
+notation: Dispatch[Expr, str] = Dispatch(
+    EXPR_TYPES,
+    {
+        NumberNode: lambda n: format_number(n.value) + _label(n.label),
+        DiceNode: dice_notation,
+        GroupNode: _group_notation,
+        ChainNode: _chain_notation,
+        PowerNode: lambda n: f"{notation(n.base)} ** {notation(n.exponent)}",
+        UnaryNode: lambda n: n.op + notation(n.operand),
+        CallNode: lambda n: f"{n.name}({notation(n.arg)}){_label(n.label)}",
+        ParenNode: lambda n: f"({notation(n.inner)}){_label(n.label)}",
+    },
+)
+"""Return the canonical notation of an expression (normalised spacing and aliases)."""
 
 
 def walk(node: Expr) -> list[Expr]:
@@ -268,21 +296,22 @@ def walk(node: Expr) -> list[Expr]:
     return found
 
 
-def children(node: Expr) -> list[Expr]:
-    """Return the direct sub-expressions of `node`, in evaluation order."""
-    match node:
-        case DiceNode(count, sides):
-            return [e for e in (count, sides) if e is not None and not isinstance(e, str)]
-        case GroupNode(items):
-            return list(items)
-        case ChainNode(first, rest):
-            return [first, *(part.operand for part in rest)]
-        case PowerNode(base, exponent):
-            return [base, exponent]
-        case UnaryNode(_, operand):
-            return [operand]
-        case CallNode(_, arg):
-            return [arg]
-        case ParenNode(inner):
-            return [inner]
-    return []
+def _dice_children(node: DiceNode) -> list[Expr]:
+    sides = [] if isinstance(node.sides, str) else [node.sides]
+    return sides if node.count is None else [node.count, *sides]
+
+
+children: Dispatch[Expr, list[Expr]] = Dispatch(
+    EXPR_TYPES,
+    {
+        NumberNode: lambda n: [],
+        DiceNode: _dice_children,
+        GroupNode: lambda n: list(n.items),
+        ChainNode: lambda n: [n.first, *(part.operand for part in n.rest)],
+        PowerNode: lambda n: [n.base, n.exponent],
+        UnaryNode: lambda n: [n.operand],
+        CallNode: lambda n: [n.arg],
+        ParenNode: lambda n: [n.inner],
+    },
+)
+"""Return the direct sub-expressions of a node, in evaluation order."""

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
-from . import lexer
+from . import dialects, lexer
 from .errors import DiceLimitError, DiceRuleError, DiceSyntaxError
 from .lexer import Scanner
 from .limits import DEFAULT_LIMITS, Limits
@@ -42,6 +42,7 @@ from .nodes import (
     GroupNode,
     Keep,
     KeepKind,
+    Match,
     Modifier,
     NumberNode,
     ParenNode,
@@ -51,6 +52,7 @@ from .nodes import (
     Success,
     UnaryNode,
 )
+from .plan import check_sides
 
 FUNCTIONS = ("floor", "ceil", "round", "abs")
 _KEEP_ALIASES: dict[str, KeepKind] = {
@@ -100,14 +102,19 @@ class _Parser:
         scan.skip_space()
         if scan.at_end():
             raise DiceSyntaxError("The expression is empty; try something like 1d20+5", 1)
+        dialects.check_start(scan.text)
         tree = self.sum()
+        end = scan.pos
         spaced = scan.skip_space()
         if scan.at_end():
             return Parsed(tree, None)
         if not spaced:
             raise scan.error("Unexpected character")
-        # Text after a complete expression and a space is the roll's comment (Roll20).
-        return Parsed(tree, scan.text[scan.pos :].strip())
+        # Text after a complete expression and a space is the roll's comment (Roll20),
+        # unless another dialect would read it as part of the roll.
+        comment = scan.text[scan.pos :].strip()
+        dialects.check_comment(scan.text[:end].strip(), comment, scan.column)
+        return Parsed(tree, comment)
 
     def enter(self, column: int) -> None:
         self.depth += 1
@@ -316,6 +323,7 @@ class _Parser:
 
     def modifier(self, name: str, column: int) -> Modifier:
         if name in _KEEP_ALIASES:
+            dialects.check_keep_by_value(name, self.scan.peek(), column)
             count = self.scan.match(lexer.INTEGER)
             amount = 1 if count is None else self.integer(count.group(), column)
             return Keep(_KEEP_ALIASES[name], amount)
@@ -324,7 +332,9 @@ class _Parser:
             kind = name if name in ("!!", "!p") else "!"
             return Explode(cast(Literal["!", "!!", "!p"], kind), point, once=name == "xo")
         if name in ("r", "rr", "ro"):
-            return Reroll(self.required_point(name), once=name == "ro")
+            # A bare `r` rerolls ones, as in Roll20 (`8d6r` is `8d6r1`).
+            point = self.point(required=False) or ComparePoint("=", 1)
+            return Reroll(point, once=name == "ro")
         if name in ("cs", "cf"):
             return CritMark(cast(Literal["cs", "cf"], name), self.required_point(name))
         if name in ("mi", "min", "ma", "max"):
@@ -333,9 +343,20 @@ class _Parser:
             return Sort(descending=name == "sd")
         if name == "f":
             return Failure(self.required_point("f"))
+        if name in ("m", "mt"):
+            return self.match(count=name == "mt", column=column)
         # A bare compare point right after the dice counts successes.
         self.scan.pos = column - 1
         return Success(self.required_point("a success target"))
+
+    def match(self, *, count: bool, column: int) -> Match:
+        """Parse the rest of `m`/`mt`: an optional set size, then an optional `>N`/`<N`/`=N`."""
+        size = self.scan.match(lexer.INTEGER)
+        minimum = 2 if size is None else self.integer(size.group(), column)
+        if minimum < 2:
+            raise DiceRuleError("A match needs at least 2 dice (m2, the default, or more)", column)
+        point = self.point(required=True) if self.scan.peek() in ("<", ">", "=") else None
+        return Match(count, minimum, point)
 
     def required_point(self, what: str) -> ComparePoint:
         point = self.point(required=True)
@@ -370,16 +391,14 @@ class _Parser:
         return int(text)
 
 
-def check_sides(sides: int, limits: Limits, column: int) -> None:
-    """Raise unless `sides` is a usable die size."""
-    if sides < 1:
-        raise DiceRuleError("A die needs at least one side", column)
-    if sides > limits.max_sides:
-        raise DiceLimitError(f"Dice are limited to {limits.max_sides} sides", column)
-
-
 def check_modifiers(modifiers: list[Modifier], column: int) -> None:
     """Reject modifier combinations that have no sensible meaning."""
+    if len(modifiers) < 2:  # the common case; only `f` alone is wrong
+        if modifiers and isinstance(modifiers[0], Failure):
+            raise DiceSyntaxError(
+                "f (failures) needs a success target first, like 10d10>8f1", column
+            )
+        return
     if sum(isinstance(m, Explode) for m in modifiers) > 1:
         raise DiceSyntaxError("Use only one explosion modifier (!, !! or !p) per dice term", column)
     if len({m.once for m in modifiers if isinstance(m, Reroll)}) > 1:
@@ -387,6 +406,13 @@ def check_modifiers(modifiers: list[Modifier], column: int) -> None:
     for kind in ("mi", "ma"):
         if sum(isinstance(m, Clamp) and m.kind == kind for m in modifiers) > 1:
             raise DiceSyntaxError(f"Use {kind} only once per dice term", column)
+    matches = [m for m in modifiers if isinstance(m, Match)]
+    if len(matches) > 1:
+        raise DiceSyntaxError("Use only one match modifier (m or mt) per dice term", column)
+    if any(m.count for m in matches) and any(isinstance(m, Success) for m in modifiers):
+        raise DiceSyntaxError(
+            "mt counts matching sets, so it cannot be combined with a success target", column
+        )
     if sum(isinstance(m, Sort) for m in modifiers) > 1:
         raise DiceSyntaxError("Use only one sort modifier per dice term", column)
     if any(isinstance(m, Failure) for m in modifiers) and not any(

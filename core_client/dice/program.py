@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .advantage import Advantage, apply_advantage
-from .errors import DiceError, DiceLimitError, DiceMathError
-from .evaluate import Context, Evaluator, compile_expr
+from .context import Context, Evaluator
+from .errors import CONTAINED, DiceError, DiceLimitError, DiceSyntaxError, translated
+from .evaluate import compile_expr
+from .lexer import inline_end
 from .limits import DEFAULT_LIMITS, Limits
-from .nodes import CritMark, DiceNode, Expr, NumberNode, notation, walk
+from .nodes import CritMark, DiceNode, Expr, NumberNode, format_number, notation, walk
 from .parse import Parsed, parse
 from .results import DiceTerm, RollResult
 
@@ -96,26 +98,73 @@ def roll(
     advantage: Advantage = _NO_ADVANTAGE,
 ) -> RollResult:
     """Parse and roll `expression`; trailing text after a space becomes the comment."""
+    if "[[" in expression:
+        return roll_in(expression, Context(rng.randrange, limits or DEFAULT_LIMITS), advantage)
     if limits is None and advantage is _NO_ADVANTAGE:
         program = _default_program(expression)  # the hot path; parse() checks the length
         limits = DEFAULT_LIMITS
     else:
         program = compile_roll(expression, limits, advantage)
         limits = limits or DEFAULT_LIMITS
-    ctx = Context(rng.randrange, limits)
-    try:
+    return _run(program, Context(rng.randrange, limits))
+
+
+def roll_in(expression: str, ctx: Context, advantage: Advantage = _NO_ADVANTAGE) -> RollResult:
+    """Roll `expression` within `ctx`, whose dice budget other rolls may share.
+
+    Inline rolls inside it (`3d6>[[1+3]]`) are rolled first, innermost first, and
+    replaced by their totals, as Roll20 does; they spend the same budget.
+    """
+    if "[[" in expression:
+        expression = _expand_inline(expression, ctx)
+    program = compile_roll(expression, ctx.limits, advantage)
+    ctx.terms = []  # the budget is shared, the terms are this roll's
+    return _run(program, ctx)
+
+
+def _run(program: Program, ctx: Context) -> RollResult:
+    """Run a compiled roll in `ctx`, whose `terms` list must be empty (a fresh one)."""
+    try:  # a safety net: nothing but DiceError leaks (try costs nothing on the hot path)
         tree = program.run(ctx)
     except DiceError:
         raise
-    except RecursionError:
-        raise DiceLimitError("The expression is nested too deeply") from None
-    except (ArithmeticError, ValueError) as exc:  # a safety net: nothing but DiceError leaks
-        raise DiceMathError(f"This roll cannot be computed ({exc})") from None
+    except CONTAINED as exc:
+        raise translated(exc, "This roll") from None
     terms = ctx.terms
     if program.may_crit:
         crit, fumble = _crit_and_fumble(terms)
         return RollResult(program.notation, program.comment, tree.value, tree, crit, fumble, terms)
     return RollResult(program.notation, program.comment, tree.value, tree, False, False, terms)
+
+
+def _expand_inline(text: str, ctx: Context) -> str:
+    """Replace each `[[...]]` of `text` by its rolled total, innermost first."""
+    limits = ctx.limits
+    for _ in range(limits.max_inline):
+        start = text.rfind("[[")  # the last opening holds no other: it is innermost
+        if start == -1:
+            return text
+        end = inline_end(text, start + 2)
+        if end is None:
+            raise DiceSyntaxError("This inline roll is missing its closing ']]'", start + 1)
+        try:
+            program = compile_roll(text[start + 2 : end - 2], limits)
+            ctx.terms = []
+            total = _run(program, ctx).total
+        except DiceError as exc:
+            raise exc.at_offset(start + 2) from None
+        text = text[:start] + _spliced(total, text[:start]) + text[end:]
+    if "[[" in text:
+        raise DiceLimitError(f"Too many inline rolls (limit {limits.max_inline} per roll)")
+    return text
+
+
+def _spliced(total: int | float, before: str) -> str:
+    """Return a total as text to put in place of its inline roll."""
+    text = format_number(total) if isinstance(total, int) else repr(total)
+    if before.endswith(("<", ">", "=")) or (total >= 0 and isinstance(total, int)):
+        return text  # a compare point takes a plain (signed) integer: `3d6>[[1+3]]`
+    return f"({text})"  # so `[[1-5]]d6` is a count of -4, not minus 4d6
 
 
 def _crit_and_fumble(terms: list[DiceTerm]) -> tuple[bool, bool]:

@@ -1,21 +1,25 @@
 """Render a roll as compact Discord Markdown, always within a length budget.
 
 Dropped and rerolled dice are ~~struck~~, crits and fumbles are **bold**, dice that
-count as successes are __underlined__ and failures *italic*; an exploding die is
-followed by `!`. When the full breakdown is too long, dice lists are shortened step
-by step, then only the notation and total are shown; the total is always present.
+count as successes or form a match (`m`) are __underlined__ and failures *italic*;
+an exploding die is followed by `!`. When the full breakdown is too long, dice lists
+are shortened step by step, then only the notation and total are shown; the total
+is always present.
 """
 
 from __future__ import annotations
 
+from .dispatch import Dispatch
 from .nodes import format_number
 from .results import (
+    RESULT_TYPES,
     Call,
     Chain,
     Constant,
     DiceTerm,
     Die,
     Group,
+    Paren,
     Power,
     ResultNode,
     RollResult,
@@ -35,7 +39,10 @@ def escape(text: str) -> str:
 def render_markdown(result: RollResult, *, max_length: int = 4096) -> str:
     """Render `result` as `2d20kh1 (~~3~~, **20**) + 5 = `25``, at most `max_length` long."""
     total = f"`{format_number(result.total)}`"
+    most = max((len(term.dice) for term in result.dice_terms), default=0)
     for cap in _DETAIL_LEVELS:
+        if cap is not None and cap >= most and (cap or not most):
+            continue  # this level would show every die again: the same text as before
         text = f"{_Renderer(cap).node(result.tree)} = {total}"
         if len(text) <= max_length:
             return text
@@ -59,24 +66,23 @@ class _Renderer:
 
     def __init__(self, cap: int | None) -> None:
         self.cap = cap
+        self.node: Dispatch[ResultNode, str] = Dispatch(
+            RESULT_TYPES,
+            {
+                Constant: lambda n: escape(format_number(n.value)) + _label(n.label),
+                DiceTerm: self.term,
+                Group: self.group,
+                Chain: self.chain,
+                Power: lambda n: f"{self.node(n.base)} \\*\\* {self.node(n.exponent)}",
+                Unary: lambda n: escape(n.op) + self.node(n.operand),
+                Call: lambda n: f"{n.name}({self.node(n.arg)}){_label(n.label)}",
+                Paren: lambda n: f"({self.node(n.inner)}){_label(n.label)}",
+            },
+        )
 
-    def node(self, node: ResultNode) -> str:
-        if isinstance(node, DiceTerm):
-            return self.term(node)
-        if isinstance(node, Constant):
-            return escape(format_number(node.value)) + _label(node.label)
-        if isinstance(node, Chain):
-            rest = "".join(f" {escape(op)} {self.node(operand)}" for op, operand in node.rest)
-            return self.node(node.first) + rest
-        if isinstance(node, Group):
-            return self.group(node)
-        if isinstance(node, Power):
-            return f"{self.node(node.base)} \\*\\* {self.node(node.exponent)}"
-        if isinstance(node, Unary):
-            return escape(node.op) + self.node(node.operand)
-        if isinstance(node, Call):
-            return f"{node.name}({self.node(node.arg)}){_label(node.label)}"
-        return f"({self.node(node.inner)}){_label(node.label)}"
+    def chain(self, node: Chain) -> str:
+        rest = "".join(f" {escape(op)} {self.node(operand)}" for op, operand in node.rest)
+        return self.node(node.first) + rest
 
     def term(self, term: DiceTerm) -> str:
         head = escape(term.notation)
@@ -118,7 +124,7 @@ def _die(die: Die) -> str:
     text = escape(str(die.value))
     if die.crit or die.fumble:
         text = f"**{text}**"
-    if die.success:
+    if die.success or die.matched:
         text = f"__{text}__"
     elif die.failure:
         text = f"*{text}*"

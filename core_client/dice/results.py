@@ -26,6 +26,7 @@ class Die:
     extra: bool = False  # added by an explosion
     success: bool = False
     failure: bool = False
+    matched: bool = False  # its value is shown by enough dice to form a match (`m`, `mt`)
 
 
 @dataclass(slots=True, eq=False)
@@ -38,7 +39,7 @@ class DiceTerm:
     label: str | None
     dice: list[Die]
     value: int
-    counts_successes: bool = False  # subtotal is successes minus failures
+    counts_successes: bool = False  # subtotal is successes minus failures (or `mt` sets)
     tracks_crits: bool = False  # has explicit cs/cf thresholds
     computed: Computed | None = None  # set when the count or sides were rolled/computed
 
@@ -137,6 +138,7 @@ class Paren:
 
 
 ResultNode: TypeAlias = Constant | DiceTerm | Group | Chain | Power | Unary | Call | Paren
+RESULT_TYPES = (Constant, DiceTerm, Group, Chain, Power, Unary, Call, Paren)
 
 
 @dataclass(slots=True, eq=False)

@@ -4,170 +4,45 @@ Modifiers are applied in a fixed order whatever order they are written in (as in
 Roll20): each die is drawn, rerolled (`r`, `ro`) and exploded (`!`, `!!`, `!p`);
 then `mi`/`ma` clamp values; then keep/drop run in written order; then successes
 and failures are counted; then crit/fumble flags are set; finally dice are sorted.
+A computed count or size arrives already compiled, so this module never compiles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from operator import attrgetter
-from typing import TYPE_CHECKING, Protocol
+from collections import Counter
 
-from .errors import DiceLimitError, DiceRuleError
-from .faces import hits_all, missed_spans, never, predicate
-from .nodes import (
-    Clamp,
-    ComparePoint,
-    CritMark,
-    DiceNode,
-    Explode,
-    Expr,
-    Failure,
-    Keep,
-    NumberNode,
-    Reroll,
-    Sort,
-    Success,
-    dice_notation,
-    modifier_notation,
-    notation,
+from .context import Context, Evaluator
+from .errors import DiceLimitError
+from .keeps import apply_keeps, value_of
+from .nodes import DiceNode, Match
+from .plan import (
+    FaceRules,
+    TermPlan,
+    check_sides,
+    check_triggers,
+    face_range,
+    kept_positions,
+    plan_term,
+    whole_number,
 )
-from .parse import check_sides
 from .results import Computed, DiceTerm, Die, ResultNode
 
-if TYPE_CHECKING:
-    from .evaluate import Context, Evaluator
-
-_value = attrgetter("value")
+Count = int | Evaluator
+Sides = int | str | Evaluator
 
 
-class Keepable(Protocol):
-    """Anything keep/drop can act on: dice and group items."""
+def compile_term(node: DiceNode, count: Count, sides: Sides) -> Evaluator:
+    """Compile a dice node into a function that rolls it.
 
-    kept: bool
-
-    @property
-    def value(self) -> int | float:
-        """Return the number compared by keep/drop."""
-
-
-@dataclass(frozen=True, slots=True)
-class TermPlan:
-    """Everything about a dice term that can be worked out before rolling."""
-
-    notation: str
-    count_text: str
-    sides_text: str
-    mods_text: str  # modifiers and label, e.g. "kh1[fire]"
-    label: str | None
-    column: int
-    keeps: tuple[Keep, ...]
-    explode: Explode | None
-    rerolls: tuple[ComparePoint, ...]
-    reroll_once: bool
-    successes: tuple[ComparePoint, ...]
-    failures: tuple[ComparePoint, ...]
-    crits: tuple[ComparePoint, ...]
-    fumbles: tuple[ComparePoint, ...]
-    floor: int | None
-    ceiling: int | None
-    sort: Sort | None
-
-    @property
-    def is_plain(self) -> bool:
-        """Return whether only keep/drop is used, so the fast path applies."""
-        return not (
-            self.explode or self.rerolls or self.successes or self.crits or self.fumbles
-        ) and (self.floor is None and self.ceiling is None and self.sort is None)
-
-    def rules(self, size: int | str) -> FaceRules:
-        """Return the face tests of this term for dice of `size`."""
-        low, high = face_range(size)
-        explode = self.explode
-        return FaceRules(
-            size=size,
-            low=low,
-            span=high - low + 1,
-            crit=predicate(self.crits) if self.crits else high.__eq__,
-            fumble=predicate(self.fumbles) if self.fumbles else low.__eq__,
-            reroll=predicate(self.rerolls) if self.rerolls else never,
-            explode=never if explode is None else predicate(explode_points(explode, high)),
-            success=predicate(self.successes) if self.successes else never,
-            failure=predicate(self.failures) if self.failures else never,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class FaceRules:
-    """A term's compare points turned into fast tests, for one die size."""
-
-    size: int | str
-    low: int
-    span: int
-    crit: Callable[[int], bool]
-    fumble: Callable[[int], bool]
-    reroll: Callable[[int], bool]
-    explode: Callable[[int], bool]
-    success: Callable[[int], bool]
-    failure: Callable[[int], bool]
-
-
-def plan_term(node: DiceNode) -> TermPlan:
-    """Gather a dice node's modifiers into a plan."""
-    mods = node.modifiers
-    rerolls = [m for m in mods if isinstance(m, Reroll)]
-    clamps = {m.kind: m.value for m in mods if isinstance(m, Clamp)}
-    mods_text = "".join(modifier_notation(m) for m in mods)
-    return TermPlan(
-        notation=dice_notation(node),
-        count_text="1" if node.count is None else notation(node.count),
-        sides_text=node.sides if isinstance(node.sides, str) else notation(node.sides),
-        mods_text=mods_text + ("" if node.label is None else f"[{node.label}]"),
-        label=node.label,
-        column=node.column,
-        keeps=tuple(m for m in mods if isinstance(m, Keep)),
-        explode=next((m for m in mods if isinstance(m, Explode)), None),
-        rerolls=tuple(m.point for m in rerolls),
-        reroll_once=any(m.once for m in rerolls),
-        successes=tuple(m.point for m in mods if isinstance(m, Success)),
-        failures=tuple(m.point for m in mods if isinstance(m, Failure)),
-        crits=tuple(m.point for m in mods if isinstance(m, CritMark) and m.kind == "cs"),
-        fumbles=tuple(m.point for m in mods if isinstance(m, CritMark) and m.kind == "cf"),
-        floor=clamps.get("mi"),
-        ceiling=clamps.get("ma"),
-        sort=next((m for m in mods if isinstance(m, Sort)), None),
-    )
-
-
-def compile_term(node: DiceNode, compile_expr: Callable[[Expr], Evaluator]) -> Evaluator:
-    """Compile a dice node into a function that rolls it."""
+    `count` and `sides` are either known numbers (`100` for `d%`, `"F"` for Fate) or the
+    compiled sub-expressions that compute them.
+    """
     plan = plan_term(node)
-    count: int | Evaluator
-    if node.count is None:
-        count = 1
-    elif isinstance(node.count, NumberNode) and isinstance(node.count.value, int):
-        count = node.count.value
-    else:
-        count = compile_expr(node.count)
-    sides: int | str | Evaluator
-    if node.sides == "%":
-        sides = 100
-    elif isinstance(node.sides, str):
-        sides = "F"
-    elif isinstance(node.sides, NumberNode):
-        sides = int(node.sides.value)
-    else:
-        sides = compile_expr(node.sides)
     if isinstance(sides, int | str):
         check_triggers(plan, *face_range(sides), plan.column)
         if isinstance(count, int) and plan.is_plain:
             return _plain_term(plan, count, sides)
     return _general_term(plan, count, sides)
-
-
-def face_range(sides: int | str) -> tuple[int, int]:
-    """Return the lowest and highest face of a die."""
-    return (-1, 1) if sides == "F" else (1, int(sides))
 
 
 def _plain_term(plan: TermPlan, count: int, size: int | str) -> Evaluator:
@@ -188,7 +63,7 @@ def _plain_term(plan: TermPlan, count: int, size: int | str) -> Evaluator:
             raise too_many_dice(ctx, column)
         ctx.budget = left
         draw = ctx.randrange
-        if count == 1:
+        if count == 1 and not keeps:  # `1d20dh1` or `1d6kh0` keep nothing: the list path
             face = draw(span) + low
             dice = [Die(size, face, face, True, face == high, face == low)]
             total = face
@@ -237,22 +112,6 @@ def _best_of_two(plan: TermPlan, size: int | str, *, highest: bool) -> Evaluator
     return roll_two
 
 
-def kept_positions(count: int, keeps: Sequence[Keep]) -> tuple[int, int]:
-    """Return the slice [low, high) of the ascending-sorted dice that keep/drop leaves."""
-    low, high = 0, count
-    for keep in keeps:
-        amount = min(keep.count, high - low)
-        if keep.kind == "kh":
-            low = high - amount
-        elif keep.kind == "kl":
-            high = low + amount
-        elif keep.kind == "dh":
-            high -= amount
-        else:
-            low += amount
-    return low, high
-
-
 def _general_term(
     plan: TermPlan, count: int | Evaluator, sides: int | str | Evaluator
 ) -> Evaluator:
@@ -280,7 +139,7 @@ def _general_term(
         dice, ctx.budget = roll_dice(ctx, plan, rules, number, left)
         term = DiceTerm(plan.notation, number, rules.size, plan.label, dice, 0)
         term.value = finish_dice(dice, plan, rules)
-        term.counts_successes = bool(plan.successes)
+        term.counts_successes = bool(plan.successes) or bool(plan.match and plan.match.count)
         term.tracks_crits = bool(plan.crits or plan.fumbles)
         if count_node is not None or sides_node is not None:
             term.computed = Computed(
@@ -292,16 +151,6 @@ def _general_term(
     return roll_general
 
 
-def whole_number(value: int | float, what: str, column: int) -> int:
-    if isinstance(value, float):
-        if value.is_integer():
-            return whole_number(int(value), what, column)
-        raise DiceRuleError(f"The {what} must be a whole number, got {value:g}", column)
-    if value < 0:
-        raise DiceRuleError(f"The {what} cannot be negative, got {value}", column)
-    return value
-
-
 def too_many_dice(ctx: Context, column: int) -> DiceLimitError:
     """Build the error for a roll that needs more dice than the limit."""
     return DiceLimitError(
@@ -309,30 +158,6 @@ def too_many_dice(ctx: Context, column: int) -> DiceLimitError:
         "(rerolls and explosions count)",
         column,
     )
-
-
-def check_triggers(plan: TermPlan, low: int, high: int, column: int) -> None:
-    """Refuse rerolls or explosions that would trigger on every face and never stop."""
-    if not (plan.rerolls or plan.explode):
-        return
-    everything = [(low, high)]
-    survivors = everything
-    if plan.rerolls and not plan.reroll_once:
-        survivors = missed_spans(plan.rerolls, low, high)
-        if not survivors:
-            raise DiceRuleError("This reroll matches every face, so it would never stop", column)
-    explode = plan.explode
-    if explode is None or explode.once:
-        return
-    # Compounding draws again without rerolls, so every face must be considered.
-    pool = everything if explode.kind == "!!" else survivors
-    if hits_all(explode_points(explode, high), pool):
-        raise DiceRuleError("This explosion matches every face, so it would never stop", column)
-
-
-def explode_points(explode: Explode, high: int) -> tuple[ComparePoint, ...]:
-    """Return the compare points of an explosion; the default is the highest face."""
-    return (ComparePoint("=", high),) if explode.point is None else (explode.point,)
 
 
 def roll_dice(
@@ -395,9 +220,24 @@ def finish_dice(dice: list[Die], plan: TermPlan, rules: FaceRules) -> int:
         value = _count_successes(dice, rules)
     else:
         value = sum([d.value for d in dice if d.kept])
+    if plan.match is not None:
+        sets = mark_matches(dice, plan.match)
+        value = sets if plan.match.count else value
     if plan.sort is not None:
-        dice.sort(key=_value, reverse=plan.sort.descending)
+        dice.sort(key=value_of, reverse=plan.sort.descending)
     return value
+
+
+def mark_matches(dice: list[Die], match: Match) -> int:
+    """Flag the kept dice whose value enough kept dice share; return how many sets there are."""
+    tally = Counter(d.value for d in dice if d.kept)
+    point = match.point
+    values = {
+        v for v, n in tally.items() if n >= match.minimum and (point is None or point.matches(v))
+    }
+    for die in dice:
+        die.matched = die.kept and die.value in values
+    return len(values)
 
 
 def _clamp(dice: list[Die], floor: int | None, ceiling: int | None) -> None:
@@ -421,15 +261,3 @@ def _count_successes(dice: list[Die], rules: FaceRules) -> int:
             die.failure = True
             count -= 1
     return count
-
-
-def apply_keeps(items: Sequence[Keepable], keeps: tuple[Keep, ...]) -> None:
-    """Apply keep/drop in order to the items still kept (ties keep the earliest)."""
-    for keep in keeps:
-        live = [item for item in items if item.kept]
-        # Dropping the lowest k is keeping the highest n-k: one stable sort, keep a prefix.
-        highest = keep.kind in ("kh", "dl")
-        live.sort(key=_value, reverse=highest)
-        keeping = keep.count if keep.kind in ("kh", "kl") else max(len(live) - keep.count, 0)
-        for item in live[keeping:]:
-            item.kept = False

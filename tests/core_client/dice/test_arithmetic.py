@@ -86,9 +86,11 @@ def test_large_but_allowed_result() -> None:
 
 @pytest.mark.parametrize(
     ("expression", "error"),
-    [("(5/2)d6", DiceRuleError), ("(0-2)d6", DiceRuleError), ("2d(1/2)", DiceRuleError)],
+    [("(0-2)d6", DiceRuleError), ("2d(1/5)", DiceRuleError), ("(0-3/2)d6", DiceRuleError)],
 )
-def test_computed_sizes_must_be_whole(expression: str, error: type[Exception]) -> None:
+def test_computed_counts_and_sizes_must_round_to_usable(
+    expression: str, error: type[Exception]
+) -> None:
     with pytest.raises(error):
         total(expression)
 

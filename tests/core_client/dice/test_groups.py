@@ -59,9 +59,13 @@ def test_single_dice_group_counts_dice() -> None:
     assert result.total == 2
 
 
-def test_single_sub_roll_with_constant_is_one_item() -> None:
-    assert rolled("{3d20+5}>21", 10, 10, 1).total == 1
-    assert rolled("{3d20+5}>21", 1, 10, 1).total == 0
+def test_a_constant_in_a_single_sub_roll_is_added_to_each_die() -> None:
+    # Roll20's own examples (the old reading compared the sub-roll's total instead).
+    assert rolled("{3d20+5}>21", 10, 10, 1).total == 0  # 15, 15, 6
+    assert rolled("{3d20+5}>21", 16, 17, 1).total == 2  # 21, 22, 6
+    assert rolled("{3d6+1}<3", 1, 2, 3).total == 2  # 2, 3, 4
+    assert rolled("{3d6-1}kh1", 2, 6, 3).total == 5  # the best die, less one
+    assert rolled("{2d6*2}>8", 3, 2).total == 1  # not dice plus numbers: one item, 10
 
 
 def test_plain_group_sums() -> None:

@@ -208,7 +208,6 @@ def test_finite_triggers_on_every_face_are_allowed(expression: str) -> None:
         ("1d6mi2mi3", "only once"),
         ("1d6ssd", "only one sort"),
         ("1d6f1", "success target first"),
-        ("1d6r", "Expected a number"),
         ("1d6cs", "Expected a number"),
         ("1d6>", "Expected a number"),
         ("1d6mi", "Expected a number"),

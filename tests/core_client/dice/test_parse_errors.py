@@ -30,7 +30,7 @@ from core_client.dice.errors import DiceError, DiceLimitError, DiceRuleError, Di
         ("floor 3", DiceSyntaxError, 7, "'(' after floor"),
         ("sqrt(4)", DiceSyntaxError, 1, "Unknown word 'sqrt'"),
         ("1d6 +* 2", DiceSyntaxError, 6, "Expected a number"),
-        ("[[1d6]]", DiceSyntaxError, 1, "Expected a number"),
+        ("[[1d6", DiceSyntaxError, 1, "missing its closing"),  # [[1d6]] now rolls inline
     ],
 )
 def test_errors_name_the_problem_and_column(
@@ -49,8 +49,11 @@ def test_parse_gives_tree_and_comment() -> None:
 
 
 def test_whitespace_inside_a_dice_term_starts_the_comment() -> None:
-    result = roll("4d6 kh3", rng=random.Random(1))
-    assert (result.expression, result.comment) == ("4d6", "kh3")
+    result = roll("4d6 keep the best", rng=random.Random(1))
+    assert (result.expression, result.comment) == ("4d6", "keep the best")
+    # A comment that reads as a modifier is refused rather than silently ignored (#14).
+    with pytest.raises(DiceSyntaxError, match="write it against the dice: 4d6kh3"):
+        roll("4d6 kh3", rng=random.Random(1))
 
 
 def test_error_offset_copy() -> None:

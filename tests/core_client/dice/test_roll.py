@@ -90,7 +90,11 @@ def test_ties_keep_the_earliest_die() -> None:
 
 def test_die_fields() -> None:
     die = rolled("1d6", 6).terms()[0].dice[0]
-    assert die == die  # identity equality is enough
+    twin = rolled("1d6", 6).terms()[0].dice[0]
+    # Dice compare by identity: two dice showing the same face stay distinct, so
+    # keep/drop and list.remove() act on the die meant, not on an equal-looking one.
+    assert die != twin
+    assert [die, twin].index(twin) == 1
     assert isinstance(die, Die)
     assert (die.sides, die.value, die.natural, die.kept) == (6, 6, 6, True)
     assert (die.crit, die.fumble, die.exploded, die.rerolled) == (True, False, False, False)
