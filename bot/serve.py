@@ -189,7 +189,9 @@ async def _open_service(
     )
     core = client if key else None
     outbox = await stack.enter_async_context(open_reporter(settings, client))
-    backends = await stack.enter_async_context(open_backends(settings.bridge))
+    backends = await stack.enter_async_context(
+        open_backends(settings.bridge, settings.bridge_state_path)
+    )
     ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox))
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(

@@ -1,0 +1,123 @@
+"""`fumblebot run` restarted mid-session: nothing a table relies on is lost.
+
+Each test runs the real process against the Discord emulator, stops it with
+SIGTERM and starts it again on the same data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.bot.test_cli import env_for, free_port
+from tests.emulators.discord_api import DiscordEmulator, EmuInteraction
+from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
+from tests.support.fumblebot_process import FumbleBotProcess, wait_healthy
+
+SERVICE_KEY = "test-service-key"
+
+
+@dataclass
+class Table:
+    emu: DiscordEmulator
+    guild: EmuGuild
+    channel: EmuChannel
+    gm: EmuUser
+    process: FumbleBotProcess
+    bridge_url: str
+    core_url: str
+    http: httpx.AsyncClient
+
+    async def slash(self, command: str, options: dict[str, object] | None = None) -> EmuInteraction:
+        return await self.emu.invoke_slash(
+            self.guild, self.channel, self.gm, command, options or {}
+        )
+
+    async def start(self) -> None:
+        syncs = len(self.emu.state.command_syncs)
+        await self.process.start()
+        await wait_healthy(self.http, f"{self.bridge_url}/health")
+        await wait_healthy(self.http, f"{self.core_url}/health")
+        await self.emu.state.wait_until(
+            lambda: len(self.emu.state.command_syncs) > syncs, 30, "the bot to sync its commands"
+        )
+
+    async def restart(self) -> str:
+        code, err = await self.process.stop()
+        assert code == 0, err
+        assert "Traceback" not in err, err
+        await self.start()
+        return err
+
+
+@pytest.fixture
+async def table(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[Table]:
+    gm = emu.add_user("gwen", global_name="Gwen")
+    guild = emu.add_guild(name="Friday Game", owner=gm)
+    channel = emu.add_text_channel(guild, name="table")
+    core_port, bridge_port = free_port(), free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(core_port),
+        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
+        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
+        FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
+    )
+    process = FumbleBotProcess(env, emu=emu)
+    async with httpx.AsyncClient(timeout=5) as http:
+        table = Table(
+            emu, guild, channel, gm, process,
+            f"http://127.0.0.1:{bridge_port}", f"http://127.0.0.1:{core_port}", http,
+        )  # fmt: skip
+        await table.start()
+        try:
+            yield table
+        finally:
+            with contextlib.suppress(AssertionError):
+                await process.stop()
+
+
+async def create_campaign(table: Table) -> str:
+    inter = await table.slash("campaign create", {"name": "Curse of Strahd"})
+    await inter.wait_response()
+    followup = await inter.wait_followup()
+    return str(followup.embeds[0]["footer"]["text"]).removeprefix("campaign ")
+
+
+async def pair(table: Table) -> str:
+    """Run /link in Discord and redeem the code as the extension does; return the token."""
+    response = await (await table.slash("link")).wait_response()
+    code = (response.content or "").split("`")[1]
+    body = {"code": code, "platform": "roll20", "player_id": "-P1"}
+    linked = await table.http.post(f"{table.bridge_url}/vtt/accounts/link", json=body)
+    assert linked.status_code == 201, linked.text
+    return str(linked.json()["token"])
+
+
+async def me(table: Table, token: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return await table.http.get(f"{table.bridge_url}/vtt/accounts/me", headers=headers)
+
+
+async def test_a_restart_keeps_every_pairing_and_every_revocation(table: Table) -> None:
+    await create_campaign(table)
+    kept, revoked = await pair(table), await pair(table)
+    gone = await table.http.delete(
+        f"{table.bridge_url}/vtt/accounts/link", headers={"Authorization": f"Bearer {revoked}"}
+    )
+    assert gone.status_code in (200, 204), gone.text
+    before = await me(table, kept)
+    assert before.status_code == 200, before.text
+    await table.restart()
+    after = await me(table, kept)
+    assert after.status_code == 200, after.text
+    assert after.json() == before.json()
+    refused = await me(table, revoked)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "token_revoked"
