@@ -6,7 +6,9 @@ SIGTERM and starts it again on the same data directory.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.bot.test_cli import env_for, free_port
+from tests.bot.test_cli import ROLL, env_for, free_port, stored_formulas
 from tests.emulators.discord_api import DiscordEmulator, EmuInteraction
 from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
 from tests.support.fumblebot_process import FumbleBotProcess, wait_healthy
 
 SERVICE_KEY = "test-service-key"
+ROLLS = 60
 
 
 @dataclass
@@ -121,3 +124,34 @@ async def test_a_restart_keeps_every_pairing_and_every_revocation(table: Table) 
     refused = await me(table, revoked)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "token_revoked"
+
+
+async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) -> None:
+    core_port, bridge_port = free_port(), free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(core_port),
+        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
+        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        # One roll per delivery: a burst takes many round trips to Core, so
+        # the burst is still queued when the signal arrives.
+        FUMBLEBOT_OUTBOX_BATCH_SIZE="1",
+    )
+    process = FumbleBotProcess(env)
+    await process.start()
+    bridge = f"http://127.0.0.1:{bridge_port}"
+    async with httpx.AsyncClient(timeout=5) as http:
+        await wait_healthy(http, f"{bridge}/health")
+        await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
+        headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
+        rolls = [{**ROLL, "formula": f"1d20+{n}"} for n in range(ROLLS)]
+        answers = await asyncio.gather(
+            *(http.post(f"{bridge}/v1/campaigns/table-1/rolls", json=r, headers=headers)
+              for r in rolls)
+        )  # fmt: skip
+    assert {a.status_code for a in answers} == {202}
+    code, err = await process.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "Traceback" not in err
+    stored = stored_formulas(tmp_path / "data" / "core.sqlite3")
+    assert sorted(f for f, _ in stored) == sorted(r["formula"] for r in rolls)
