@@ -242,6 +242,13 @@ async def _run_bot(bot: FumbleBot, token: str) -> None:
             "Discord refused FUMBLEBOT_DISCORD_TOKEN; copy the token again from the "
             "Developer Portal"
         ) from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        # Gateway close code 4014: the bot asks for an intent the portal has off.
+        raise FumbleBotError(
+            "Discord refused the Message Content intent; switch on 'Message Content Intent' "
+            "under Bot > Privileged Gateway Intents for this application at "
+            "https://discord.com/developers/applications, then start again"
+        ) from exc
 
 
 async def _supervise(plan: Plan, stop: asyncio.Event) -> None:
@@ -265,7 +272,7 @@ async def _run_all(plan: Plan, stop: asyncio.Event) -> None:
     async with asyncio.TaskGroup() as group:
         front = [group.create_task(s.serve(), name=_name(s)) for s in plan.front]
         back = [group.create_task(s.serve(), name=_name(s)) for s in plan.back]
-        jobs = [group.create_task(job(), name="discord bot") for job in plan.jobs]
+        jobs = [group.create_task(_settled(job), name="discord bot") for job in plan.jobs]
         waiter = group.create_task(stop.wait(), name="signal")
         done, _ = await asyncio.wait(
             [*front, *back, *jobs, waiter], return_when=asyncio.FIRST_COMPLETED
@@ -283,9 +290,26 @@ async def _run_all(plan: Plan, stop: asyncio.Event) -> None:
         for server in plan.back:
             server.stop()
         waiter.cancel()
+    for task in jobs:
+        if not task.cancelled() and (failure := task.result()) is not None:
+            raise failure
     if waiter not in done:
         names = ", ".join(t.get_name() for t in done)
         raise FumbleBotError(f"{names} stopped unexpectedly; see the log above")
+
+
+async def _settled(job: Job) -> Exception | None:
+    """Run a job and return (not raise) its failure.
+
+    Raised inside the task group, it would cancel the servers mid-lifespan,
+    and each would log its own traceback; returned, the servers stop in
+    order and the failure is raised once, as one line if it is ours.
+    """
+    try:
+        await job()
+    except Exception as exc:
+        return exc
+    return None
 
 
 async def _flush(outbox: Outbox) -> None:

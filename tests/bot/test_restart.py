@@ -155,3 +155,24 @@ async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) ->
     assert "Traceback" not in err
     stored = stored_formulas(tmp_path / "data" / "core.sqlite3")
     assert sorted(f for f, _ in stored) == sorted(r["formula"] for r in rolls)
+
+
+async def test_a_missing_message_content_intent_is_one_line_saying_where_to_switch_it_on(
+    emu: DiscordEmulator, tmp_path: Path
+) -> None:
+    emu.state.privileged_intents = 0  # nothing switched on in the Developer Portal
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(free_port()),
+        FUMBLEBOT_BRIDGE_PORT=str(free_port()),
+        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
+    )
+    process = FumbleBotProcess(env, emu=emu)
+    await process.start()
+    code, err = await process.wait_exit()
+    assert code == 2
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("fumblebot: Discord refused the Message Content intent")
+    assert "Privileged Gateway Intents" in last
+    assert "discord.com/developers/applications" in last
