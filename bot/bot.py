@@ -90,6 +90,7 @@ class BotDeps:
     bus: EventBus | None = None
     store: StateStore | None = None
     ai: AIService | None = None
+    relay_path: str | None = None  # the relay's queue file; None keeps it in memory (tests)
 
 
 class FumbleBot(commands.Bot):

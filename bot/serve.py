@@ -229,6 +229,7 @@ async def _open_service(
         bus=backends.bus,
         store=backends.store,
         ai=ai,
+        relay_path=settings.relay_path,
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
     return app, bridge_app, bot, outbox

@@ -23,6 +23,7 @@ from tests.support.fumblebot_process import FumbleBotProcess, wait_healthy
 
 SERVICE_KEY = "test-service-key"
 ROLLS = 60
+WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
 
 
 @dataclass
@@ -176,3 +177,50 @@ async def test_a_missing_message_content_intent_is_one_line_saying_where_to_swit
     assert last.startswith("fumblebot: Discord refused the Message Content intent")
     assert "Privileged Gateway Intents" in last
     assert "discord.com/developers/applications" in last
+
+
+async def test_lines_held_by_a_sustained_429_are_posted_in_order_after_a_restart(
+    table: Table,
+) -> None:
+    await create_campaign(table)
+    token = await pair(table)
+    [game_id] = (await me(table, token)).json()["games"]
+    emu = table.emu
+    await relay_following(table, token, game_id)
+    # Discord keeps answering 429: discord.py gives up after five tries each time.
+    rule = emu.inject_rate_limit("POST", WEBHOOK_ROUTE, retry_after=0.2, count=1_000_000)
+    lines = [("Grog", "I rage!"), ("Pike", "I heal Grog."), ("Grog", "I attack.")]
+    for speaker, text in lines:
+        await vtt_says(table, token, game_id, speaker, text)
+    await emu.state.wait_until(
+        lambda: len(rate_limited(emu)) > 5, 30, "discord.py to give up on a 429 at least once"
+    )
+    await table.restart()
+    emu.state.rate_limits.remove(rule)
+    await emu.wait_channel_message(table.channel, lambda m: m.content == "I attack.", timeout=30)
+    posted = [m.content for m in emu.channel_messages(table.channel) if m.source == "webhook"]
+    assert [p for p in posted if not (p or "").startswith("probe")] == [t for _, t in lines]
+
+
+def rate_limited(emu: DiscordEmulator) -> list[object]:
+    return [r for r in emu.requests_for("execute_webhook") if r.status == 429]
+
+
+async def vtt_says(table: Table, token: str, game_id: str, speaker: str, text: str) -> None:
+    """Post a chat line as the paired extension does."""
+    body = {"game_id": game_id, "text": text, "speaker": speaker}
+    headers = {"Authorization": f"Bearer {token}"}
+    sent = await table.http.post(f"{table.bridge_url}/vtt/chat", json=body, headers=headers)
+    assert sent.status_code == 202, sent.text
+
+
+async def relay_following(table: Table, token: str, game_id: str) -> None:
+    """Wait until the bot relays VTT chat: the relay subscribes once Discord is ready."""
+    for n in range(60):
+        await vtt_says(table, token, game_id, "Probe", f"probe {n}")
+        with contextlib.suppress(TimeoutError):
+            await table.emu.wait_channel_message(
+                table.channel, lambda m: (m.content or "").startswith("probe"), timeout=0.5
+            )
+            return
+    raise AssertionError("the relay never followed the game")
