@@ -248,7 +248,9 @@ async def _run_bot(bot: FumbleBot, token: str) -> None:
         raise FumbleBotError(
             "Discord refused the Message Content intent; switch on 'Message Content Intent' "
             "under Bot > Privileged Gateway Intents for this application at "
-            "https://discord.com/developers/applications, then start again"
+            "https://discord.com/developers/applications, then start again (or set "
+            "FUMBLEBOT_DISCORD_MESSAGE_CONTENT=false to run without inline rolls and "
+            "the chat relay from Discord)"
         ) from exc
 
 

@@ -90,3 +90,10 @@ async def test_the_bot_works_with_only_the_invites_permissions(
     relayed = await emu.wait_channel_message(channel, lambda m: m.content == "I rage!")
     assert relayed.username == "Grog (Roll20)"
     assert [r for r in emu.state.requests if r.status == 403] == []
+
+
+def test_the_readme_lists_the_same_permissions_as_the_invite() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Set up the Discord application")[1].split("\n## ")[0]
+    rows = {line.split("|")[1].strip() for line in section.splitlines() if line.startswith("   |")}
+    assert rows - {"Permission", "---"} == set(invite.PERMISSIONS)

@@ -158,27 +158,6 @@ async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) ->
     assert sorted(f for f, _ in stored) == sorted(r["formula"] for r in rolls)
 
 
-async def test_a_missing_message_content_intent_is_one_line_saying_where_to_switch_it_on(
-    emu: DiscordEmulator, tmp_path: Path
-) -> None:
-    emu.state.privileged_intents = 0  # nothing switched on in the Developer Portal
-    env = env_for(
-        tmp_path,
-        FUMBLEBOT_CORE_PORT=str(free_port()),
-        FUMBLEBOT_BRIDGE_PORT=str(free_port()),
-        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
-    )
-    process = FumbleBotProcess(env, emu=emu)
-    await process.start()
-    code, err = await process.wait_exit()
-    assert code == 2
-    assert "Traceback" not in err
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("fumblebot: Discord refused the Message Content intent")
-    assert "Privileged Gateway Intents" in last
-    assert "discord.com/developers/applications" in last
-
-
 async def test_lines_held_by_a_sustained_429_are_posted_in_order_after_a_restart(
     table: Table,
 ) -> None:
