@@ -90,6 +90,7 @@ class BotDeps:
     bus: EventBus | None = None
     store: StateStore | None = None
     ai: AIService | None = None
+    relay_path: str | None = None  # the relay's queue file; None keeps it in memory (tests)
 
 
 class FumbleBot(commands.Bot):
@@ -105,7 +106,7 @@ class FumbleBot(commands.Bot):
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents or default_intents(),
+            intents=intents or default_intents(message_content=settings.message_content),
             tree_cls=FumbleTree,
             help_command=None,
             # Relayed VTT chat and roll labels are player text: never let them ping.
@@ -156,12 +157,12 @@ class ShardedFumbleBot(FumbleBot, commands.AutoShardedBot):
     """FumbleBot over several gateway shards, for bots in many guilds."""
 
 
-def default_intents() -> discord.Intents:
+def default_intents(*, message_content: bool = True) -> discord.Intents:
     """Return the gateway intents FumbleBot needs."""
     intents = discord.Intents.default()
     # Inline [[rolls]] and the chat relay read what players write in linked
     # channels; this is a privileged intent to enable in the Developer Portal.
-    intents.message_content = True
+    intents.message_content = message_content
     return intents
 
 

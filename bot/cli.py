@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     secret.add_argument(
         "--encryption-key", action="store_true", help="print a Core encryption key instead"
     )
+    invite = sub.add_parser(
+        "invite", help="print the URL that adds the bot to a server, with the permissions it needs"
+    )
+    invite.add_argument(
+        "--application-id",
+        type=int,
+        help="the application id (default: read from FUMBLEBOT_DISCORD_TOKEN)",
+    )
     _add_outbox_parser(sub)
     return parser
 
@@ -119,6 +127,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "roll":
         return _roll(" ".join(args.expression), settings, args.seed)
+    if args.command == "invite":
+        return _invite(settings, args.application_id)
     import asyncio
 
     from bot import serve
@@ -142,6 +152,25 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
         confirmed=getattr(args, "yes", False),
     )
     return outbox_admin.main(Path(settings.outbox_path), request)
+
+
+def _invite(settings: Settings, application_id: int | None) -> int:
+    from bot import invite
+    from bot.errors import ConfigError
+
+    if application_id is None:
+        token = settings.discord.token
+        if not token:
+            raise ConfigError(
+                "FUMBLEBOT_DISCORD_TOKEN",
+                "not set, so the application is unknown",
+                "set it, or pass --application-id (General Information in the Developer Portal)",
+            )
+        application_id = invite.application_id_from_token(token)
+    print(invite.invite_url(application_id))
+    print(f"Scopes: {' '.join(invite.SCOPES)}. Permissions:", file=sys.stderr)
+    print(invite.describe(), file=sys.stderr)
+    return 0
 
 
 def _roll(expression: str, settings: Settings, seed: int | None) -> int:

@@ -15,7 +15,7 @@ import logging
 import random
 import secrets
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ from storage.settings import CoreSettings
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 5  # seconds open SSE streams get before uvicorn closes them
+SHUTDOWN_FLUSH = 5.0  # seconds the outbox gets to deliver its queue on exit
 
 Job = Callable[[], Coroutine[Any, Any, None]]
 
@@ -60,6 +61,21 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+@dataclass(slots=True)
+class Plan:
+    """What `run` supervises, in the order it stops them.
+
+    `front` takes new work (the bridge and service app) and stops first, with
+    the `jobs` (the bot); then `drain` delivers what they queued; `back`
+    (Core, which the drain delivers to) stops last.
+    """
+
+    front: list[_Server] = dataclasses.field(default_factory=list)
+    back: list[_Server] = dataclasses.field(default_factory=list)
+    jobs: list[Job] = dataclasses.field(default_factory=list)
+    drain: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +172,13 @@ async def run(settings: Settings, roles: Roles) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with contextlib.AsyncExitStack() as stack:
-        servers: list[_Server] = []
-        jobs: list[Job] = []
+        plan = Plan()
         if roles.core:
             core_app = create_core_app(settings.core)
-            servers.append(_server(core_app, settings.core.host, settings.core.port))
+            plan.back.append(_server(core_app, settings.core.host, settings.core.port))
         if roles.service:
-            service_app, bridge_app, bot = await _open_service(stack, settings)
-            servers.append(
+            service_app, bridge_app, bot, outbox = await _open_service(stack, settings)
+            plan.front.append(
                 _server(
                     service_app,
                     settings.bridge.host,
@@ -171,15 +186,16 @@ async def run(settings: Settings, roles: Roles) -> None:
                     before_exit=lambda: close_streams(bridge_app),
                 )
             )
+            plan.drain = lambda: _flush(outbox)
             token = settings.discord.token
             if bot is not None and token:
-                jobs.append(lambda: _run_bot(bot, token))
-        await _supervise(servers, jobs, stop)
+                plan.jobs.append(lambda: _run_bot(bot, token))
+        await _supervise(plan, stop)
 
 
 async def _open_service(
     stack: contextlib.AsyncExitStack, settings: Settings
-) -> tuple[ASGIApp, Starlette, FumbleBot | None]:
+) -> tuple[ASGIApp, Starlette, FumbleBot | None, Outbox]:
     """Open the bridge's backends, the outbox, the AI and the bot; return the HTTP app."""
     keys = settings.core.api_keys
     key = keys[0] if keys else None
@@ -189,7 +205,9 @@ async def _open_service(
     )
     core = client if key else None
     outbox = await stack.enter_async_context(open_reporter(settings, client))
-    backends = await stack.enter_async_context(open_backends(settings.bridge))
+    backends = await stack.enter_async_context(
+        open_backends(settings.bridge, settings.bridge_state_path)
+    )
     ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox))
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(
@@ -202,7 +220,7 @@ async def _open_service(
     app = create_service_app(bridge_app, ai=ai, core=core, api_keys=keys)
     if not settings.discord.token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
-        return app, bridge_app, None
+        return app, bridge_app, None, outbox
     deps = BotDeps(
         reporter=outbox,
         rng=random.SystemRandom(),
@@ -211,9 +229,10 @@ async def _open_service(
         bus=backends.bus,
         store=backends.store,
         ai=ai,
+        relay_path=settings.relay_path,
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
-    return app, bridge_app, bot
+    return app, bridge_app, bot, outbox
 
 
 async def _run_bot(bot: FumbleBot, token: str) -> None:
@@ -224,12 +243,21 @@ async def _run_bot(bot: FumbleBot, token: str) -> None:
             "Discord refused FUMBLEBOT_DISCORD_TOKEN; copy the token again from the "
             "Developer Portal"
         ) from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        # Gateway close code 4014: the bot asks for an intent the portal has off.
+        raise FumbleBotError(
+            "Discord refused the Message Content intent; switch on 'Message Content Intent' "
+            "under Bot > Privileged Gateway Intents for this application at "
+            "https://discord.com/developers/applications, then start again (or set "
+            "FUMBLEBOT_DISCORD_MESSAGE_CONTENT=false to run without inline rolls and "
+            "the chat relay from Discord)"
+        ) from exc
 
 
-async def _supervise(servers: list[_Server], jobs: list[Job], stop: asyncio.Event) -> None:
-    """Run servers and jobs; when one ends or a signal arrives, stop them all."""
+async def _supervise(plan: Plan, stop: asyncio.Event) -> None:
+    """Run the plan; when a part ends or a signal arrives, stop them all."""
     try:
-        await _run_all(servers, jobs, stop)
+        await _run_all(plan, stop)
     except ExceptionGroup as group:
         ours = group.subgroup(FumbleBotError)
         if ours is None:
@@ -243,19 +271,60 @@ def _leaf(group: BaseExceptionGroup[FumbleBotError]) -> FumbleBotError:
     return _leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
-async def _run_all(servers: list[_Server], jobs: list[Job], stop: asyncio.Event) -> None:
+async def _run_all(plan: Plan, stop: asyncio.Event) -> None:
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(s.serve(), name=_name(s)) for s in servers]
-        tasks += [group.create_task(job(), name="discord bot") for job in jobs]
+        front = [group.create_task(s.serve(), name=_name(s)) for s in plan.front]
+        back = [group.create_task(s.serve(), name=_name(s)) for s in plan.back]
+        jobs = [group.create_task(_settled(job), name="discord bot") for job in plan.jobs]
         waiter = group.create_task(stop.wait(), name="signal")
-        done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
-        for server in servers:
+        done, _ = await asyncio.wait(
+            [*front, *back, *jobs, waiter], return_when=asyncio.FIRST_COMPLETED
+        )
+        # First what takes new work (the bot, the bridge), then the reports
+        # it queued, while Core still listens; Core last.
+        for server in plan.front:
             server.stop()
-        for task in [*tasks[len(servers) :], waiter]:
+        for task in jobs:
             task.cancel()
+        if front or jobs:
+            await asyncio.wait([*front, *jobs])
+        if plan.drain is not None:
+            await plan.drain()
+        for server in plan.back:
+            server.stop()
+        waiter.cancel()
+    for task in jobs:
+        if not task.cancelled() and (failure := task.result()) is not None:
+            raise failure
     if waiter not in done:
         names = ", ".join(t.get_name() for t in done)
         raise FumbleBotError(f"{names} stopped unexpectedly; see the log above")
+
+
+async def _settled(job: Job) -> Exception | None:
+    """Run a job and return (not raise) its failure.
+
+    Raised inside the task group, it would cancel the servers mid-lifespan,
+    and each would log its own traceback; returned, the servers stop in
+    order and the failure is raised once, as one line if it is ours.
+    """
+    try:
+        await job()
+    except Exception as exc:
+        return exc
+    return None
+
+
+async def _flush(outbox: Outbox) -> None:
+    """Deliver what the outbox holds before exit, for at most `SHUTDOWN_FLUSH` seconds."""
+    if outbox.pending == 0:
+        return
+    log.info("delivering %d queued reports to Core before exit", outbox.pending)
+    if not await outbox.flush(SHUTDOWN_FLUSH):
+        log.warning(
+            "%d reports are still queued; they are kept and sent at the next start",
+            outbox.pending,
+        )
 
 
 def _name(server: _Server) -> str:

@@ -18,4 +18,9 @@ class BotSettings:
     pairing_code_seconds: float = setting(
         600.0, "how long a /link pairing code for the VTT extensions lives", min=10
     )
+    # Privileged: it must be switched on in the Developer Portal. Without it
+    # every slash command works; only what reads players' messages does not.
+    message_content: bool = setting(
+        True, "ask for the Message Content intent (inline [[rolls]], Discord-to-VTT chat relay)"
+    )
     token: str | None = setting(None, "the bot's token; without it Discord is off", secret=True)

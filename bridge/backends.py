@@ -1,7 +1,10 @@
 """Open the configured event bus and state store: in-process or Redis.
 
 The composition root opens them once and hands the same pair to the bridge
-app and to the bot, so both sides of the relay share one bus.
+app and to the bot, so both sides of the relay share one bus. With the
+in-process bus the state (tokens, links, revocations) lives in a SQLite file
+at `state_path`, so a restart logs no extension out; only tests, which pass
+no path, keep it in memory.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from redis.asyncio import Redis
 
@@ -16,6 +20,7 @@ from bridge.bus import EventBus, InMemoryBus
 from bridge.bus_redis import RedisBus
 from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore, RedisStore, StateStore
+from bridge.store_sqlite import SqliteStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +32,14 @@ class Backends:
 
 
 @contextlib.asynccontextmanager
-async def open_backends(settings: BridgeSettings) -> AsyncIterator[Backends]:
-    """Open the backends `settings.event_bus` names; close them on exit."""
+async def open_backends(
+    settings: BridgeSettings, state_path: str | Path | None = None
+) -> AsyncIterator[Backends]:
+    """Open the backends `settings.event_bus` names; close them on exit.
+
+    `state_path` is the SQLite file of the in-process bus's state; without
+    one (tests) the state lives in memory and is lost with the process.
+    """
     if settings.event_bus == "redis":
         redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
         bus = RedisBus(
@@ -48,6 +59,13 @@ async def open_backends(settings: BridgeSettings) -> AsyncIterator[Backends]:
         history_per_topic=settings.history_per_topic, history_seconds=settings.history_seconds
     )
     try:
-        yield Backends(memory, MemoryStore())
+        if state_path is None:
+            yield Backends(memory, MemoryStore())
+            return
+        durable = await SqliteStore.open(state_path)
+        try:
+            yield Backends(memory, durable)
+        finally:
+            await durable.close()
     finally:
         await memory.aclose()

@@ -2,8 +2,10 @@
 
 `StateStore` is the small interface the bridge needs: put with a TTL, add if
 absent, get, take (get and delete at once, which is what makes codes and
-tickets single-use) and delete. `MemoryStore` is the in-process default;
-`RedisStore` lets several bridge instances share the state.
+tickets single-use) and delete. `MemoryStore` is for tests (it forgets
+everything with the process); `SqliteStore` (`bridge/store_sqlite.py`) is the
+durable default of one process, and `RedisStore` lets several bridge
+instances share the state.
 """
 
 from __future__ import annotations

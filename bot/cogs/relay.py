@@ -6,9 +6,13 @@ reported to Core and published as a roll (when roll sync is on).
 
 VTT -> Discord: one subscription covers every linked game; each event goes to
 its channel through the channel's webhook, under the speaker's name, through a
-`ChannelPoster` that coalesces bursts. GM-only and whispered events go to the
-GM by direct message, never to the channel. Events that started in Discord
-are skipped, which is what stops echo loops.
+`ChannelPoster` that keeps the line in the relay's queue file until Discord
+took it, waits out 429s and coalesces bursts. Lines left from before a
+restart are posted when the bot is ready again. A channel that refuses posts
+for good (deleted, no Manage Webhooks) is reported to the campaign's GM once.
+GM-only and whispered events go to the GM by direct message, never to the
+channel. Events that started in Discord are skipped, which is what stops
+echo loops.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, gm_discord_id
 from bot.relay.coalesce import Line, Post
-from bot.relay.poster import ChannelPoster, PermanentSendError
+from bot.relay.pending import MEMORY, PendingLines
+from bot.relay.poster import ChannelPoster, PermanentSendError, RateLimitedSendError
 from bot.relay.render import inline_reply, line_for
 from bot.webhooks import ChannelWebhooks
 from bridge.bus import BusEvent, SubscriberLaggingError
@@ -58,7 +63,10 @@ class RelayCog(commands.Cog):
         self.bot = bot
         self.webhooks = ChannelWebhooks(bot)
         self._posters: dict[int, ChannelPoster] = {}
+        self._pending: PendingLines | None = None
         self._routes: dict[str, ChannelBinding] = {}
+        self._channels: dict[int, ChannelBinding] = {}  # who to tell when a channel refuses
+        self._resumed = False
         self._subscribed: frozenset[str] = frozenset()
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
@@ -68,15 +76,18 @@ class RelayCog(commands.Cog):
     async def cog_load(self) -> None:
         """Start following the linked games once the bot is up."""
         if self.bot.deps.bus is not None and self.bot.deps.core is not None:
+            self._pending = await PendingLines.open(self.bot.deps.relay_path or MEMORY)
             self._task = asyncio.create_task(self._follow(), name="vtt-relay")
 
     async def cog_unload(self) -> None:
-        """Stop following and flush nothing further."""
+        """Stop following; unsent lines stay in the queue file for the next start."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         for poster in self._posters.values():
             await poster.aclose()
+        if self._pending is not None:
+            await self._pending.close()
 
     @commands.Cog.listener()
     async def on_binding_changed(
@@ -191,10 +202,17 @@ class RelayCog(commands.Cog):
         for link in await self.bot.core.game_links():
             if link["discord_channel_id"] is None:
                 continue
-            binding = await self.bot.channels.binding(int(link["discord_channel_id"]))
+            channel_id = int(link["discord_channel_id"])
+            binding = await self.bot.channels.binding(channel_id)
             if binding is not None:
                 routes[_topic(binding)] = binding
+                self._channels[channel_id] = binding
         self._routes = routes
+        if not self._resumed and self._pending is not None:
+            # Lines a previous run could not post yet: post them first.
+            self._resumed = True
+            for channel_id in await self._pending.channels():
+                self._poster(channel_id).wake()
 
     async def _consume(self) -> None:
         bus = self.bot.deps.bus
@@ -219,12 +237,12 @@ class RelayCog(commands.Cog):
                         # links made elsewhere (another shard, Core's API).
                         nxt.cancel()
                         return
-                    self._deliver(nxt.result())
+                    await self._deliver(nxt.result())
             finally:
                 self._subscribed = frozenset()
                 changed.cancel()
 
-    def _deliver(self, event: BusEvent) -> None:
+    async def _deliver(self, event: BusEvent) -> None:
         binding = self._routes.get(event.topic)
         if binding is None or not visible_to(event.data, BOT_VIEWER):
             return
@@ -245,29 +263,62 @@ class RelayCog(commands.Cog):
             task.add_done_callback(self._side_tasks.discard)
             task.add_done_callback(_log_failure)
             return
-        self._poster(int(binding.link["discord_channel_id"] or 0)).put(line)
+        channel_id = int(binding.link["discord_channel_id"] or 0)
+        self._channels[channel_id] = binding
+        await self._poster(channel_id).put(line)
 
     def _poster(self, channel_id: int) -> ChannelPoster:
         poster = self._posters.get(channel_id)
         if poster is None:
+            assert self._pending is not None, "the relay is not loaded"
 
             async def send(post: Post) -> None:
-                channel = self.bot.get_channel(channel_id)
-                if not isinstance(channel, discord.TextChannel):
-                    raise PermanentSendError(f"channel {channel_id} is gone or not a text channel")
-                try:
-                    await self.webhooks.send(
-                        channel, post.content, username=post.username, avatar_url=post.avatar_url
-                    )
-                except discord.HTTPException as exc:
-                    # discord.py already waited out 429s; another 4xx will
-                    # not change on retry, while 5xx and network errors may.
-                    if 400 <= exc.status < 500:
-                        raise PermanentSendError(f"Discord refused a relay post: {exc}") from exc
-                    raise
+                await self._send(channel_id, post)
 
-            poster = self._posters[channel_id] = ChannelPoster(send)
+            async def refused(exc: PermanentSendError) -> None:
+                await self._tell_gm_refused(channel_id, exc)
+
+            poster = ChannelPoster(channel_id, self._pending, send, on_refused=refused)
+            self._posters[channel_id] = poster
         return poster
+
+    async def _send(self, channel_id: int, post: Post) -> None:
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PermanentSendError("the channel is gone or not a text channel")
+        try:
+            try:
+                await self._post(channel, post)
+            except discord.NotFound:
+                # Our webhook was deleted (and forgotten): once more, with a new one.
+                await self._post(channel, post)
+        except discord.HTTPException as exc:
+            if exc.status == 429:
+                # discord.py gave up after its own retries; a 429 is never final.
+                raise RateLimitedSendError(_retry_after(exc)) from exc
+            # Another 4xx will not change on retry, while 5xx and network errors may.
+            if 400 <= exc.status < 500:
+                raise PermanentSendError(f"Discord refused the post ({exc})") from exc
+            raise
+
+    async def _post(self, channel: discord.TextChannel, post: Post) -> None:
+        await self.webhooks.send(
+            channel, post.content, username=post.username, avatar_url=post.avatar_url
+        )
+
+    async def _tell_gm_refused(self, channel_id: int, exc: PermanentSendError) -> None:
+        binding = self._channels.get(channel_id)
+        gm = gm_discord_id(binding.campaign) if binding is not None else None
+        if gm is None:
+            log.error("relay to channel %s refused and no GM to tell: %s", channel_id, exc)
+            return
+        user = self.bot.get_user(int(gm)) or await self.bot.fetch_user(int(gm))
+        await user.send(
+            f"⚠️ FumbleBot cannot post lines from the VTT in <#{channel_id}>: "
+            f"{str(exc).rstrip('.')}. "
+            "Until that is fixed they do not reach Discord there; this is the only "
+            "message about it until a post gets through again."[:2000]
+        )
 
     async def _to_gm(self, binding: ChannelBinding, line: Line) -> None:
         gm = gm_discord_id(binding.campaign)
@@ -289,6 +340,17 @@ def _origin(message: discord.Message) -> Origin:
         user_name=message.author.display_name,
         source_id=str(message.id),
     )
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    """Return the wait Discord asked for in a 429's headers, in seconds."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        try:
+            return float(headers[name])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return 1.0
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -65,3 +65,13 @@ class Settings:
     def outbox_path(self) -> str:
         """Return the outbox file's path."""
         return f"{self.paths.data_dir}/outbox.sqlite3"
+
+    @property
+    def relay_path(self) -> str:
+        """Return the file of relayed lines not yet posted to Discord."""
+        return f"{self.paths.data_dir}/relay.sqlite3"
+
+    @property
+    def bridge_state_path(self) -> str:
+        """Return the bridge's state file (tokens, links), used with the in-process bus."""
+        return f"{self.paths.data_dir}/bridge.sqlite3"

@@ -27,11 +27,16 @@ class Line:
 
 @dataclass(slots=True)
 class Post:
-    """One Discord message to send through the channel's webhook."""
+    """One Discord message to send through the channel's webhook.
+
+    `done` counts the input lines finished once this post is sent (a long
+    line may span several posts), so the sender knows what it may forget.
+    """
 
     username: str
     avatar_url: str | None
     lines: list[str] = field(default_factory=list)
+    done: int = 0
 
     @property
     def content(self) -> str:
@@ -66,7 +71,7 @@ def _break_word(text: str, word: str) -> str:
 def coalesce(lines: Iterable[Line]) -> list[Post]:
     """Merge consecutive lines of one speaker into posts within Discord's limit."""
     posts: list[Post] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         username = speaker_name(line.speaker)
         for chunk in _chunks(line.text or "\u200b"):
             last = posts[-1] if posts else None
@@ -76,9 +81,10 @@ def coalesce(lines: Iterable[Line]) -> list[Post]:
                 or last.avatar_url != line.avatar_url
                 or last.room() < len(chunk)
             ):
-                last = Post(username, line.avatar_url)
+                last = Post(username, line.avatar_url, done=last.done if last else 0)
                 posts.append(last)
             last.lines.append(chunk)
+        posts[-1].done = index + 1
     return posts
 
 

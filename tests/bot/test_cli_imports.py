@@ -52,7 +52,13 @@ def command(args: Sequence[str]) -> str:
 
 
 @pytest.mark.parametrize(
-    "args", [["roll", "4d6kh3", "--seed", "1"], ["check-config"], ["check-config", "--template"]]
+    "args",
+    [
+        ["roll", "4d6kh3", "--seed", "1"],
+        ["check-config"],
+        ["check-config", "--template"],
+        ["invite", "--application-id", "42"],
+    ],
 )
 def test_a_light_command_imports_none_of_the_heavy_packages(
     args: list[str], tmp_path: Path

@@ -59,6 +59,8 @@ Faults and validation:
     2000, 10 embeds, embed field limits and 6000 total (50035), empty messages (50006), double
     acknowledgement (40060), callbacks after 3 s recorded as ``late``, webhook names, command
     schemas, missing permissions (50013).
+    ``state.privileged_intents`` is what the Developer Portal has switched on (all by default); an
+    IDENTIFY asking for a privileged intent that is off is closed with 4014, as on Discord.
 
 discord.py glue (``discord_harness``): point_discord_py_at(emu), run_bot(bot, emu).
 Modules: discord_models / discord_messages / discord_state (data), discord_validation,

@@ -211,6 +211,9 @@ class GatewayServer:
         if not isinstance(data.get("intents"), int):
             await conn.close(4013, "Invalid intent(s).")
             return
+        if data["intents"] & Intent.PRIVILEGED & ~self.state.privileged_intents:
+            await conn.close(4014, "Disallowed intent(s).")
+            return
         raw_shard = data.get("shard")
         shard = (int(raw_shard[0]), int(raw_shard[1])) if raw_shard else None
         session = GatewaySession(id=secrets.token_hex(16), intents=data["intents"], shard=shard)

@@ -71,6 +71,9 @@ class Intent:
     GUILD_MESSAGES = 1 << 9
     DIRECT_MESSAGES = 1 << 12
     MESSAGE_CONTENT = 1 << 15
+    # Switched on per application in the Developer Portal; asking for one that
+    # is off closes the gateway with 4014.
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
 class ChannelType:

@@ -27,6 +27,7 @@ from .discord_models import (
     EmuGuild,
     EmuMember,
     EmuUser,
+    Intent,
     Perm,
     SnowflakeFactory,
 )
@@ -107,6 +108,8 @@ class DiscordState:
         self.unknown_routes: list[RecordedRequest] = []
         self.emulator_errors: list[str] = []
         self.rate_limits: list[RateLimitRule] = []
+        # The privileged intents switched on in the Developer Portal (all by default).
+        self.privileged_intents = Intent.PRIVILEGED
         self._changed: asyncio.Event | None = None
 
     # -- change notification -------------------------------------------------

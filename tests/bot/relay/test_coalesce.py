@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.relay.coalesce import CONTENT_LIMIT, Line, Post, coalesce, speaker_name
-from bot.relay.poster import ChannelPoster, PermanentSendError
+from bot.relay.coalesce import CONTENT_LIMIT, Line, coalesce, speaker_name
 
 
 def test_consecutive_lines_of_one_speaker_share_a_post() -> None:
@@ -31,6 +28,15 @@ def test_nothing_is_lost_or_reordered_and_every_post_fits(lines: list[tuple[str,
     assert rebuilt == "".join(t for _, t in lines).replace(" ", "")
 
 
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.text(max_size=3000)), max_size=30))
+def test_each_post_counts_the_lines_it_finishes(lines: list[tuple[str, str]]) -> None:
+    # The poster forgets a line once the post with its `done` count is sent.
+    posts = coalesce([Line(s, t) for s, t in lines])
+    counts = [p.done for p in posts]
+    assert counts == sorted(counts)
+    assert counts[-1:] == ([len(lines)] if lines else [])
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -42,38 +48,3 @@ def test_nothing_is_lost_or_reordered_and_every_post_fits(lines: list[tuple[str,
 )
 def test_speaker_names_are_made_acceptable_to_discord(name: str, expected: str) -> None:
     assert speaker_name(name) == expected
-
-
-async def test_poster_coalesces_a_burst_and_retries_failures() -> None:
-    sent: list[Post] = []
-    failures = [RuntimeError("503")]
-
-    async def send(post: Post) -> None:
-        if failures:
-            raise failures.pop()
-        sent.append(post)
-
-    poster = ChannelPoster(send, window=0.05, retry_delay=0.01)
-    for i in range(20):
-        poster.put(Line("Alice", f"line {i}"))
-    assert await poster.drained(5)
-    assert len(sent) == 1
-    assert sent[0].lines == [f"line {i}" for i in range(20)]
-    await poster.aclose()
-
-
-async def test_poster_skips_a_permanently_refused_post_and_goes_on() -> None:
-    sent: list[str] = []
-
-    async def send(post: Post) -> None:
-        if post.username == "Ghost":
-            raise PermanentSendError("403")
-        sent.append(post.content)
-
-    poster = ChannelPoster(send, window=0.01)
-    poster.put(Line("Ghost", "boo"))
-    poster.put(Line("Alice", "hi"))
-    assert await poster.drained(5)
-    assert sent == ["hi"]
-    await asyncio.sleep(0)
-    await poster.aclose()

@@ -1,0 +1,77 @@
+"""VTT -> Discord relay under pressure: sustained 429s and channels that refuse for good."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.cogs.relay import RelayCog
+from bridge.events import Origin, chat_event, game_topic
+from core_client import CoreClient
+from tests.bot.cogs.test_campaign_commands import create_campaign
+from tests.bot.conftest import Table
+from tests.emulators.discord_models import Perm
+
+WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
+
+
+async def following(table: Table, core_client: CoreClient) -> tuple[str, str, RelayCog]:
+    campaign_id = await create_campaign(table)
+    [link] = await core_client.game_links(discord_channel_id=str(table.channel.id))
+    relay = table.bot.get_cog("RelayCog")
+    assert isinstance(relay, RelayCog)
+    for _ in range(200):  # the relay resubscribes after the new binding
+        if relay.follows(game_topic(campaign_id, link["id"])):
+            break
+        await asyncio.sleep(0.02)
+    return campaign_id, link["id"], relay
+
+
+async def say(table: Table, campaign_id: str, game_id: str, speaker: str, text: str) -> None:
+    origin = Origin("roll20", user_id=f"-{speaker}", user_name=speaker)
+    data = chat_event(campaign_id, game_id, origin, speaker=speaker, text=text)
+    await table.bus.publish(game_topic(campaign_id, game_id), "chat", data)
+
+
+async def test_a_sustained_429_delays_lines_but_never_drops_or_reorders_them(
+    table: Table, core_client: CoreClient
+) -> None:
+    campaign_id, game_id, relay = await following(table, core_client)
+    # More 429s in a row than discord.py's five tries: it raises HTTPException(429).
+    table.emu.inject_rate_limit("POST", WEBHOOK_ROUTE, retry_after=0.05, count=12)
+    lines = [("Grog", "I rage!"), ("Pike", "I heal Grog."), ("Grog", "I attack.")]
+    for speaker, text in lines:
+        await say(table, campaign_id, game_id, speaker, text)
+    await table.emu.wait_channel_message(
+        table.channel, lambda m: m.content == "I attack.", timeout=20
+    )
+    assert await relay.drained(5)
+    posted = [
+        (m.username, m.content)
+        for m in table.emu.channel_messages(table.channel)
+        if m.source == "webhook"
+    ]
+    assert posted == [(f"{s} (Roll20)", t) for s, t in lines]
+    limited = [r for r in table.emu.requests_for("execute_webhook") if r.status == 429]
+    assert len(limited) == 12
+
+
+async def test_a_channel_that_refuses_for_good_is_told_to_the_gm_once(
+    table: Table, core_client: CoreClient
+) -> None:
+    bot_role = table.guild.roles[table.guild.bot_role_id]
+    table.emu.set_permissions(table.channel, bot_role, deny=Perm.MANAGE_WEBHOOKS)
+    campaign_id, game_id, relay = await following(table, core_client)
+    for n in range(3):
+        await say(table, campaign_id, game_id, f"Speaker{n}", f"line {n}")
+    dm = table.emu.dm_channel(table.player)
+    await table.emu.wait_channel_message(dm)
+    await table.emu.state.wait_until(
+        lambda: len(table.emu.requests_for("/channels/{channel_id}/webhooks", "GET")) >= 3,
+        10,
+        "every line to be tried",
+    )
+    assert await relay.drained(5)
+    dms = table.emu.channel_messages(dm)
+    assert len(dms) == 1
+    assert "Manage Webhooks" in (dms[0].content or "")
+    assert f"<#{table.channel.id}>" in (dms[0].content or "")

@@ -1,0 +1,205 @@
+"""`fumblebot run` restarted mid-session: nothing a table relies on is lost.
+
+Each test runs the real process against the Discord emulator, stops it with
+SIGTERM and starts it again on the same data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.bot.test_cli import ROLL, env_for, free_port, stored_formulas
+from tests.emulators.discord_api import DiscordEmulator, EmuInteraction
+from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
+from tests.support.fumblebot_process import FumbleBotProcess, wait_healthy
+
+SERVICE_KEY = "test-service-key"
+ROLLS = 60
+WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
+
+
+@dataclass
+class Table:
+    emu: DiscordEmulator
+    guild: EmuGuild
+    channel: EmuChannel
+    gm: EmuUser
+    process: FumbleBotProcess
+    bridge_url: str
+    core_url: str
+    http: httpx.AsyncClient
+
+    async def slash(self, command: str, options: dict[str, object] | None = None) -> EmuInteraction:
+        return await self.emu.invoke_slash(
+            self.guild, self.channel, self.gm, command, options or {}
+        )
+
+    async def start(self) -> None:
+        syncs = len(self.emu.state.command_syncs)
+        await self.process.start()
+        await wait_healthy(self.http, f"{self.bridge_url}/health")
+        await wait_healthy(self.http, f"{self.core_url}/health")
+        await self.emu.state.wait_until(
+            lambda: len(self.emu.state.command_syncs) > syncs, 30, "the bot to sync its commands"
+        )
+
+    async def restart(self) -> str:
+        code, err = await self.process.stop()
+        assert code == 0, err
+        assert "Traceback" not in err, err
+        await self.start()
+        return err
+
+
+@pytest.fixture
+async def table(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[Table]:
+    gm = emu.add_user("gwen", global_name="Gwen")
+    guild = emu.add_guild(name="Friday Game", owner=gm)
+    channel = emu.add_text_channel(guild, name="table")
+    core_port, bridge_port = free_port(), free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(core_port),
+        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
+        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
+        FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
+    )
+    process = FumbleBotProcess(env, emu=emu)
+    async with httpx.AsyncClient(timeout=5) as http:
+        table = Table(
+            emu, guild, channel, gm, process,
+            f"http://127.0.0.1:{bridge_port}", f"http://127.0.0.1:{core_port}", http,
+        )  # fmt: skip
+        await table.start()
+        try:
+            yield table
+        finally:
+            with contextlib.suppress(AssertionError):
+                await process.stop()
+
+
+async def create_campaign(table: Table) -> str:
+    inter = await table.slash("campaign create", {"name": "Curse of Strahd"})
+    await inter.wait_response()
+    followup = await inter.wait_followup()
+    return str(followup.embeds[0]["footer"]["text"]).removeprefix("campaign ")
+
+
+async def pair(table: Table) -> str:
+    """Run /link in Discord and redeem the code as the extension does; return the token."""
+    response = await (await table.slash("link")).wait_response()
+    code = (response.content or "").split("`")[1]
+    body = {"code": code, "platform": "roll20", "player_id": "-P1"}
+    linked = await table.http.post(f"{table.bridge_url}/vtt/accounts/link", json=body)
+    assert linked.status_code == 201, linked.text
+    return str(linked.json()["token"])
+
+
+async def me(table: Table, token: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return await table.http.get(f"{table.bridge_url}/vtt/accounts/me", headers=headers)
+
+
+async def test_a_restart_keeps_every_pairing_and_every_revocation(table: Table) -> None:
+    await create_campaign(table)
+    kept, revoked = await pair(table), await pair(table)
+    gone = await table.http.delete(
+        f"{table.bridge_url}/vtt/accounts/link", headers={"Authorization": f"Bearer {revoked}"}
+    )
+    assert gone.status_code in (200, 204), gone.text
+    before = await me(table, kept)
+    assert before.status_code == 200, before.text
+    await table.restart()
+    after = await me(table, kept)
+    assert after.status_code == 200, after.text
+    assert after.json() == before.json()
+    refused = await me(table, revoked)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "token_revoked"
+
+
+async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) -> None:
+    core_port, bridge_port = free_port(), free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(core_port),
+        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
+        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        # One roll per delivery: a burst takes many round trips to Core, so
+        # the burst is still queued when the signal arrives.
+        FUMBLEBOT_OUTBOX_BATCH_SIZE="1",
+    )
+    process = FumbleBotProcess(env)
+    await process.start()
+    bridge = f"http://127.0.0.1:{bridge_port}"
+    async with httpx.AsyncClient(timeout=5) as http:
+        await wait_healthy(http, f"{bridge}/health")
+        await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
+        headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
+        rolls = [{**ROLL, "formula": f"1d20+{n}"} for n in range(ROLLS)]
+        answers = await asyncio.gather(
+            *(http.post(f"{bridge}/v1/campaigns/table-1/rolls", json=r, headers=headers)
+              for r in rolls)
+        )  # fmt: skip
+    assert {a.status_code for a in answers} == {202}
+    code, err = await process.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "Traceback" not in err
+    stored = stored_formulas(tmp_path / "data" / "core.sqlite3")
+    assert sorted(f for f, _ in stored) == sorted(r["formula"] for r in rolls)
+
+
+async def test_lines_held_by_a_sustained_429_are_posted_in_order_after_a_restart(
+    table: Table,
+) -> None:
+    await create_campaign(table)
+    token = await pair(table)
+    [game_id] = (await me(table, token)).json()["games"]
+    emu = table.emu
+    await relay_following(table, token, game_id)
+    # Discord keeps answering 429: discord.py gives up after five tries each time.
+    rule = emu.inject_rate_limit("POST", WEBHOOK_ROUTE, retry_after=0.2, count=1_000_000)
+    lines = [("Grog", "I rage!"), ("Pike", "I heal Grog."), ("Grog", "I attack.")]
+    for speaker, text in lines:
+        await vtt_says(table, token, game_id, speaker, text)
+    await emu.state.wait_until(
+        lambda: len(rate_limited(emu)) > 5, 30, "discord.py to give up on a 429 at least once"
+    )
+    await table.restart()
+    emu.state.rate_limits.remove(rule)
+    await emu.wait_channel_message(table.channel, lambda m: m.content == "I attack.", timeout=30)
+    posted = [m.content for m in emu.channel_messages(table.channel) if m.source == "webhook"]
+    assert [p for p in posted if not (p or "").startswith("probe")] == [t for _, t in lines]
+
+
+def rate_limited(emu: DiscordEmulator) -> list[object]:
+    return [r for r in emu.requests_for("execute_webhook") if r.status == 429]
+
+
+async def vtt_says(table: Table, token: str, game_id: str, speaker: str, text: str) -> None:
+    """Post a chat line as the paired extension does."""
+    body = {"game_id": game_id, "text": text, "speaker": speaker}
+    headers = {"Authorization": f"Bearer {token}"}
+    sent = await table.http.post(f"{table.bridge_url}/vtt/chat", json=body, headers=headers)
+    assert sent.status_code == 202, sent.text
+
+
+async def relay_following(table: Table, token: str, game_id: str) -> None:
+    """Wait until the bot relays VTT chat: the relay subscribes once Discord is ready."""
+    for n in range(60):
+        await vtt_says(table, token, game_id, "Probe", f"probe {n}")
+        with contextlib.suppress(TimeoutError):
+            await table.emu.wait_channel_message(
+                table.channel, lambda m: (m.content or "").startswith("probe"), timeout=0.5
+            )
+            return
+    raise AssertionError("the relay never followed the game")

@@ -1,0 +1,95 @@
+"""Run the real `fumblebot` as a child process, with discord.py aimed at the Discord emulator.
+
+Restarts are tested the way they happen: the process is started, stopped with
+a signal and started again on the same data directory. As a script
+(`python -m tests.support.fumblebot_process REST GATEWAY -- ARGS...`) this
+module points discord.py at an emulator the test runs on loopback, then hands
+over to `bot.cli.main` unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from tests.emulators.discord_api import DiscordEmulator
+
+
+@dataclass
+class FumbleBotProcess:
+    """One `fumblebot` child process; `start` and `stop` may be called again."""
+
+    env: Mapping[str, str]
+    args: Sequence[str] = ("run",)
+    emu: DiscordEmulator | None = None
+    stderr: list[str] = field(default_factory=list)
+    _proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Start the process; return once it runs (use `wait_healthy` for its servers)."""
+        prefix: list[str] = []
+        if self.emu is not None:
+            prefix = ["-m", "tests.support.fumblebot_process", self.emu.rest_base,
+                      self.emu.gateway_url, "--"]  # fmt: skip
+        else:
+            prefix = ["-m", "bot.cli"]
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable, *prefix, *self.args, env=dict(self.env),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> tuple[int, str]:
+        """Signal the process and wait for it; return its exit status and stderr."""
+        assert self._proc is not None, "not started"
+        if self._proc.returncode is None:
+            self._proc.send_signal(sig)
+        _, err = await asyncio.wait_for(self._proc.communicate(), timeout)
+        text = err.decode()
+        self.stderr.append(text)
+        code = self._proc.returncode or 0
+        self._proc = None
+        return code, text
+
+    async def wait_exit(self, timeout: float = 30) -> tuple[int, str]:
+        """Wait for the process to end by itself; return its exit status and stderr."""
+        assert self._proc is not None, "not started"
+        _, err = await asyncio.wait_for(self._proc.communicate(), timeout)
+        code = self._proc.returncode or 0
+        self._proc = None
+        return code, err.decode()
+
+
+async def wait_healthy(http: httpx.AsyncClient, url: str, attempts: int = 400) -> None:
+    """Poll a `/health` URL until it answers ok."""
+    for _ in range(attempts):
+        try:
+            response = await http.get(url)
+            if response.status_code == 200 and response.json()["ok"]:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} never became healthy")
+
+
+def _launch(argv: Sequence[str]) -> int:
+    import discord.gateway
+    import discord.http
+    import yarl
+
+    rest, gateway, separator, *args = argv
+    assert separator == "--", "usage: REST GATEWAY -- FUMBLEBOT_ARGS..."
+    discord.http.Route.BASE = rest
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    from bot.cli import main
+
+    return main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(_launch(sys.argv[1:]))
