@@ -76,10 +76,10 @@ class AskCog(commands.Cog):
         context = await self._context(binding, interaction.user.id)
         try:
             stream = await ai.ask(question, campaign_context=context, **_who(interaction, binding))
+            await _stream(interaction, stream, ephemeral=private)
         except AIError as exc:
-            await interaction.edit_original_response(content=f"⚠️ {exc}")
-            return
-        await _stream(interaction, stream, ephemeral=private)
+            # Through the tree's handler, which keeps it private after a public defer.
+            raise UserFacingError(str(exc)) from exc
 
     @app_commands.command(name="recap", description="Summarise the last game session")
     async def recap(self, interaction: Interaction) -> None:
@@ -91,10 +91,10 @@ class AskCog(commands.Cog):
         data = await self._session_data(binding)
         try:
             stream = await ai.recap(data, **_who(interaction, binding))
+            await _stream(interaction, stream, ephemeral=False)
         except AIError as exc:
-            await interaction.edit_original_response(content=f"⚠️ {exc}")
-            return
-        await _stream(interaction, stream, ephemeral=False)
+            # Through the tree's handler, which keeps it private after a public defer.
+            raise UserFacingError(str(exc)) from exc
 
     async def _context(self, binding: ChannelBinding, user_id: int) -> dict[str, Any]:
         context: dict[str, Any] = dict(await self.bot.core.campaign_context(binding.campaign_id))

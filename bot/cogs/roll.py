@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot import roll_request
 from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
+from bot.cogs.errors import UserFacingError
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
 from bot.roll_request import RollRequest
 from core_client import CoreClientError, Event, EventType, Visibility, dice
@@ -180,8 +181,8 @@ async def answer_stats(interaction: Interaction, request: RollRequest) -> None:
         )
         chart = await asyncio.to_thread(dice.render_chart, dist)
     except dice.DiceError as exc:
-        await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
-        return
+        # Through the tree's handler, which keeps it private after a public defer.
+        raise UserFacingError(str(exc)) from exc
     file = discord.File(fp=io.BytesIO(chart), filename=CHART_NAME)
     await interaction.followup.send(embed=stats_embed(dist, with_chart=True), file=file)
 

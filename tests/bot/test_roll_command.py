@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from core_client import Outbox
-from tests.bot.conftest import Table
+from tests.bot.conftest import Table, private_error
 from tests.support.core import stored_rolls
 
 
@@ -89,6 +89,15 @@ async def test_stats_answers_with_odds_and_a_chart(table: Table, core_app: Starl
     assert chart.filename == "distribution.png"
     assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
     assert await stored_rolls(core_app) == []  # odds are not a roll
+
+
+async def test_odds_that_cannot_be_computed_are_told_privately(table: Table) -> None:
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "1d1! stats"}
+    )
+    assert not (await inter.wait_response()).ephemeral  # a public defer: odds are shared
+    followup = await private_error(table, inter)
+    assert "Traceback" not in (followup.content or "")
 
 
 async def test_private_roll_goes_to_the_roller_and_the_gm_only(

@@ -9,7 +9,7 @@ from dataclasses import replace
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Outbox
-from tests.bot.conftest import Table
+from tests.bot.conftest import Table, private_error
 from tests.core_client.dice.scripted import ScriptedRng
 from tests.emulators.discord_interactions import EmuInteraction
 from tests.support.core import stored_rolls
@@ -119,8 +119,8 @@ async def test_character_import_show_and_use(table: Table, core_client: CoreClie
 async def test_bad_character_file_gets_a_clear_message(table: Table) -> None:
     await create_campaign(table)
     inter = await slash(table, "character import", {"file": ("x.json", b"{not json")})
-    await inter.wait_response()
-    followup = await inter.wait_followup()
+    assert not (await inter.wait_response()).ephemeral  # a public defer
+    followup = await private_error(table, inter)
     assert "not JSON" in (followup.content or "")
 
 

@@ -12,7 +12,7 @@ from bridge.events import Origin, chat_event, game_topic
 from core_client import CoreClient, Outbox
 from storage.models import AiUsage
 from tests.bot.cogs.test_campaign_commands import FOUNDRY_ACTOR, create_campaign, slash
-from tests.bot.conftest import Table
+from tests.bot.conftest import Table, private_error
 from tests.emulators.llm_script import Answer, Fault
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.core import stored_rolls
@@ -139,7 +139,7 @@ async def test_ask_when_the_provider_fails_says_so_plainly(
     await create_campaign(table)
     emulator.queue(Fault(500), Fault(500), Fault(500))
     inter = await slash(table, "ask", {"question": "Anything?"})
-    await inter.wait_response()
-    original = await inter.wait_original(lambda m: bool(m.content))
-    assert "is failing (HTTP 500)" in (original.content or "")
-    assert "try again" in (original.content or "")
+    assert not (await inter.wait_response()).ephemeral  # a public question
+    failure = await private_error(table, inter)  # ...but the failure is the asker's
+    assert "is failing (HTTP 500)" in (failure.content or "")
+    assert "try again" in (failure.content or "")
