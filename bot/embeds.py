@@ -114,8 +114,9 @@ def stats_answer_embed(title: str, stats: RollStats) -> discord.Embed:
             f"natural 20s: {d20['nat20']} · natural 1s: {d20['nat1']}",
             inline=False,
         )
-        p = d20["p_value"]
-        verdict = d20["verdict"] + (f" (p = {p:.3f})" if p is not None else "")
+        # Core's verdict carries the p-value when it means something, and none
+        # when there are too few rolls for it to mean anything.
+        verdict = d20["verdict"]
         embed.add_field(name="Are my dice cursed?", value=clip(verdict, FIELD_LIMIT), inline=False)
     else:
         embed.description = "No d20s rolled yet."
