@@ -48,6 +48,7 @@ from core_client.responses import (
     CampaignPage,
     ChangePage,
     CharacterDict,
+    ChatPage,
     CritRuleDict,
     CritRules,
     GameLinkDict,
@@ -273,6 +274,20 @@ class CoreClient:
         """Return roll statistics (group_by: user, character or campaign)."""
         params = {"group_by": group_by, **query}
         return cast(StatsAnswer, await self._call("GET", "/rolls/stats", params=params))
+
+    async def chat(
+        self,
+        campaign_id: str | None = None,
+        *,
+        since: str | float | None = None,
+        until: str | float | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> ChatPage:
+        """Return chat sent in [since, until) (ISO 8601 or Unix seconds), oldest first."""
+        window = {"since": since, "until": until}
+        params = {"campaign_id": campaign_id, **window, "limit": limit, "cursor": cursor}
+        return cast(ChatPage, await self._call("GET", "/chat", params=params))
 
     async def changes(self, since: str | None = None, *, limit: int | None = None) -> ChangePage:
         """Return what changed after cursor `since`, and the cursor to resume from."""
