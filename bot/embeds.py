@@ -32,14 +32,20 @@ def _format_total(total: int | float) -> str:
     return f"{total:,}" if isinstance(total, int) else f"{total:,.2f}"
 
 
+def verdict_of(crit: bool, fumble: bool) -> str | None:
+    """Return the words for a roll's crit and fumble, as every roll shows them."""
+    if crit and not fumble:
+        return "Critical!"
+    if fumble and not crit:
+        return "Fumble!"
+    return "Critical and fumble!" if crit else None
+
+
 def _verdict(results: list[RollResult]) -> tuple[discord.Colour, str | None]:
     crit = any(r.crit for r in results)
     fumble = any(r.fumble for r in results)
-    if crit and not fumble:
-        return CRIT_COLOUR, "Critical!"
-    if fumble and not crit:
-        return FUMBLE_COLOUR, "Fumble!"
-    return PLAIN_COLOUR, "Critical and fumble!" if crit else None
+    colour = CRIT_COLOUR if crit and not fumble else FUMBLE_COLOUR if fumble and not crit else None
+    return colour or PLAIN_COLOUR, verdict_of(crit, fumble)
 
 
 def roll_embed(results: list[RollResult], roller: str, label: str | None) -> discord.Embed:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.embeds import clip, verdict_of
 from bot.relay.coalesce import CONTENT_LIMIT, Line
+from bot.relay.replay import replay
 from core_client.dice import InlineResult, render_markdown, replace_inline_rolls
+from core_client.dice.render import escape
 
 PLATFORM_NAMES = {
     "roll20": "Roll20",
@@ -24,17 +27,6 @@ def _number(value: Any) -> str:
     return f"{value}"
 
 
-def _dice(roll: Mapping[str, Any]) -> str:
-    parts = []
-    for group in roll.get("groups") or []:
-        dice = [
-            (f"{d['value']}" if d.get("kept", True) else f"~~{d['value']}~~")
-            for d in (group.get("dice") or [])[:30]
-        ]
-        parts.append(f"{group.get('notation', '?')} ({', '.join(dice)})")
-    return " + ".join(parts)
-
-
 def line_for(event_type: str, data: Mapping[str, Any]) -> Line | None:
     """Return the Discord line for a VTT bus event, or None if it is not shown."""
     origin = data.get("origin") or {}
@@ -46,17 +38,60 @@ def line_for(event_type: str, data: Mapping[str, Any]) -> Line | None:
     if event_type == "roll":
         roll = data.get("roll") or {}
         speaker = str(roll.get("character_name") or roll.get("actor_name") or "Someone")
-        label = f" — {roll['label']}" if roll.get("label") else ""
-        verdict = (
-            " **Critical!**" if roll.get("crit") else " **Fumble!**" if roll.get("fumble") else ""
-        )
-        dice = _dice(roll)
-        text = (
-            f"🎲 `{roll.get('formula', '?')}`{label}: {dice + ' = ' if dice else ''}"
-            f"**{_number(roll.get('total'))}**{verdict}"
-        )
-        return Line(f"{speaker} ({where})", text[:CONTENT_LIMIT])
+        return Line(f"{speaker} ({where})", roll_text(roll))
     return None
+
+
+def roll_text(roll: Mapping[str, Any]) -> str:
+    """Return a relayed roll as a native `/roll` shows the same dice: label, breakdown, verdict.
+
+    The roll is replayed through our engine when it reproduces the VTT's total;
+    otherwise the VTT's own groups are shown, with what they do not explain
+    (the flat modifiers) as one number, so the sum always reads right.
+    """
+    budget = CONTENT_LIMIT - 300  # room for the label and the verdict
+    result = replay(roll)
+    label = roll.get("label") or (result.comment if result else None)
+    if result is not None:
+        what, breakdown = label or result.expression, render_markdown(result, max_length=budget)
+        crit, fumble = (
+            result.crit or bool(roll.get("crit")),
+            result.fumble or bool(roll.get("fumble")),
+        )
+    else:
+        what, breakdown = label or _formula(roll, label), _breakdown(roll, budget)
+        crit, fumble = bool(roll.get("crit")), bool(roll.get("fumble"))
+    verdict = verdict_of(crit, fumble)
+    text = f"🎲 **{escape(clip(str(what), 200))}**: {breakdown}"
+    return clip(text + (f" **{verdict}**" if verdict else ""), CONTENT_LIMIT)
+
+
+def _formula(roll: Mapping[str, Any], label: str | None) -> str:
+    """Return the formula without the label a VTT left at its end."""
+    formula = str(roll.get("formula") or "?")
+    if label and formula.endswith(label):
+        formula = formula.removesuffix(label).rstrip()
+    return formula or "?"
+
+
+def _breakdown(roll: Mapping[str, Any], budget: int) -> str:
+    groups = [g for g in roll.get("groups") or [] if isinstance(g, Mapping)]
+    parts = [_group(g) for g in groups]
+    total = roll.get("total")
+    counted = sum(g.get("subtotal") or 0 for g in groups)
+    if isinstance(total, int | float) and total != counted:
+        flat = total - counted
+        parts.append(f"{'-' if flat < 0 else '+'} {_number(abs(flat))}")
+    shown = clip(" ".join(parts).removeprefix("+ "), budget)
+    return f"{shown} = `{_number(total)}`" if shown else f"`{_number(total)}`"
+
+
+def _group(group: Mapping[str, Any]) -> str:
+    dice = group.get("dice") or []
+    faces = [escape(str(d.get("value"))) for d in dice[:30]]
+    faces = [f if d.get("kept", True) else f"~~{f}~~" for f, d in zip(faces, dice, strict=False)]
+    more = f", … {len(dice) - 30} more" if len(dice) > 30 else ""
+    return f"+ {escape(str(group.get('notation', '?')))} ({', '.join(faces)}{more})"
 
 
 def inline_reply(text: str, rolled: list[InlineResult]) -> str:
