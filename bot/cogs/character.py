@@ -49,11 +49,11 @@ class CharacterCog(commands.GroupCog, group_name="character"):
     @app_commands.describe(file="The character's JSON export")
     async def import_(self, interaction: Interaction, file: discord.Attachment) -> None:
         """Read an exported sheet and store it in the campaign."""
+        if file.size > 2_000_000:  # known before deferring: refused as a private first reply
+            raise UserFacingError("That file is too large for a character sheet (2 MB at most).")
         async with before_reply():
             binding = await require_binding(interaction)
         await interaction.response.defer(thinking=True)
-        if file.size > 2_000_000:
-            raise UserFacingError("That file is too large for a character sheet (2 MB at most).")
         try:
             imported = parse_character(await file.read())
         except CharacterImportError as exc:

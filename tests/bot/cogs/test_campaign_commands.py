@@ -126,6 +126,14 @@ async def test_bad_character_file_gets_a_clear_message(table: Table) -> None:
     assert "not JSON" in (followup.content or "")
 
 
+async def test_an_oversized_sheet_is_refused_before_any_public_defer(table: Table) -> None:
+    await create_campaign(table)
+    huge = ("huge.json", b" " * 2_000_001)
+    response = await (await slash(table, "character import", {"file": huge})).wait_response()
+    assert (response.type, response.ephemeral) == (4, True)  # the first reply, private
+    assert "too large" in (response.content or "")
+
+
 async def test_stats_answers_are_my_dice_cursed(table: Table, outbox: Outbox) -> None:
     await create_campaign(table)
     for _ in range(3):
