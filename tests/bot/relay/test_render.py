@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,6 @@ import pytest
 
 from bot.relay.render import roll_text
 from bridge.app import create_app
-from bridge.formats import convert
-from bridge.formats.common import RollContext
 from bridge.pairing import create_pairing_code
 from core_client import CoreClient, Outbox
 from tests.bot.cogs.test_relay_and_ai import bound
@@ -22,7 +22,7 @@ from tests.core_client.dice.scripted import ScriptedRng
 from tests.support.servers import serve
 
 FIXTURES = Path(__file__).parents[2] / "bridge" / "fixtures"
-CTX = RollContext(campaign_id="c1", game_id="g1")
+Post = Callable[..., Awaitable[str]]
 
 
 def roll20(expression: str, total: int, *rolls: dict[str, Any]) -> dict[str, Any]:
@@ -52,27 +52,44 @@ async def native(table: Table, expression: str, *faces: int) -> str:
     return str(embed["description"])
 
 
-async def test_a_roll_through_the_bridge_reads_like_the_same_native_roll(
-    table: Table, core_client: CoreClient, outbox: Outbox
-) -> None:
+@asynccontextmanager
+async def vtt(table: Table, core_client: CoreClient, outbox: Outbox) -> AsyncIterator[Post]:
+    """Serve the bridge on the bot's bus and store, and link a Roll20 extension to it."""
     campaign_id, game_id = await bound(table, core_client)
     app = create_app(SETTINGS, reporter=outbox, bus=table.bus, store=table.store)
     code = await create_pairing_code(table.store, "u1", campaign_id, [game_id], user_name="Vex")
-    payload = json.loads((FIXTURES / "roll20_rollresult.json").read_text())  # 2d20kh1+5 Attack
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=5) as http:
         link = {"code": code.code, "platform": "roll20", "player_id": "-M54"}
         token = (await http.post("/vtt/accounts/link", json=link)).json()["token"]
-        body = {"game_id": game_id, "format": "roll20.chat", "payload": payload}
-        sent = await http.post(
-            "/vtt/rolls", json=body, headers={"Authorization": f"Bearer {token}"}
-        )
-        assert sent.status_code == 202, sent.text
-        relayed = await table.emu.wait_channel_message(
-            table.channel, lambda m: m.username == "Alice the Bold (Roll20)"
-        )
+        auth = {"Authorization": f"Bearer {token}"}
+
+        async def post(fmt: str, payload: dict[str, Any], lines: int = 1) -> str:
+            """Post a payload as the extension does; return the lines relayed to Discord."""
+            body = {"game_id": game_id, "format": fmt, "payload": payload}
+            sent = await http.post("/vtt/rolls", json=body, headers=auth)
+            assert sent.status_code == 202, sent.text
+            speaker = f"{payload['who']} (Roll20)"
+
+            def relayed() -> str | None:
+                posts = table.emu.channel_messages(table.channel)
+                shown = [str(m.content) for m in posts if m.username == speaker]
+                text = "\n".join(shown)
+                return text if shown and text.count("\n") + 1 >= lines else None
+
+            return await table.emu.state.wait_until(relayed, 5.0, f"{lines} line(s) relayed")
+
+        yield post
+
+
+async def test_a_roll_through_the_bridge_reads_like_the_same_native_roll(
+    table: Table, core_client: CoreClient, outbox: Outbox
+) -> None:
+    payload = json.loads((FIXTURES / "roll20_rollresult.json").read_text())  # 2d20kh1+5 Attack
+    async with vtt(table, core_client, outbox) as post:
+        relayed = await post("roll20.chat", payload)
     expected = await native(table, "2d20kh1+5 Attack", 18, 3)
     assert expected == "2d20kh1 (18, ~~3~~) + 5 = `23`"
-    assert relayed.content == f"🎲 **Attack**: {expected}"  # flat +5 shown, label apart
+    assert relayed == f"🎲 **Attack**: {expected}"  # the flat +5 shown, the label apart
 
 
 @pytest.mark.parametrize(
@@ -86,19 +103,25 @@ async def test_a_roll_through_the_bridge_reads_like_the_same_native_roll(
         (roll20("1d20+4", 5, d(20, 1), math("+4")),
          "🎲 **1d20 + 4**: 1d20 (**1**) + 4 = `5` **Fumble!**"),
     ],
+    ids=["flat-modifier", "keep-top", "crit-range-and-label", "fumble"],
 )  # fmt: skip
-def test_relayed_rolls_show_modifiers_notation_labels_and_crit_ranges(
-    message: dict[str, Any], expected: str
+async def test_relayed_rolls_show_modifiers_notation_labels_and_crit_ranges(
+    table: Table, core_client: CoreClient, outbox: Outbox, message: dict[str, Any], expected: str
 ) -> None:
-    [record] = convert("roll20.chat", message, CTX)
-    assert roll_text(record.to_dict()) == expected
+    async with vtt(table, core_client, outbox) as post:
+        assert await post("roll20.chat", message) == expected
 
 
-def test_a_roll_template_names_the_relayed_rolls() -> None:
+async def test_a_roll_template_names_the_relayed_rolls(
+    table: Table, core_client: CoreClient, outbox: Outbox
+) -> None:
     payload = json.loads((FIXTURES / "roll20_inline.json").read_text())
-    attack, damage = (roll_text(r.to_dict()) for r in convert("roll20.inline", payload, CTX))
-    assert attack == "🎲 **Longsword (atk)**: 1d20 (**20**) + 5 = `25` **Critical!**"
-    assert damage == "🎲 **Longsword (atk)**: 1d8 (6) + 3\\[STR\\] = `9`"
+    async with vtt(table, core_client, outbox) as post:
+        relayed = await post("roll20.inline", payload, lines=2)
+    assert relayed == (
+        "🎲 **Longsword (atk)**: 1d20 (**20**) + 5 = `25` **Critical!**\n"
+        "🎲 **Longsword (atk)**: 1d8 (6) + 3\\[STR\\] = `9`"
+    )
 
 
 def test_a_roll_the_engine_cannot_replay_still_adds_up() -> None:
