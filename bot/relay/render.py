@@ -1,4 +1,8 @@
-"""How a VTT event reads in Discord, and how an inline-roll reply reads there."""
+"""How a VTT event reads in Discord, and how an inline-roll reply reads there.
+
+A relayed roll reads as a native `/roll` of the same dice does (the engine's
+breakdown, the label apart, the same verdict words); see `bot.relay.replay`.
+"""
 
 from __future__ import annotations
 
@@ -54,13 +58,11 @@ def roll_text(roll: Mapping[str, Any]) -> str:
     label = roll.get("label") or (result.comment if result else None)
     if result is not None:
         what, breakdown = label or result.expression, render_markdown(result, max_length=budget)
-        crit, fumble = (
-            result.crit or bool(roll.get("crit")),
-            result.fumble or bool(roll.get("fumble")),
-        )
     else:
         what, breakdown = label or _formula(roll, label), _breakdown(roll, budget)
-        crit, fumble = bool(roll.get("crit")), bool(roll.get("fumble"))
+    # The VTT's own verdict counts, and so does a crit range the engine read (`cs>18`).
+    crit = bool(roll.get("crit")) or (result is not None and result.crit)
+    fumble = bool(roll.get("fumble")) or (result is not None and result.fumble)
     verdict = verdict_of(crit, fumble)
     text = f"🎲 **{escape(clip(str(what), 200))}**: {breakdown}"
     return clip(text + (f" **{verdict}**" if verdict else ""), CONTENT_LIMIT)
@@ -78,12 +80,21 @@ def _breakdown(roll: Mapping[str, Any], budget: int) -> str:
     groups = [g for g in roll.get("groups") or [] if isinstance(g, Mapping)]
     parts = [_group(g) for g in groups]
     total = roll.get("total")
-    counted = sum(g.get("subtotal") or 0 for g in groups)
+    counted = sum(_subtotal(g) for g in groups)
     if isinstance(total, int | float) and total != counted:
         flat = total - counted
         parts.append(f"{'-' if flat < 0 else '+'} {_number(abs(flat))}")
     shown = clip(" ".join(parts).removeprefix("+ "), budget)
     return f"{shown} = `{_number(total)}`" if shown else f"`{_number(total)}`"
+
+
+def _subtotal(group: Mapping[str, Any]) -> int | float:
+    """Return what a group adds: its recorded subtotal, or else its kept dice."""
+    subtotal = group.get("subtotal")
+    if isinstance(subtotal, int | float):
+        return subtotal
+    dice = group.get("dice") or []
+    return sum(d.get("value") or 0 for d in dice if d.get("kept", True))
 
 
 def _group(group: Mapping[str, Any]) -> str:

@@ -130,3 +130,10 @@ def test_a_roll_the_engine_cannot_replay_still_adds_up() -> None:
               "groups": [{"notation": "1d20", "sides": 20, "subtotal": 11,
                           "dice": [{"sides": 20, "value": 11, "kept": True}]}]}  # fmt: skip
     assert roll_text(record) == "🎲 **1d20 + @mod**: 1d20 (11) + 3 = `14`"
+
+
+def test_a_group_without_a_subtotal_counts_its_kept_dice() -> None:
+    dice = [{"sides": 6, "value": 5, "kept": True}, {"sides": 6, "value": 2, "kept": False}]
+    group = {"notation": "2d6kh1", "sides": 6, "dice": dice}
+    record = {"formula": "2d6kh1 + @mod", "total": 7, "groups": [group]}
+    assert roll_text(record) == "🎲 **2d6kh1 + @mod**: 2d6kh1 (5, ~~2~~) + 2 = `7`"
