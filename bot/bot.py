@@ -69,14 +69,30 @@ class FumbleTree(app_commands.CommandTree["FumbleBot"]):
 
 
 async def send_ephemeral(interaction: discord.Interaction[FumbleBot], message: str) -> None:
-    """Answer or follow up privately, whichever the interaction still allows."""
+    """Answer or follow up privately, whichever the interaction still allows.
+
+    Discord makes the first follow-up after a defer *be* the deferred reply,
+    with the reply's visibility: an ephemeral follow-up to a public defer is
+    shown to the whole channel. So a public "thinking…" placeholder still
+    waiting is deleted first, and the message goes out as its own follow-up.
+    """
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
+        if not interaction.response.is_done():
             await interaction.response.send_message(message, ephemeral=True)
+            return
+        if await _public_placeholder(interaction):
+            await interaction.delete_original_response()
+        await interaction.followup.send(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not tell the user about an error", exc_info=True)
+
+
+async def _public_placeholder(interaction: discord.Interaction[FumbleBot]) -> bool:
+    """Return whether the reply is a public deferred placeholder nothing has replaced."""
+    if interaction.response.type is not discord.InteractionResponseType.deferred_channel_message:
+        return False
+    original = await interaction.original_response()
+    return original.flags.loading and not original.flags.ephemeral
 
 
 @dataclass(frozen=True, slots=True)

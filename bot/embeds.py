@@ -32,14 +32,20 @@ def _format_total(total: int | float) -> str:
     return f"{total:,}" if isinstance(total, int) else f"{total:,.2f}"
 
 
+def verdict_of(crit: bool, fumble: bool) -> str | None:
+    """Return the words for a roll's crit and fumble, as every roll shows them."""
+    if crit and not fumble:
+        return "Critical!"
+    if fumble and not crit:
+        return "Fumble!"
+    return "Critical and fumble!" if crit else None
+
+
 def _verdict(results: list[RollResult]) -> tuple[discord.Colour, str | None]:
     crit = any(r.crit for r in results)
     fumble = any(r.fumble for r in results)
-    if crit and not fumble:
-        return CRIT_COLOUR, "Critical!"
-    if fumble and not crit:
-        return FUMBLE_COLOUR, "Fumble!"
-    return PLAIN_COLOUR, "Critical and fumble!" if crit else None
+    colour = CRIT_COLOUR if crit and not fumble else FUMBLE_COLOUR if fumble and not crit else None
+    return colour or PLAIN_COLOUR, verdict_of(crit, fumble)
 
 
 def roll_embed(results: list[RollResult], roller: str, label: str | None) -> discord.Embed:
@@ -114,8 +120,9 @@ def stats_answer_embed(title: str, stats: RollStats) -> discord.Embed:
             f"natural 20s: {d20['nat20']} · natural 1s: {d20['nat1']}",
             inline=False,
         )
-        p = d20["p_value"]
-        verdict = d20["verdict"] + (f" (p = {p:.3f})" if p is not None else "")
+        # Core's verdict carries the p-value when it means something, and none
+        # when there are too few rolls for it to mean anything.
+        verdict = d20["verdict"]
         embed.add_field(name="Are my dice cursed?", value=clip(verdict, FIELD_LIMIT), inline=False)
     else:
         embed.description = "No d20s rolled yet."

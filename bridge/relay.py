@@ -105,7 +105,10 @@ class Relay:
             whisper_to=request.whisper_to,
             gm_only=request.gm_only,
         )
-        await report_chat(self.reporter, grant, speaker=speaker, text=request.text)
+        if not (request.whisper_to or request.gm_only):
+            # Core's chat has no audience and feeds the channel's public /recap:
+            # a whisper kept there would be read out to the whole table.
+            await report_chat(self.reporter, grant, speaker=speaker, text=request.text)
         event = await self.bus.publish(game_topic(grant.campaign_id, request.game_id), CHAT, data)
         return ItemResult(0, "accepted", [{"event_id": event.id}])
 

@@ -28,6 +28,7 @@ from core_client.contract.answers import (
     CampaignPage,
     ChangePage,
     CharacterDict,
+    ChatPage,
     CritRuleDict,
     CritRules,
     GameLinkDict,
@@ -275,6 +276,20 @@ class CoreClient:
         """Return roll statistics (group_by: user, character or campaign)."""
         params = {"group_by": group_by, **query}
         return await self._call("GET", "/rolls/stats", params=params, answer=StatsAnswer)
+
+    async def chat(
+        self,
+        campaign_id: str | None = None,
+        *,
+        since: str | float | None = None,
+        until: str | float | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> ChatPage:
+        """Return chat sent in [since, until) (ISO 8601 or Unix seconds), oldest first."""
+        window = {"since": since, "until": until}
+        params = {"campaign_id": campaign_id, **window, "limit": limit, "cursor": cursor}
+        return await self._call("GET", "/chat", params=params, answer=ChatPage)
 
     async def changes(self, since: str | None = None, *, limit: int | None = None) -> ChangePage:
         """Return what changed after cursor `since`, and the cursor to resume from."""

@@ -22,7 +22,7 @@ from core_client.web import error_response, exception_handlers
 from storage import auth, db
 from storage.crypto import CredentialCipher
 from storage.errors import RequestError
-from storage.routes import campaigns, changes, entities, rolls, webhooks
+from storage.routes import campaigns, changes, chat, entities, rolls, webhooks
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ def create_app(settings: CoreSettings) -> Starlette:
             *entities.ROUTES,
             *rolls.ROUTES,
             *changes.ROUTES,
+            *chat.ROUTES,
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(

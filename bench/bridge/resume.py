@@ -81,7 +81,7 @@ async def measure(bus: EventBus, missed: int, runs: int) -> dict[str, float]:
     """Return the median replay time and the peak memory of resuming `missed` events."""
     store = MemoryStore()
     async with bridge(bus, store) as http:
-        code = await create_pairing_code(store, "mira", "c1", ["g1"], user_name="Mira")
+        code = await create_pairing_code(store, "mira", "c1", ["g1"], user_name="Mira", ttl=600.0)
         body = {"code": code.code, "platform": "foundry", "player_id": "bench"}
         token = (await http.post("/vtt/accounts/link", json=body)).json()["token"]
         topic, origin = game_topic("c1", "g1"), Origin("roll20", "alice", "Alice")

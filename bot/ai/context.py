@@ -6,7 +6,10 @@ Core returns the context of one campaign as a dict::
      "characters": [{"name", "owner", ...stats}],
      "recent_rolls": [{"actor_name", "formula", "total", "label", "crit", "fumble", "rolled_at"}],
      "open_session": {"started_at", "notes": [...]} | None,
-     "active_character": {...} | None}        # the asking user's character
+     "active_character": {...} | None,        # the asking user's character
+     "gm": str | None, "asking_player": str | None}   # display names, from Discord
+
+Ids (Discord ids, UUIDs, keys) are left out of every item: the model reads names.
 
 Isolation: `build_context` takes the asking channel's campaign id and raises
 `AIContextError` unless the campaign and every item that names a campaign
@@ -112,9 +115,22 @@ def _items(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)]
 
 
+# The VTT's own payload, who took part by id, and row bookkeeping: nothing the
+# model can use, all of it costing tokens.
+OPAQUE_KEYS = frozenset(
+    {"raw", "participants", "active_characters", "created_at", "updated_at", "version"}
+)
+
+
+def _opaque(key: str) -> bool:
+    """Return whether a key holds an id (a Discord id, a UUID), never a name."""
+    return key == "id" or key.endswith(("_id", "_ids", "_key")) or key in OPAQUE_KEYS
+
+
 def _public(item: Mapping[str, Any]) -> dict[str, Any]:
-    """Return an item without bookkeeping keys the model has no use for."""
-    return {k: v for k, v in item.items() if k not in ("campaign_id", "id")}
+    """Return an item without ids: the model needs names (`actor_name`), and a raw
+    Discord id in a prompt is both useless to it and personal data sent away."""
+    return {k: v for k, v in item.items() if not _opaque(k)}
 
 
 def _same_character(a: Mapping[str, Any], b: Mapping[str, Any] | None) -> bool:
@@ -170,9 +186,16 @@ def fit(header: str, items: Sequence[ContextItem], budget_tokens: int) -> tuple[
     return kept, len(items) - len(kept)
 
 
-def _header(campaign: Mapping[str, Any], **extra: Any) -> str:
-    data = {"name": campaign.get("name"), "settings": campaign.get("settings") or {}, **extra}
+def _header(campaign: Mapping[str, Any], people: Mapping[str, Any], **extra: Any) -> str:
+    settings = campaign.get("settings")
+    settings = _public(settings) if isinstance(settings, Mapping) else {}
+    data = {"name": campaign.get("name"), "settings": settings, **_names(people), **extra}
     return ContextItem("CAMPAIGN", data).render()
+
+
+def _names(data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the display names the caller resolved (`gm`, `asking_player`), if any."""
+    return {k: str(data[k]) for k in ("gm", "asking_player") if isinstance(data.get(k), str)}
 
 
 def _result(campaign: Mapping[str, Any], lines: list[str], dropped: int) -> PromptContext:
@@ -190,7 +213,7 @@ def build_context(
 ) -> PromptContext:
     """Return the campaign's context fenced and trimmed to `budget_tokens`."""
     campaign = check_campaign(data, campaign_id)
-    header = _header(campaign)
+    header = _header(campaign, data)
     items = ranked_items(data)
     kept, dropped = fit(header, items, budget_tokens)
     return _result(campaign, [header, *(items[i].render() for i in kept)], dropped)
@@ -224,7 +247,7 @@ def build_recap_context(
         if isinstance(session, Mapping)
         else {}
     )
-    header = _header(campaign, session=when)
+    header = _header(campaign, data, session=when)
     ranked = recap_items(data)
     kept, dropped = fit(header, [item for _, item in ranked], budget_tokens)
     # Notes have no time and stay first; the rest reads as the session went.

@@ -40,15 +40,17 @@ async def _apply(sink: PageSink, shown: Sequence[str], render: Render) -> tuple[
     return render.pages
 
 
-def _cut_short(text: str, error: AIError) -> str:
+def _cut_short(error: AIError) -> str:
     """Return what to append to the partial text to say why it stops."""
-    if not text.strip():
-        return str(error)
     return f"\n\n*(The answer was cut short: {error})*"
 
 
 async def relay(deltas: AsyncIterable[str], sink: PageSink, *, pacer: StreamPacer) -> Relayed:
-    """Show deltas as they stream, at the pacer's pace; end with the full, paged text."""
+    """Show deltas as they stream, at the pacer's pace; end with the full, paged text.
+
+    A failure before any text is raised: there is no answer to keep, and the
+    caller decides who sees the error (on Discord, the asker alone).
+    """
     shown: tuple[str, ...] = ()
     try:
         async for delta in deltas:
@@ -56,7 +58,9 @@ async def relay(deltas: AsyncIterable[str], sink: PageSink, *, pacer: StreamPace
             if render is not None:
                 shown = await _apply(sink, shown, render)
     except AIError as error:
+        if not pacer.text.strip():
+            raise
         # Keep what the user already saw, and say why it stops there.
-        pacer.feed(_cut_short(pacer.text, error))
+        pacer.feed(_cut_short(error))
         return Relayed(await _apply(sink, shown, pacer.finish()), error)
     return Relayed(await _apply(sink, shown, pacer.finish()))

@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.ai import AIError, AIService, AnswerStream, StreamPacer, relay
-from bot.campaigns import ChannelBinding, active_character
+from bot.campaigns import ChannelBinding, active_character, gm_discord_id
 from bot.cogs.common import Interaction, before_reply, require_binding
 from bot.cogs.errors import UserFacingError
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.bot import FumbleBot
 
 RECAP_ROLLS = 100
+RECAP_CHAT = 300  # the prompt budget trims further, keeping notes first
 
 
 class InteractionPages:
@@ -74,12 +75,13 @@ class AskCog(commands.Cog):
             binding = await require_binding(interaction)
         await interaction.response.defer(ephemeral=private, thinking=True)
         context = await self._context(binding, interaction.user.id)
+        context.update(await _people(interaction, binding))
         try:
             stream = await ai.ask(question, campaign_context=context, **_who(interaction, binding))
+            await _stream(interaction, stream, ephemeral=private)
         except AIError as exc:
-            await interaction.edit_original_response(content=f"⚠️ {exc}")
-            return
-        await _stream(interaction, stream, ephemeral=private)
+            # Through the tree's handler, which keeps it private after a public defer.
+            raise UserFacingError(str(exc)) from exc
 
     @app_commands.command(name="recap", description="Summarise the last game session")
     async def recap(self, interaction: Interaction) -> None:
@@ -88,13 +90,13 @@ class AskCog(commands.Cog):
         async with before_reply():
             binding = await require_binding(interaction)
         await interaction.response.defer(thinking=True)
-        data = await self._session_data(binding)
+        data = {**await self._session_data(binding), **await _people(interaction, binding)}
         try:
             stream = await ai.recap(data, **_who(interaction, binding))
+            await _stream(interaction, stream, ephemeral=False)
         except AIError as exc:
-            await interaction.edit_original_response(content=f"⚠️ {exc}")
-            return
-        await _stream(interaction, stream, ephemeral=False)
+            # Through the tree's handler, which keeps it private after a public defer.
+            raise UserFacingError(str(exc)) from exc
 
     async def _context(self, binding: ChannelBinding, user_id: int) -> dict[str, Any]:
         context: dict[str, Any] = dict(await self.bot.core.campaign_context(binding.campaign_id))
@@ -105,19 +107,39 @@ class AskCog(commands.Cog):
         return context
 
     async def _session_data(self, binding: ChannelBinding) -> Mapping[str, Any]:
-        sessions = await self.bot.core.sessions(binding.campaign_id, limit=1)
+        core = self.bot.core
+        sessions = await core.sessions(binding.campaign_id, limit=1)
         if not sessions:
             raise UserFacingError("There is no session to recap yet. `/session start` one.")
         session = sessions[0]
-        page = await self.bot.core.rolls(
+        page = await core.rolls(
             campaign_id=binding.campaign_id, session_id=session["id"], limit=RECAP_ROLLS
+        )
+        chat = await core.chat(
+            binding.campaign_id,
+            since=session["started_at"],
+            until=session["ended_at"],
+            limit=RECAP_CHAT,
         )
         return {
             "campaign": binding.campaign,
             "session": session,
-            "chat": [],
+            "chat": chat["chat"],
             "rolls": page["rolls"],
         }
+
+
+async def _people(interaction: Interaction, binding: ChannelBinding) -> dict[str, str]:
+    """Return the display names the AI reads instead of Discord ids: asker and GM."""
+    people = {"asking_player": interaction.user.display_name}
+    gm_id, guild = gm_discord_id(binding.campaign), interaction.guild
+    if gm_id and guild is not None:
+        try:
+            gm = guild.get_member(int(gm_id)) or await guild.fetch_member(int(gm_id))
+        except discord.HTTPException:
+            return people  # the GM left the server: the prompt does without
+        people["gm"] = gm.display_name
+    return people
 
 
 def _who(interaction: Interaction, binding: ChannelBinding) -> dict[str, Any]:

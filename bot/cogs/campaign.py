@@ -35,7 +35,8 @@ def binding_embed(binding: ChannelBinding, channel_mention: str) -> discord.Embe
     rolls = "on" if link["sync_rolls"] else "off"
     sync = f"chat {chat} · rolls {rolls}"
     embed.add_field(name="Sync", value=sync, inline=False)
-    embed.set_footer(text=f"campaign {campaign['id']}")
+    # A raw id means nothing to a player; the name is what they know it by.
+    embed.set_footer(text=clip(f"Campaign: {campaign['name']}", 2048))
     return embed
 
 

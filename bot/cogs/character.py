@@ -47,13 +47,13 @@ class CharacterCog(commands.GroupCog, group_name="character"):
     @app_commands.describe(file="The character's JSON export")
     async def import_(self, interaction: Interaction, file: discord.Attachment) -> None:
         """Read an exported sheet and store it in the campaign."""
-        async with before_reply():
-            binding = await require_binding(interaction)
-        await interaction.response.defer(thinking=True)
-        if file.size > MAX_BYTES:
+        if file.size > MAX_BYTES:  # known before deferring: refused as a private first reply
             raise UserFacingError(
                 f"That file is too large for a character sheet ({MAX_BYTES // 1000} kB at most)."
             )
+        async with before_reply():
+            binding = await require_binding(interaction)
+        await interaction.response.defer(thinking=True)
         try:
             imported = parse_character(await file.read())
         except CharacterImportError as exc:

@@ -41,8 +41,9 @@ class LinkCog(commands.Cog):
         )
         await interaction.response.send_message(
             f"Your pairing code for **{binding.campaign['name']}** is `{code.code}`.\n"
-            f"Enter it in the FumbleBot extension inside your VTT within "
-            f"<t:{int(code.expires_at)}:R>. It works once.",
+            # Discord renders <t:…:R> as "in 10 minutes": no preposition before it.
+            "Enter it in the FumbleBot extension inside your VTT. It works once and "
+            f"expires <t:{int(code.expires_at)}:R>.",
             ephemeral=True,
         )
 

@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot import roll_request
 from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
+from bot.cogs.errors import UserFacingError
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
 from bot.roll_request import RollRequest
 from bot.stats_chart import render_chart
@@ -158,17 +159,30 @@ async def _report(
 
 
 async def _tell_gm(interaction: Interaction, embed: discord.Embed, gm_id: str | None) -> None:
-    """Send a private roll to the campaign's GM, or the server owner without a campaign."""
-    guild = interaction.guild
-    owner = guild.owner_id if guild is not None else None
-    target = int(gm_id) if gm_id else owner
-    if target is None or target == interaction.user.id:
+    """Send a private roll to the campaign's GM, saying where it was made.
+
+    Without a campaign there is no GM: the roll stays the roller's alone (the
+    server owner is often not the GM, and would get every private roll).
+    """
+    if gm_id is None or int(gm_id) == interaction.user.id:
         return
     try:
-        gm = interaction.client.get_user(target) or await interaction.client.fetch_user(target)
-        await gm.send(content=f"Private roll in {guild.name if guild else 'a DM'}:", embed=embed)
+        client = interaction.client
+        gm = client.get_user(int(gm_id)) or await client.fetch_user(int(gm_id))
+        await gm.send(content=_where(interaction), embed=embed)
     except discord.HTTPException:
         log.warning("could not send a private roll to the GM", exc_info=True)
+
+
+def _where(interaction: Interaction) -> str:
+    """Return the line naming and linking the channel a private roll was made in."""
+    guild, channel = interaction.guild, interaction.channel
+    name = getattr(channel, "name", None)
+    place = f"#{name}" if name else "a channel"
+    if guild is not None:
+        place += f" of {guild.name}"
+    link = f"https://discord.com/channels/{interaction.guild_id or '@me'}/{interaction.channel_id}"
+    return f"Private roll by {interaction.user.display_name} in {place}: {link}"
 
 
 async def answer_stats(interaction: Interaction, request: RollRequest) -> None:
@@ -180,8 +194,8 @@ async def answer_stats(interaction: Interaction, request: RollRequest) -> None:
             dice.distribution, request.expression, bot.dice_limits, advantage=request.advantage
         )
     except dice.DiceError as exc:
-        await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
-        return
+        # Through the tree's handler, which keeps it private after a public defer.
+        raise UserFacingError(str(exc)) from exc
     chart = await asyncio.to_thread(render_chart, dist)  # Pillow: a few ms, off the loop
     file = discord.File(fp=io.BytesIO(chart), filename=CHART_NAME)
     await interaction.followup.send(embed=stats_embed(dist, with_chart=True), file=file)

@@ -44,6 +44,10 @@ _TERM = re.compile(r"(\d*)d(\d+|F|%)", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _SPAN = re.compile(r'<span class="([^"]*)">\s*(-?\d+)\s*</span>')
 _TAG = re.compile(r"<[^>]+>")
+_TEMPLATE = re.compile(r"&\{template:([^}]{1,100})\}")
+_TEMPLATE_NAME = re.compile(r"\{\{(?:rname|name|title)=([^}]{1,200})\}\}")
+# Roll20 names the kept or dropped end `h`/`l` in some payloads, `top`/`bottom` in others.
+_ENDS = {"h": "h", "top": "h", "high": "h", "l": "l", "bottom": "l", "low": "l"}
 
 
 def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
@@ -55,20 +59,29 @@ def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
     content = msg.get("content")
     roll = _roll_json(content, "payload.content")
     groups = _groups(array(roll.get("rolls"), "payload.content.rolls"), "payload.content.rolls")
+    label = _comment(roll)
+    formula = text(msg.get("origRoll") or _formula(roll), "payload.origRoll")
     return [
         record(
             ctx,
             Platform.ROLL20,
-            formula=text(msg.get("origRoll") or _formula(roll), "payload.origRoll"),
+            formula=_without_label(formula, label),
             total=number(roll.get("total"), "payload.content.total"),
             groups=groups,
             raw=dict(msg),
             source_message_id=_message_id(msg),
             character_name=opt_text(msg.get("who"), "payload.who"),
-            label=_comment(roll),
+            label=label,
             visibility=ROLL_TYPES[str(kind)],
         )
     ]
+
+
+def _without_label(formula: str, label: str | None) -> str:
+    """Return `origRoll` without the comment Roll20 leaves at its end (it is the label)."""
+    if label and formula.endswith(label) and len(formula) > len(label):
+        return formula.removesuffix(label).rstrip() or formula
+    return formula
 
 
 def from_inline_rolls(payload: object, ctx: RollContext) -> list[RollRecord]:
@@ -77,6 +90,7 @@ def from_inline_rolls(payload: object, ctx: RollContext) -> list[RollRecord]:
     inline = array(msg.get("inlinerolls"), "payload.inlinerolls", allow_empty=False)
     visibility = Visibility.PRIVATE if msg.get("type") == "whisper" else Visibility.PUBLIC
     message_id = _message_id(msg)
+    label = _template_label(msg)
     records = []
     for i, item in enumerate(inline):
         where = f"payload.inlinerolls[{i}]"
@@ -93,10 +107,25 @@ def from_inline_rolls(payload: object, ctx: RollContext) -> list[RollRecord]:
                 raw=dict(msg) if i == 0 else {"inlineroll": i, "message_id": message_id},
                 source_message_id=f"{message_id}#{i}" if message_id else None,
                 character_name=opt_text(msg.get("who"), "payload.who"),
+                label=label,
                 visibility=visibility,
             )
         )
     return records
+
+
+def _template_label(msg: Mapping[str, Any]) -> str | None:
+    """Return what a roll template says the rolls are: `Longsword (atk)`, or None."""
+    content = msg.get("content") if isinstance(msg.get("content"), str) else ""
+    found = _TEMPLATE.search(str(content))
+    template = opt_text(msg.get("rolltemplate"), "payload.rolltemplate") or (
+        found.group(1).strip() if found else None
+    )
+    if template is None:
+        return None
+    named = _TEMPLATE_NAME.search(str(content))
+    name = named.group(1).strip() if named else ""
+    return f"{name} ({template})"[:200] if name else template[:200]
 
 
 def from_scrape(payload: object, ctx: RollContext) -> list[RollRecord]:
@@ -179,9 +208,9 @@ def _mods_text(mods: Mapping[str, Any]) -> str:
     keep = mods.get("keep") if isinstance(mods.get("keep"), Mapping) else None
     drop = mods.get("drop") if isinstance(mods.get("drop"), Mapping) else None
     if keep:
-        return f"k{keep.get('end', 'h')}{keep.get('count', 1)}"
+        return f"k{_ENDS.get(str(keep.get('end')), 'h')}{keep.get('count', 1)}"
     if drop:
-        return f"d{drop.get('end', 'l')}{drop.get('count', 1)}"
+        return f"d{_ENDS.get(str(drop.get('end')), 'l')}{drop.get('count', 1)}"
     return "!" if any(k in mods for k in _EXPLODING) else ""
 
 
@@ -189,7 +218,8 @@ def _formula(roll: Mapping[str, Any]) -> str:
     parts = []
     for item in roll.get("rolls", []):
         if isinstance(item, Mapping) and item.get("type") == "R":
-            parts.append(f"{item.get('dice')}d{item.get('sides')}")
+            mods = optional_mapping(item, "mods")
+            parts.append(f"{item.get('dice')}d{item.get('sides')}{_mods_text(mods)}")
         elif isinstance(item, Mapping) and item.get("type") == "M":
             parts.append(str(item.get("expr", "")))
     return "".join(parts)

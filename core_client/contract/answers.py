@@ -115,6 +115,26 @@ class RollPage(TypedDict):
     next_cursor: str | None
 
 
+class ChatMessageDict(TypedDict):
+    id: str
+    idempotency_key: str
+    campaign_key: str
+    campaign_id: str | None
+    platform: str
+    channel_id: str | None
+    author_id: str | None
+    author_name: str | None
+    text: str
+    sent_at: str
+    created_at: str
+    updated_at: str
+
+
+class ChatPage(TypedDict):
+    chat: list[ChatMessageDict]
+    next_cursor: str | None
+
+
 class CampaignPage(TypedDict):
     campaigns: list[CampaignDict]
     next_cursor: str | None

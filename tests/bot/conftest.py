@@ -23,6 +23,8 @@ from bridge.store import MemoryStore
 from core_client import CoreClient, Outbox
 from core_client.dice import Limits
 from tests.emulators.discord_api import DiscordEmulator, run_bot
+from tests.emulators.discord_interactions import EmuInteraction
+from tests.emulators.discord_messages import EmuMessage
 from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.servers import serve
@@ -101,3 +103,17 @@ async def table(
     async with bot, run_bot(bot, emu):
         yield Table(emu, guild, channel, player, bot, bus, store)
     await bus.aclose()
+
+
+async def private_error(table: Table, inter: EmuInteraction) -> EmuMessage:
+    """Return the error a command answered after deferring, checked to be private.
+
+    Under Discord's first-follow-up rule an ephemeral follow-up to a public
+    defer would be public; the channel must see nothing of the error.
+    """
+    followup = await inter.wait_followup()
+    assert followup.ephemeral, f"the whole channel sees {followup.content!r}"
+    assert (followup.content or "").startswith("⚠️ ")
+    public = [m for m in table.emu.channel_messages(table.channel) if m.interaction_id == inter.id]
+    assert public == [], [m.content for m in public]  # no "thinking…" left behind either
+    return followup

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from core_client import CoreClient
-from tests.bot.conftest import Table
+from tests.bot.conftest import Table, private_error
 
 
 @pytest.fixture
@@ -33,11 +33,12 @@ async def test_a_core_outage_before_the_reply_is_one_ephemeral_message(table: Ta
     assert response.content == ("⚠️ FumbleBot's storage is not answering right now. Try again soon.")
 
 
-async def test_a_core_refusal_after_a_public_defer_is_the_follow_up(table: Table) -> None:
+async def test_a_core_refusal_after_a_public_defer_stays_private(table: Table) -> None:
     options = {"campaign": "not-a-campaign-id"}
     inter = await table.emu.invoke_slash(
         table.guild, table.channel, table.player, "campaign bind", options
     )
-    assert (await inter.wait_response()).type == 5  # deferred publicly, as before
-    followup = await inter.wait_followup()
+    response = await inter.wait_response()
+    assert (response.type, response.ephemeral) == (5, False)  # deferred publicly, as before
+    followup = await private_error(table, inter)
     assert followup.content == "⚠️ That no longer exists. It may have been removed."

@@ -72,9 +72,9 @@ async def test_the_bot_works_with_only_the_invites_permissions(
     created = await emu.invoke_slash(guild, channel, table.player, "campaign create",
                                      {"name": "Bare"})  # fmt: skip
     await created.wait_response()
-    footer = (await created.wait_followup()).embeds[0]["footer"]["text"]
-    campaign_id = str(footer).removeprefix("campaign ")
+    await created.wait_followup()
     [link] = await core_client.game_links(discord_channel_id=str(channel.id))
+    campaign_id = link["campaign_id"]
     await emu.post_message(channel, table.player, "I attack [[1d20+5]]")
     await emu.wait_channel_message(channel, lambda m: (m.content or "").startswith("I attack **"))
     relay = table.bot.get_cog("RelayCog")

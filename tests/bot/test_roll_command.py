@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.applications import Starlette
 
 from core_client import Outbox
-from tests.bot.conftest import Table
+from tests.bot.cogs.test_campaign_commands import create_campaign
+from tests.bot.conftest import Table, private_error
 from tests.support.core import stored_rolls
 
 
@@ -91,9 +94,19 @@ async def test_stats_answers_with_odds_and_a_chart(table: Table, core_app: Starl
     assert await stored_rolls(core_app) == []  # odds are not a roll
 
 
+async def test_odds_that_cannot_be_computed_are_told_privately(table: Table) -> None:
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "1d1! stats"}
+    )
+    assert not (await inter.wait_response()).ephemeral  # a public defer: odds are shared
+    followup = await private_error(table, inter)
+    assert "Traceback" not in (followup.content or "")
+
+
 async def test_private_roll_goes_to_the_roller_and_the_gm_only(
     table: Table, outbox: Outbox, core_app: Starlette
 ) -> None:
+    await create_campaign(table)  # its GM is the one who created it
     player = table.emu.add_user("carol", global_name="Carol")
     table.emu.add_member(table.guild, player)
     inter = await table.emu.invoke_slash(
@@ -101,13 +114,32 @@ async def test_private_roll_goes_to_the_roller_and_the_gm_only(
     )
     response = await inter.wait_response()
     assert response.ephemeral
-    gm_dm = table.emu.dm_channel(table.player)  # the guild owner is the GM here
+    gm_dm = table.emu.dm_channel(table.player)
     message = await table.emu.wait_channel_message(gm_dm)
-    assert "Private roll" in (message.content or "")
-    assert table.emu.channel_messages(table.channel) == []
+    link = f"https://discord.com/channels/{table.guild.id}/{table.channel.id}"
+    assert message.content == f"Private roll by Carol in #table of Friday Game: {link}"
+    assert message.embeds[0]["title"] == "Carol rolls 1d20"
+    assert [
+        m for m in table.emu.channel_messages(table.channel) if m.interaction_id == inter.id
+    ] == []
     assert await outbox.flush()
     [roll] = await stored_rolls(core_app)
     assert roll.visibility == "private"
+
+
+async def test_a_private_roll_without_a_campaign_reaches_no_one_else(table: Table) -> None:
+    player = table.emu.add_user("carol", global_name="Carol")
+    table.emu.add_member(table.guild, player)
+    done = asyncio.ensure_future(table.bot.wait_for("app_command_completion", timeout=5))
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, player, "roll", {"expression": "1d20", "private": True}
+    )
+    assert (await inter.wait_response()).ephemeral
+    finished, _command = await done  # the command ran to its end, DMs included
+    assert finished.id == inter.id
+    # The server owner is not a GM without a campaign: nothing goes their way.
+    assert table.emu.channel_messages(table.emu.dm_channel(table.player)) == []
+    assert table.emu.requests_for("create_dm") == []
 
 
 async def test_advantage_rewrites_the_first_d20(table: Table) -> None:

@@ -80,11 +80,8 @@ def test_format_converts_to_standard_records(fmt: str, fixture: str, expected: l
 
 def test_labels_and_names_are_kept() -> None:
     [r20] = convert("roll20.chat", load("roll20_rollresult.json"), CTX)
-    assert (r20.label, r20.character_name, r20.formula) == (
-        "Attack",
-        "Alice the Bold",
-        "2d20kh1+5 Attack",
-    )
+    # The comment is the label, not part of the formula (a native roll keeps them apart).
+    assert (r20.label, r20.character_name, r20.formula) == ("Attack", "Alice the Bold", "2d20kh1+5")
     assert r20.source_message_id == "-NjQ3xZ8kq2Lr4tYvB1a"
     ddb = convert("dndbeyond.game_log", load("dndbeyond_game_log.json"), CTX)
     assert ddb[0].label == "Longsword to hit advantage"
@@ -92,6 +89,19 @@ def test_labels_and_names_are_kept() -> None:
     inline = convert("roll20.inline", load("roll20_inline.json"), CTX)
     assert inline[1].groups[0].label == "STR"
     assert inline[1].source_message_id == "-NjQ5bb77#1"
+    assert [r.label for r in inline] == ["Longsword (atk)"] * 2  # the roll template says so
+
+
+def test_roll20_top_and_bottom_ends_read_as_real_notation() -> None:
+    rolls = [{"type": "R", "dice": 2, "sides": 20, "mods": {"keep": {"end": "top", "count": 1}},
+              "results": [{"v": 7, "d": True}, {"v": 15}]},
+             {"type": "M", "expr": "+"},
+             {"type": "R", "dice": 4, "sides": 6, "mods": {"drop": {"end": "bottom", "count": 1}},
+              "results": [{"v": 1, "d": True}, {"v": 3}, {"v": 4}, {"v": 5}]}]  # fmt: skip
+    payload = {"type": "rollresult", "content": json.dumps({"rolls": rolls, "total": 27})}
+    [record] = convert("roll20.chat", payload, CTX)
+    assert [g.notation for g in record.groups] == ["2d20kh1", "4d6dl1"]
+    assert record.formula == "2d20kh1+4d6dl1"  # no origRoll: rebuilt from the roll JSON
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from starlette.applications import Starlette
 
 from bridge.events import CHAT, Origin, Viewer, chat_event, game_topic, visible_to
 from core_client import Outbox
+from storage.models import ChatMessage
 from tests.bridge.conftest import Bridge, link
-from tests.support.core import stored_rolls
+from tests.support.core import rows, stored_rolls
 from tests.support.sse import SSEStream
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,6 +77,22 @@ async def test_gm_rolls_and_whispers_reach_only_the_gm(bridge: Bridge) -> None:
         assert (await g.next()).json()["audience"] == {"gm_only": True, "users": None}
         assert (await g.next()).json()["chat"] == {"speaker": "Alice", "text": "psst"}
         await nothing_arrives(o)
+
+
+async def test_public_chat_is_kept_in_core_and_whispers_are_not(
+    bridge: Bridge, outbox: Outbox, core_app: Starlette
+) -> None:
+    player = await link(bridge, "alice", platform="roll20")
+    lines = [
+        {"game_id": "g1", "text": "Onwards!"},
+        {"game_id": "g1", "text": "psst", "whisper_to": ["carol"]},
+        {"game_id": "g1", "text": "for the GM", "gm_only": True},
+    ]
+    for line in lines:
+        assert (await player.post("/vtt/chat", line)).status_code == 202
+    assert await outbox.flush()
+    # Core's chat has no audience and feeds the public /recap: whispers stay out.
+    assert [m.text for m in await rows(core_app, ChatMessage)] == ["Onwards!"]
 
 
 async def test_a_bad_item_gets_its_own_error_and_the_batch_goes_on(bridge: Bridge) -> None:

@@ -74,9 +74,11 @@ def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     """Discord answers with ``Content-Type: application/json`` exactly (no charset)."""
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
     if data is None and status == 204:
-        return web.Response(status=204, headers=all_headers)
+        # Discord sends no body and no Content-Type with a 204; discord.py would try to
+        # decode an empty "application/json" body and fail.
+        return web.Response(status=204, headers=headers or {})
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
     return web.Response(status=status, body=json.dumps(data).encode(), headers=all_headers)
 
 

@@ -116,6 +116,17 @@ class DemoBot(commands.Bot):
             await asyncio.sleep(0.05)
             await interaction.followup.send("done thinking")
 
+        @tree.command(description="Defer publicly, then follow up 'ephemerally'")
+        async def blurt(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send("oops", ephemeral=True)
+
+        @tree.command(description="Defer publicly, retract the placeholder, whisper")
+        async def whisper(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.delete_original_response()
+            await interaction.followup.send("just for you", ephemeral=True)
+
         @tree.command(description="Ask for confirmation")
         async def confirm(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Sure?", view=Confirm())
@@ -271,6 +282,32 @@ async def test_deferred_response_then_followup(world: World) -> None:
         original = await inter.wait_original()  # the followup replaced the "thinking" message
         assert original.id == followup.id
         assert not original.loading
+
+
+async def test_the_first_followup_keeps_the_public_defers_visibility(world: World) -> None:
+    """Discord: the first follow-up edits the deferred reply; its ephemeral flag is ignored."""
+    emu = world.emu
+    async with run_bot(DemoBot(), emu):
+        inter = await emu.invoke_slash(world.guild, world.table, world.alice, "blurt")
+        assert not (await inter.wait_response()).ephemeral
+        followup = await inter.wait_followup()
+        assert followup.content == "oops"
+        assert followup.id == inter.record.original_message_id
+        assert not followup.ephemeral  # the whole channel sees it
+        assert [m.content for m in emu.channel_messages(world.table)] == ["oops"]
+
+
+async def test_a_followup_after_the_placeholder_is_deleted_is_its_own_message(
+    world: World,
+) -> None:
+    emu = world.emu
+    async with run_bot(DemoBot(), emu):
+        inter = await emu.invoke_slash(world.guild, world.table, world.alice, "whisper")
+        followup = await inter.wait_followup()
+        assert followup.content == "just for you"
+        assert followup.ephemeral
+        assert followup.id != inter.record.original_message_id
+        assert emu.channel_messages(world.table) == []  # the channel sees nothing
 
 
 async def test_button_click_updates_message(world: World) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
+
 from bot.ai.errors import AIProviderError
 from bot.ai.relay import relay
 from bot.ai.streaming import StreamPacer
@@ -70,7 +72,7 @@ async def test_a_failure_midway_keeps_the_text_and_says_why() -> None:
     assert message.startswith("Mira is \n\n*(The answer was cut short: The AI provider (openai)")
 
 
-async def test_a_failure_before_any_text_shows_the_error() -> None:
+async def test_a_failure_before_any_text_is_raised_and_shows_nothing() -> None:
     chat = Chat()
 
     async def failing() -> AsyncIterator[str]:
@@ -79,5 +81,7 @@ async def test_a_failure_before_any_text_shows_the_error() -> None:
             yield piece
         raise AIProviderError.timed_out("anthropic", 3)
 
-    await relay(failing(), chat, pacer=StreamPacer(clock=FakeClock(0)))
-    assert chat.messages == [str(AIProviderError.timed_out("anthropic", 3))]
+    # The caller tells the user, and decides who sees it (the asker alone, on Discord).
+    with pytest.raises(AIProviderError, match="anthropic"):
+        await relay(failing(), chat, pacer=StreamPacer(clock=FakeClock(0)))
+    assert chat.messages == []

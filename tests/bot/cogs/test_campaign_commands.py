@@ -9,7 +9,7 @@ from dataclasses import replace
 from starlette.applications import Starlette
 
 from core_client import CoreClient, Outbox
-from tests.bot.conftest import Table
+from tests.bot.conftest import Table, private_error
 from tests.core_client.dice.scripted import ScriptedRng
 from tests.emulators.discord_interactions import EmuInteraction
 from tests.support.core import stored_rolls
@@ -36,7 +36,9 @@ async def create_campaign(table: Table, name: str = "Curse of Strahd") -> str:
     assert (await inter.wait_response()).type == 5  # deferred: Core is called first
     followup = await inter.wait_followup()
     assert name in (followup.content or "")
-    return str(followup.embeds[0]["footer"]["text"]).removeprefix("campaign ")
+    assert followup.embeds[0]["footer"]["text"] == f"Campaign: {name}"  # not its raw id
+    [link] = await table.bot.core.game_links(discord_channel_id=str(table.channel.id))
+    return str(link["campaign_id"])
 
 
 async def test_campaign_create_binds_the_channel(table: Table, core_client: CoreClient) -> None:
@@ -119,9 +121,17 @@ async def test_character_import_show_and_use(table: Table, core_client: CoreClie
 async def test_bad_character_file_gets_a_clear_message(table: Table) -> None:
     await create_campaign(table)
     inter = await slash(table, "character import", {"file": ("x.json", b"{not json")})
-    await inter.wait_response()
-    followup = await inter.wait_followup()
+    assert not (await inter.wait_response()).ephemeral  # a public defer
+    followup = await private_error(table, inter)
     assert "not JSON" in (followup.content or "")
+
+
+async def test_an_oversized_sheet_is_refused_before_any_public_defer(table: Table) -> None:
+    await create_campaign(table)
+    huge = ("huge.json", b" " * 2_000_001)
+    response = await (await slash(table, "character import", {"file": huge})).wait_response()
+    assert (response.type, response.ephemeral) == (4, True)  # the first reply, private
+    assert "too large" in (response.content or "")
 
 
 async def test_stats_answers_are_my_dice_cursed(table: Table, outbox: Outbox) -> None:
@@ -135,7 +145,8 @@ async def test_stats_answers_are_my_dice_cursed(table: Table, outbox: Outbox) ->
     answer = await inter.wait_followup()
     fields = {f["name"]: f["value"] for f in answer.embeds[0]["fields"]}
     assert fields["Rolls"] == "3"
-    assert "Are my dice cursed?" in fields
+    assert fields["Are my dice cursed?"].startswith("too few d20 rolls to tell (3;")
+    assert "p =" not in fields["Are my dice cursed?"]  # a p-value of 3 rolls means nothing
     assert "3 rolled" in fields["d20s"]
 
 
@@ -143,6 +154,8 @@ async def test_link_gives_a_one_time_code_and_unlink_revokes(table: Table) -> No
     await create_campaign(table)
     response = await (await slash(table, "link")).wait_response()
     assert response.ephemeral
+    assert "within in" not in (response.content or "")
+    assert "It works once and expires <t:" in (response.content or "")
     code = (response.content or "").split("`")[1]
     from bridge.links import link
 

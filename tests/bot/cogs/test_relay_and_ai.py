@@ -9,10 +9,10 @@ from starlette.applications import Starlette
 
 from bot.cogs.relay import RelayCog
 from bridge.events import Origin, chat_event, game_topic
-from core_client import CoreClient, Outbox
+from core_client import ChatMessage, CoreClient, Outbox, Platform
 from storage.models import AiUsage
 from tests.bot.cogs.test_campaign_commands import FOUNDRY_ACTOR, create_campaign, slash
-from tests.bot.conftest import Table
+from tests.bot.conftest import Table, private_error
 from tests.emulators.llm_script import Answer, Fault
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.core import stored_rolls
@@ -104,10 +104,29 @@ async def test_ask_streams_an_answer_from_campaign_context_and_reports_usage(
     prompt = "\n".join(str(m["content"]) for m in call.body["messages"])
     assert "Vex'ahlia" in prompt
     assert '"hp": 31' in prompt
+    assert '"asking_player": "Alice"' in prompt
+    assert '"gm": "Alice"' in prompt
     assert await outbox.flush()
     async with core_app.state.sessions() as session:
         usage = (await session.scalars(select(AiUsage))).one()
     assert (usage.prompt_tokens, usage.completion_tokens) == (120, 9)
+
+
+async def test_the_ai_reads_names_never_discord_ids(
+    table: Table, outbox: Outbox, openai_emulator: tuple[OpenAIEmulator, str]
+) -> None:
+    emulator, _ = openai_emulator
+    await create_campaign(table)
+    await (await slash(table, "roll", {"expression": "1d20+2 Stealth"})).wait_response()
+    assert await outbox.flush()
+    emulator.queue(Answer("You rolled for stealth.", prompt_tokens=10, completion_tokens=4))
+    inter = await slash(table, "ask", {"question": "What did I roll?"})
+    await inter.wait_original(lambda m: "stealth" in (m.content or ""))
+    prompt = "\n".join(str(m["content"]) for m in emulator.calls[0].body["messages"])
+    assert '"label": "Stealth"' in prompt  # the roll is there...
+    assert '"actor_name": "Alice"' in prompt  # ...by name
+    for discord_id in (table.player.id, table.guild.id, table.channel.id, inter.id):
+        assert str(discord_id) not in prompt
 
 
 async def test_ask_without_a_campaign_says_how_to_bind(table: Table) -> None:
@@ -117,12 +136,14 @@ async def test_ask_without_a_campaign_says_how_to_bind(table: Table) -> None:
 
 
 async def test_recap_summarises_the_last_session(
-    table: Table, openai_emulator: tuple[OpenAIEmulator, str]
+    table: Table, core_client: CoreClient, openai_emulator: tuple[OpenAIEmulator, str]
 ) -> None:
     emulator, _ = openai_emulator
-    await create_campaign(table)
+    campaign_id = await create_campaign(table)
     await (await slash(table, "session start", {"title": "The Crypt"})).wait_response()
     await (await slash(table, "session note", {"text": "The lich fled north"})).wait_response()
+    line = ChatMessage(campaign_id, Platform.ROLL20, "I follow the lich!", author_name="Grog")
+    await core_client.deliver([line.event()])  # from a VTT
     emulator.queue(Answer("Last time, the lich fled north.", prompt_tokens=50, completion_tokens=8))
     inter = await slash(table, "recap")
     await inter.wait_response()
@@ -130,6 +151,8 @@ async def test_recap_summarises_the_last_session(
     assert original.content == "Last time, the lich fled north."
     prompt = "\n".join(str(m["content"]) for m in emulator.calls[0].body["messages"])
     assert "The lich fled north" in prompt
+    assert '"author_name": "Grog"' in prompt  # the chat Core holds, not "chat": []
+    assert "I follow the lich!" in prompt
 
 
 async def test_ask_when_the_provider_fails_says_so_plainly(
@@ -139,7 +162,7 @@ async def test_ask_when_the_provider_fails_says_so_plainly(
     await create_campaign(table)
     emulator.queue(Fault(500), Fault(500), Fault(500))
     inter = await slash(table, "ask", {"question": "Anything?"})
-    await inter.wait_response()
-    original = await inter.wait_original(lambda m: bool(m.content))
-    assert "is failing (HTTP 500)" in (original.content or "")
-    assert "try again" in (original.content or "")
+    assert not (await inter.wait_response()).ephemeral  # a public question
+    failure = await private_error(table, inter)  # ...but the failure is the asker's
+    assert "is failing (HTTP 500)" in (failure.content or "")
+    assert "try again" in (failure.content or "")
