@@ -73,22 +73,23 @@ class Roles:
 def resolve(settings: Settings, roles: Roles) -> Settings:
     """Return the settings this process runs with: paths filled in, missing shared keys minted.
 
-    Core's webhook secrets and API keys are shared with the service; the
-    bridge trusts Core's API keys on its `/v1` routes, since the service
-    that calls them presents one.
+    Each role has its own keys: Core's query keys (`FUMBLEBOT_CORE_API_KEY`),
+    the bridge's `/v1` keys (`FUMBLEBOT_BRIDGE_SERVICE_KEYS`) and the
+    service's `/ai/chat` keys (`FUMBLEBOT_AI_CHAT_KEYS`); none opens another
+    role's routes. Only what this process itself presents is minted: Core's
+    webhook secret and query key when it is both Core and the service. The
+    `/v1` and `/ai/chat` keys are for callers outside the process, so they are
+    never minted: unset, those routes refuse everyone.
     """
     core = settings.core
-    keys = api_keys(core, roles)
     core = dataclasses.replace(
         core,
         url=settings.core_url,
         database_url=settings.database_url,
         signing_secrets=signing_secrets(core, roles),
-        api_keys=keys,
+        api_keys=api_keys(core, roles),
     )
-    bridge = settings.bridge
-    bridge = dataclasses.replace(bridge, service_keys=(*bridge.service_keys, *keys))
-    return dataclasses.replace(settings, core=core, bridge=bridge)
+    return dataclasses.replace(settings, core=core)
 
 
 def signing_secrets(core: CoreSettings, roles: Roles) -> tuple[str, ...]:
@@ -199,7 +200,7 @@ async def _open_service(
         store=backends.store,
         dice_limits=settings.dice,
     )
-    app = create_service_app(bridge_app, ai=ai, core=core, api_keys=keys)
+    app = create_service_app(bridge_app, ai=ai, core=core, api_keys=settings.ai.chat_keys)
     if not settings.discord.token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
         return app, bridge_app, None

@@ -1,8 +1,10 @@
 """The FumbleBot service's HTTP app: the bridge, plus `POST /ai/chat` for Core.
 
 Core (or an operator's tool) asks the AI through the same pipeline as `/ask`
-with Core's API key as a bearer token. The bridge app is mounted at the root
-and its lifespan runs inside this app's, so its resources stay owned by it.
+with one of the `/ai/chat` keys (`FUMBLEBOT_AI_CHAT_KEYS`) as a bearer token:
+the route's own keys, so Core's query key cannot spend AI tokens. The bridge
+app is mounted at the root and its lifespan runs inside this app's, so its
+resources stay owned by it.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def create_service_app(
 
     async def ai_chat(request: Request) -> JSONResponse:
         if not api_keys or not _authorised(request, api_keys):
-            return _error(401, "unauthorized", "send Core's API key as a Bearer token")
+            return _error(401, "unauthorized", "send an /ai/chat key as a Bearer token")
         raw = await _bounded_body(request)
         if raw is None:
             return _error(413, "body_too_large", f"the body is over {MAX_BODY} bytes")
