@@ -21,7 +21,7 @@ from core_client import signing
 from core_client.errors import RecordError
 from storage import auth, db
 from storage.crypto import CredentialCipher
-from storage.errors import VersionConflictError
+from storage.errors import ClaimConflictError, VersionConflictError
 from storage.routes import campaigns, changes, entities, rolls, webhooks
 from storage.routes.responses import ApiError, error, on_api_error, on_http_error
 from storage.settings import CoreSettings
@@ -36,6 +36,12 @@ async def on_conflict(_request: Request, exc: Exception) -> JSONResponse:
     """Refuse a write that named a stale version, saying which is current."""
     assert isinstance(exc, VersionConflictError)
     return error(409, "version_conflict", str(exc), current_version=exc.current)
+
+
+async def on_claimed(_request: Request, exc: Exception) -> JSONResponse:
+    """Refuse claiming a game or channel another campaign holds, saying which."""
+    assert isinstance(exc, ClaimConflictError)
+    return error(409, "already_claimed", str(exc), field=exc.field, held_by=str(exc.holder))
 
 
 async def on_database_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -85,6 +91,7 @@ def create_app(settings: CoreSettings) -> Starlette:
             ApiError: on_api_error,
             RecordError: on_api_error,
             VersionConflictError: on_conflict,
+            ClaimConflictError: on_claimed,
             SQLAlchemyError: on_database_error,
             HTTPException: on_http_error,
             Exception: on_unexpected,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 
 class StorageError(Exception):
     """Base of every error Core raises on purpose."""
@@ -26,3 +28,12 @@ class VersionConflictError(StorageError):
         self.entity = entity
         self.current = current
         super().__init__(f"the {entity} is at version {current}")
+
+
+class ClaimConflictError(StorageError):
+    """A game link names a VTT game or Discord channel another campaign holds."""
+
+    def __init__(self, field: str, holder: uuid.UUID) -> None:
+        self.field = field
+        self.holder = holder
+        super().__init__(f"another campaign ({holder}) holds that {field}")

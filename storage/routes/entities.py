@@ -20,7 +20,7 @@ from starlette.routing import Route
 from core_client.fields import MAX_NAME, MAX_TEXT, Reader
 from core_client.payloads import VttPlatform
 from core_client.records import Platform
-from storage import writes
+from storage import claims, writes
 from storage.handlers.users import upsert_user
 from storage.models import Character, GameLink, GameSession, utcnow
 from storage.resolve import parse_uuid
@@ -75,6 +75,8 @@ def _creator(
             obj = await writes.create(
                 session, model(id=uuid.uuid4(), campaign_id=campaign.id), values
             )
+            if model is GameLink:
+                await claims.check(session, obj)
             out = view(obj)
         return JSONResponse(out, status_code=201)
 
@@ -106,6 +108,8 @@ def _patcher(model: type, spec: writes.FieldSpec, what: str) -> Callable[[Reques
             if note is not None:
                 values["notes"] = [*obj.notes, note]
             await writes.update(session, obj, seen, values, archived)
+            if model is GameLink:
+                await claims.check(session, obj)
             out = view(obj)
         return JSONResponse(out)
 
