@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from core_client.errors import RecordError
+from core_client.fields import MAX_UNIX_SECONDS
 
 MAX_EVENTS_PER_DELIVERY = 500
 
@@ -79,6 +80,8 @@ class Event:
         occurred = obj.get("occurred_at", time.time())
         if isinstance(occurred, bool) or not isinstance(occurred, int | float):
             raise RecordError(f"{where}.occurred_at", "must be Unix seconds")
+        if not 0 <= occurred < MAX_UNIX_SECONDS:  # NaN compares false too
+            raise RecordError(f"{where}.occurred_at", "is out of range")
         data = obj.get("data")
         if not isinstance(data, Mapping):
             raise RecordError(f"{where}.data", "must be a JSON object")

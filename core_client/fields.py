@@ -17,6 +17,9 @@ from core_client.errors import RecordError
 MAX_ID = 200
 MAX_NAME = 200
 MAX_TEXT = 4000
+# Unix seconds past this (year 5138) are no moment a report describes, and
+# beyond year 9999 no database column or datetime can hold them.
+MAX_UNIX_SECONDS = 10**11
 MAX_JSON_BYTES = 256 * 1024  # one character sheet, generously
 
 _E = TypeVar("_E", bound=enum.StrEnum)
@@ -79,7 +82,7 @@ class Reader:
             or not math.isfinite(value)
         ):
             raise RecordError(self._where(name), "must be Unix seconds")
-        if not 0 <= value < 10**11:
+        if not 0 <= value < MAX_UNIX_SECONDS:
             raise RecordError(self._where(name), "is out of range")
         return float(value)
 

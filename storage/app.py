@@ -46,10 +46,18 @@ async def on_claimed(_request: Request, exc: Exception) -> JSONResponse:
 
 async def on_database_error(_request: Request, exc: Exception) -> JSONResponse:
     """Answer 409 for a taken unique key, 503 when the database fails under a query."""
+    if isinstance(exc, IntegrityError) and _missing_reference(exc):
+        return error(422, "unknown_reference", "the change names a row that does not exist")
     if isinstance(exc, IntegrityError):
         return error(409, "duplicate_key", "the change conflicts with an existing row's unique key")
     log.error("a query failed: %s", type(exc).__name__, exc_info=exc)
     return error(503, "storage_unavailable", "Core's database failed; retry later")
+
+
+def _missing_reference(exc: IntegrityError) -> bool:
+    # A foreign key names nothing: SQLSTATE 23503 on PostgreSQL, this text on SQLite.
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23503" or "FOREIGN KEY constraint" in str(orig)
 
 
 async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

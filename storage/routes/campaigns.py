@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -13,7 +14,7 @@ from starlette.routing import Route
 from core_client.errors import RecordError
 from core_client.fields import MAX_NAME, Reader
 from storage import changes, critrules, cursors, queries, writes
-from storage.models import Campaign, CritRule
+from storage.models import Campaign, CritRule, User
 from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
 from storage.routes.responses import ApiError, page_size, path_id
 from storage.views import view
@@ -29,6 +30,13 @@ def _gm(r: Reader, name: str) -> uuid.UUID | None:
         return uuid.UUID(raw)
     except ValueError:
         raise RecordError(name, "must be a user id (UUID)") from None
+
+
+async def _gm_exists(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Refuse a GM who is not a user, naming the field (not as a taken key)."""
+    gm = values.get("gm_user_id")
+    if gm is not None and await session.get(User, gm) is None:
+        raise RecordError("gm_user_id", "no user has that id")
 
 
 FIELDS: writes.FieldSpec = {
@@ -89,6 +97,7 @@ async def create_campaign(request: Request) -> JSONResponse:
                 raise ApiError(
                     409, "duplicate_key", "a campaign has that external_key", id=str(taken)
                 )
+        await _gm_exists(session, values)
         campaign = await writes.create(session, Campaign(id=uuid.uuid4()), values)
         out = view(campaign)
     return JSONResponse(out, status_code=201)
@@ -108,6 +117,7 @@ async def patch_campaign(request: Request) -> JSONResponse:
     archived = writes.archived_flag(body)
     async with caller(request) as (session, principal):
         campaign = await campaign_or_404(session, principal, path_id(request))
+        await _gm_exists(session, values)
         await writes.update(session, campaign, seen, values, archived)
         out = view(campaign)
     return JSONResponse(out)
