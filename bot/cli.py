@@ -56,7 +56,19 @@ def _parser() -> argparse.ArgumentParser:
         "--encryption-key", action="store_true", help="print a Core encryption key instead"
     )
     _add_outbox_parser(sub)
+    _add_migrate_parser(sub)
     return parser
+
+
+def _add_migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = sub.add_parser("migrate", help="migrate Core's database, or show its revision")
+    actions = migrate.add_subparsers(dest="migrate_action", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="apply pending migrations (to REVISION, else head)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = actions.add_parser("downgrade", help="revert migrations down to REVISION")
+    down.add_argument("revision")
+    actions.add_parser("current", help="show the database's revision")
+    actions.add_parser("history", help="list the migrations this version ships")
 
 
 def _add_outbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -112,6 +124,11 @@ def _gen_secret(*, encryption_key: bool) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return _outbox(args, settings)
+    if args.command == "migrate":
+        from bot import migrate  # imported late: only this command needs the database
+
+        action = migrate.Action(args.migrate_action)
+        return migrate.main(settings.database_url, action, getattr(args, "revision", None))
     if args.command == "check-config":
         from bot.config import describe, template
 
