@@ -29,6 +29,7 @@ from bot.ai import build_ai_service
 from bot.bot import BotDeps, FumbleBot, create_bot
 from bot.config import Settings
 from bot.errors import ConfigError, FumbleBotError
+from bot.metrics import ServiceMetrics
 from bot.service_app import ai_reporter, create_service_app
 from bridge.app import close_streams
 from bridge.app import create_app as create_bridge_app
@@ -191,7 +192,8 @@ async def _open_service(
     core = client if key else None
     outbox = await stack.enter_async_context(open_reporter(settings, client))
     backends = await stack.enter_async_context(open_backends(settings.bridge))
-    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox))
+    metrics = ServiceMetrics.create()  # per service instance, shared by the AI and /metrics
+    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox, metrics))
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(
         settings.bridge,
@@ -200,7 +202,14 @@ async def _open_service(
         store=backends.store,
         dice_limits=settings.dice,
     )
-    app = create_service_app(bridge_app, ai=ai, core=core, api_keys=settings.ai.chat_keys)
+    app = create_service_app(
+        bridge_app,
+        ai=ai,
+        core=core,
+        api_keys=settings.ai.chat_keys,
+        metrics=metrics,
+        outbox=outbox,
+    )
     if not settings.discord.token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
         return app, bridge_app, None

@@ -13,18 +13,22 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from bot.ai import AIError, AIRateLimitedError, AIService, AIUnavailableError
 from bot.ai.errors import AIBudgetExceededError
-from core_client import CoreClient, CoreClientError, Event, Reporter
+from bot.metrics import ServiceMetrics
+from bridge.app import health_report
+from core_client import CoreClient, CoreClientError, Event, Outbox, Reporter
 from core_client.errors import NotFoundError
+from core_client.metrics import CONTENT_TYPE, exposition
 from core_client.payloads import AiConversation, AiMessage, AiProvider, AiUsage
 
 log = logging.getLogger(__name__)
@@ -32,8 +36,10 @@ log = logging.getLogger(__name__)
 MAX_BODY = 16_384
 
 
-def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """Return the AI service's reporter, turning its reports into Core events."""
+def ai_reporter(
+    reporter: Reporter, metrics: ServiceMetrics | None = None
+) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """Return the AI service's reporter, turning its reports into Core events (and counts)."""
 
     async def report(kind: str, payload: dict[str, Any]) -> None:
         known = {p.value for p in AiProvider}
@@ -42,6 +48,9 @@ def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable
         user, campaign = payload.get("user_id"), payload.get("campaign_id")
         event: Event
         if kind == "ai.usage":
+            if metrics is not None:
+                prompt, completion = payload["prompt_tokens"], payload["completion_tokens"]
+                metrics.count_tokens(provider.value, int(prompt), int(completion))
             event = AiUsage(
                 provider=provider,
                 model=str(payload["model"]),
@@ -110,9 +119,29 @@ async def _bounded_body(request: Request) -> bytes | None:
 
 
 def create_service_app(
-    bridge_app: Starlette, *, ai: AIService, core: CoreClient | None, api_keys: Sequence[str]
+    bridge_app: Starlette,
+    *,
+    ai: AIService,
+    core: CoreClient | None,
+    api_keys: Sequence[str],
+    metrics: ServiceMetrics | None = None,
+    outbox: Outbox | None = None,
 ) -> Starlette:
     """Build the service app around the bridge."""
+    own = metrics or ServiceMetrics.create()
+
+    async def serve_metrics(_request: Request) -> Response:
+        if outbox is not None:
+            await own.read_outbox(outbox)
+        body = exposition(own.registry, bridge_app.state.metrics)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    async def health(_request: Request) -> JSONResponse:
+        report = health_report(bridge_app)
+        if outbox is not None:
+            report["outbox"] = await _outbox_health(outbox)
+            report["ok"] = bool(report["ok"]) and not outbox.backlogged
+        return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
     async def ai_chat(request: Request) -> JSONResponse:
         if not api_keys or not _authorised(request, api_keys):
@@ -132,9 +161,27 @@ def create_service_app(
             yield
 
     return Starlette(
-        routes=[Route("/ai/chat", ai_chat, methods=["POST"]), Mount("/", app=bridge_app)],
+        routes=[
+            Route("/ai/chat", ai_chat, methods=["POST"]),
+            Route("/metrics", serve_metrics, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
+            Mount("/", app=bridge_app),
+        ],
         lifespan=lifespan,
     )
+
+
+async def _outbox_health(outbox: Outbox) -> dict[str, Any]:
+    """Describe the outbox's backlog: what /health shows an uptime monitor."""
+    status = await outbox.status()
+    oldest = None if status.oldest_at is None else round(time.time() - status.oldest_at, 1)
+    return {
+        "queued": status.count,
+        "oldest_seconds": oldest,
+        "dead_letters": len(await outbox.dead_letters()),
+        "backlogged": outbox.backlogged,
+        "last_error": status.last_error,
+    }
 
 
 async def _answer(

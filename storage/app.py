@@ -22,6 +22,7 @@ from core_client.errors import RecordError
 from storage import auth, db
 from storage.crypto import CredentialCipher
 from storage.errors import ClaimConflictError, VersionConflictError
+from storage.metrics import CoreMetrics
 from storage.routes import campaigns, changes, entities, rolls, webhooks
 from storage.routes.responses import ApiError, error, on_api_error, on_http_error
 from storage.settings import CoreSettings
@@ -109,4 +110,5 @@ def create_app(settings: CoreSettings) -> Starlette:
     app.state.signing_keys = keys
     app.state.api_keys = auth.key_table(settings)
     app.state.cipher = cipher
+    app.state.metrics = CoreMetrics.create()  # per app: never the global registry
     return app

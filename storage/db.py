@@ -162,18 +162,33 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def check(engine: AsyncEngine) -> dict[str, Any]:
-    """Report whether the database answers and its schema is current."""
+    """Report whether the database answers, takes writes, and its schema is current."""
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         current = await current_revision(engine)
     except (SQLAlchemyError, OSError) as exc:
         return {"database": "unreachable", "error": type(exc).__name__, "ok": False}
+    writable = await _writable(engine)
     head = head_revision()
     return {
         "database": "ok",
+        "writable": writable,
         "revision": current,
         "head": head,
         "migrations_current": current == head,
-        "ok": current == head,
+        "ok": current == head and writable,
     }
+
+
+async def _writable(engine: AsyncEngine) -> bool:
+    """Return whether the database takes a write (a full disk, a read-only replica or
+    file system refuse it), by rewriting the schema's version row and rolling back."""
+    try:
+        async with engine.connect() as conn, conn.begin() as transaction:
+            await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            await transaction.rollback()
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("Core's database refuses writes: %s", type(exc).__name__)
+        return False
+    return True

@@ -16,6 +16,8 @@ from core_client.errors import RecordError, SignatureError
 from core_client.events import split_delivery
 from core_client.receipts import RefusedEvent
 from storage import db, ingest
+from storage.metrics import CoreMetrics
+from storage.metrics import serve as serve_metrics
 from storage.routes.responses import BodyTooLargeError, error, read_body
 from storage.settings import CoreSettings
 
@@ -24,6 +26,24 @@ log = logging.getLogger(__name__)
 
 async def webhooks(request: Request) -> JSONResponse:
     """Verify a signed delivery; store its valid events once each, refuse the others."""
+    metrics: CoreMetrics = request.app.state.metrics
+    response = await _webhooks(request, metrics)
+    if response.status_code != 200:
+        outcome = _OUTCOMES.get(response.status_code, str(response.status_code))
+        metrics.deliveries.labels(outcome).inc()
+    return response
+
+
+# A refused delivery's status names its outcome: each status has one cause here.
+_OUTCOMES = {
+    401: "bad_signature",
+    413: "body_too_large",
+    422: "invalid_body",
+    503: "storage_unavailable",
+}
+
+
+async def _webhooks(request: Request, metrics: CoreMetrics) -> JSONResponse:
     settings: CoreSettings = request.app.state.settings
     try:
         body = await read_body(request, settings.max_body_bytes)
@@ -44,13 +64,16 @@ async def webhooks(request: Request) -> JSONResponse:
     except RecordError as exc:
         return error(422, "invalid_body", str(exc), field=exc.field)
     if not checked.items:
+        metrics.refused(checked.refused)
         return _all_refused(checked.refused)
     sessions: async_sessionmaker[Any] = request.app.state.sessions
     try:
-        receipt = await ingest.store_checked(sessions, checked, cipher)
+        with metrics.ingest_seconds.time():
+            receipt = await ingest.store_checked(sessions, checked, cipher)
     except SQLAlchemyError:
         log.exception("storing a delivery failed")
         return error(503, "storage_unavailable", "Core could not store the delivery; retry later")
+    metrics.stored(receipt)
     return JSONResponse(receipt.to_dict())
 
 
@@ -74,5 +97,6 @@ async def health(request: Request) -> JSONResponse:
 
 ROUTES = [
     Route("/health", health, methods=["GET"]),
+    Route("/metrics", serve_metrics, methods=["GET"]),
     Route("/webhooks", webhooks, methods=["POST"]),
 ]
