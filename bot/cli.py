@@ -177,11 +177,9 @@ def _roll(expression: str, settings: Settings, seed: int | None) -> int:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.logging.level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from bot import logs
+
+    logs.configure(settings.logging.level, settings.logging.format)
     # discord.py and httpx are chatty at INFO about routine traffic.
     for chatty in ("httpx", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core_client.files import private_file
 from storage.errors import MigrationError
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create an async engine, tuned per backend."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A `file:` URI (uri=true) names its file in SQLite's own syntax: left alone.
+        if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
+            private_file(parsed.database)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
