@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_outbox_parser(sub)
     _add_migrate_parser(sub)
+    export = sub.add_parser("export", help="write a campaign and all it holds as one JSON file")
+    export.add_argument("campaign", help="the campaign's id or external key")
+    export.add_argument("-o", "--output", type=Path, help="the file (default: stdout)")
+    load = sub.add_parser("import", help="add a campaign exported from another Core")
+    load.add_argument("file", type=Path, help="a file written by 'fumblebot export'")
     return parser
 
 
@@ -124,6 +129,12 @@ def _gen_secret(*, encryption_key: bool) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return _outbox(args, settings)
+    if args.command in ("export", "import"):
+        from bot import transfer  # imported late: only these commands need the database
+
+        if args.command == "export":
+            return transfer.export(settings.database_url, args.campaign, args.output)
+        return transfer.import_(settings.database_url, args.file)
     if args.command == "migrate":
         from bot import migrate  # imported late: only this command needs the database
 
