@@ -27,6 +27,7 @@ from core_client.events import Event, EventType
 from core_client.payloads import VttAccountLinked, parse_payload
 from core_client.receipts import DeliveryReceipt, RefusedEvent
 from storage.crypto import CredentialCipher
+from storage.errors import ClaimConflictError
 from storage.handlers import ai, campaigns, rolls, sessions, users
 from storage.handlers.context import Handler, Ingest, Item, insert_ignoring
 from storage.models import WebhookEvent, utcnow
@@ -51,11 +52,12 @@ HANDLERS: dict[EventType, Handler] = {
 
 
 # What a database refuses as a value (out of range, NUL in text, a lone
-# surrogate): the event's fault, not the database's, so retrying cannot help.
+# surrogate), or a game link claiming what another campaign holds: the
+# event's fault, not the database's, so retrying cannot help.
 # Drivers raise these raw or wrapped (asyncpg's encoding failure reaches us as
 # a generic DBAPIError caused by a UnicodeEncodeError, a NUL as one caused by
 # an error with SQLSTATE 22021), so the chain is read.
-UNSTORABLE = (DataError, UnicodeError, OverflowError)
+UNSTORABLE = (DataError, UnicodeError, OverflowError, ClaimConflictError)
 
 
 def unstorable(exc: BaseException) -> bool:
@@ -142,11 +144,21 @@ async def _store_each(
             if not unstorable(exc):
                 raise
             log.error("Core cannot store event %s: %s", event.id, exc)
-            reason = f"the database cannot store a value of it ({type(exc).__name__})"
-            refused.append(RefusedEvent(index, event.id, "data", reason))
+            refused.append(_refusal(index, event.id, exc))
         else:
             accepted, duplicates = accepted + one.accepted, duplicates + one.duplicates
     return DeliveryReceipt(accepted, duplicates, tuple(sorted(refused, key=lambda r: r.index)))
+
+
+def _refusal(index: int, event_id: str, exc: Exception) -> RefusedEvent:
+    if isinstance(exc, ClaimConflictError):
+        return RefusedEvent(index, event_id, f"data.{_CLAIM_FIELDS[exc.field]}", str(exc))
+    reason = f"the database cannot store a value of it ({type(exc).__name__})"
+    return RefusedEvent(index, event_id, "data", reason)
+
+
+# The payload's name of each column a claim is about.
+_CLAIM_FIELDS = {"vtt_game_id": "game_id", "discord_channel_id": "discord_channel_id"}
 
 
 async def store(

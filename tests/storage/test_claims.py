@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from core_client import CampaignUpserted, CoreClient, Platform, RollRecord
+from core_client import CampaignUpserted, CoreClient, GameLinkUpserted, Platform, RollRecord
 from core_client.events import Event, EventType
 from core_client.records import DiceGroup, Die
 from storage.models import GameLink
@@ -157,3 +157,22 @@ async def test_a_game_linked_to_two_campaigns_by_older_data_attributes_to_neithe
     await core_client.deliver([_vtt_roll("g-2")])
     (roll,) = await stored_rolls(core_app)
     assert roll.campaign_id is None
+
+
+async def test_a_report_linking_a_held_game_is_refused_alone(
+    core_http: httpx.AsyncClient, core_client: CoreClient, tables: tuple[str, str]
+) -> None:
+    a, _ = tables
+    assert (await _link(core_http, KEY_A, a, vtt_game_id="g-3")).status_code == 201
+    receipt = await core_client.deliver(
+        [
+            GameLinkUpserted(campaign_id="table-b", game_id="g-3").event(),
+            GameLinkUpserted(campaign_id="table-b", game_id="g-4").event(),
+        ]
+    )
+    assert receipt.accepted == 1
+    (refused,) = receipt.refused
+    assert (refused.index, refused.field) == (0, "data.game_id")
+    assert a in refused.reason
+    listed = await core_http.get("/game-links", headers=_as(KEY_B))
+    assert [link["vtt_game_id"] for link in listed.json()["game_links"]] == ["g-4"]
