@@ -129,17 +129,8 @@ def _gen_secret(*, encryption_key: bool) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return _outbox(args, settings)
-    if args.command in ("export", "import"):
-        from bot import transfer  # imported late: only these commands need the database
-
-        if args.command == "export":
-            return transfer.export(settings.database_url, args.campaign, args.output)
-        return transfer.import_(settings.database_url, args.file)
-    if args.command == "migrate":
-        from bot import migrate  # imported late: only this command needs the database
-
-        action = migrate.Action(args.migrate_action)
-        return migrate.main(settings.database_url, action, getattr(args, "revision", None))
+    if args.command in ("export", "import", "migrate"):
+        return _database(args, settings.database_url)
     if args.command == "check-config":
         from bot.config import describe, template
 
@@ -158,6 +149,20 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     }[args.command]
     asyncio.run(serve.run(settings, roles))
     return 0
+
+
+def _database(args: argparse.Namespace, url: str) -> int:
+    """Run a command on Core's database itself: migrate, export, import."""
+    if args.command == "migrate":
+        from bot import migrate  # imported late: only this command needs it
+
+        action = migrate.Action(args.migrate_action)
+        return migrate.main(url, action, getattr(args, "revision", None))
+    from bot import transfer  # imported late: only export and import need it
+
+    if args.command == "export":
+        return transfer.export(url, args.campaign, args.output)
+    return transfer.import_(url, args.file)
 
 
 def _outbox(args: argparse.Namespace, settings: Settings) -> int:

@@ -128,20 +128,7 @@ def create_service_app(
     outbox: Outbox | None = None,
 ) -> Starlette:
     """Build the service app around the bridge."""
-    own = metrics or ServiceMetrics.create()
-
-    async def serve_metrics(_request: Request) -> Response:
-        if outbox is not None:
-            await own.read_outbox(outbox)
-        body = exposition(own.registry, bridge_app.state.metrics)
-        return Response(body, media_type=CONTENT_TYPE)
-
-    async def health(_request: Request) -> JSONResponse:
-        report = health_report(bridge_app)
-        if outbox is not None:
-            report["outbox"] = await _outbox_health(outbox)
-            report["ok"] = bool(report["ok"]) and not outbox.backlogged
-        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+    serve_metrics, health = _operations(bridge_app, metrics or ServiceMetrics.create(), outbox)
 
     async def ai_chat(request: Request) -> JSONResponse:
         if not api_keys or not _authorised(request, api_keys):
@@ -169,6 +156,30 @@ def create_service_app(
         ],
         lifespan=lifespan,
     )
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _operations(
+    bridge_app: Starlette, metrics: ServiceMetrics, outbox: Outbox | None
+) -> tuple[Handler, Handler]:
+    """Return the service's GET /metrics and GET /health handlers."""
+
+    async def serve_metrics(_request: Request) -> Response:
+        if outbox is not None:
+            await metrics.read_outbox(outbox)
+        body = exposition(metrics.registry, bridge_app.state.metrics)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    async def health(_request: Request) -> Response:
+        report = health_report(bridge_app)
+        if outbox is not None:
+            report["outbox"] = await _outbox_health(outbox)
+            report["ok"] = bool(report["ok"]) and not outbox.backlogged
+        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+    return serve_metrics, health
 
 
 async def _outbox_health(outbox: Outbox) -> dict[str, Any]:
