@@ -192,6 +192,7 @@ async def _open_service(
     core = client if key else None
     outbox = await stack.enter_async_context(open_reporter(settings, client))
     backends = await stack.enter_async_context(open_backends(settings.bridge))
+    _say_what_is_closed(settings)
     metrics = ServiceMetrics.create()  # per service instance, shared by the AI and /metrics
     ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox, metrics))
     stack.push_async_callback(ai.aclose)
@@ -224,6 +225,14 @@ async def _open_service(
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
     return app, bridge_app, bot
+
+
+def _say_what_is_closed(settings: Settings) -> None:
+    # Their keys are never minted, so an operator who expected them open learns why.
+    if not settings.bridge.service_keys:
+        log.info("the bridge's /v1 routes refuse everyone: FUMBLEBOT_BRIDGE_SERVICE_KEYS is unset")
+    if not settings.ai.chat_keys:
+        log.info("POST /ai/chat refuses everyone: FUMBLEBOT_AI_CHAT_KEYS is unset")
 
 
 async def _run_bot(bot: FumbleBot, token: str) -> None:

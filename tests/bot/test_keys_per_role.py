@@ -137,3 +137,17 @@ async def test_every_key_of_a_role_opens_it_so_rotation_can_overlap(
         headers={"Authorization": f"Bearer {old}"},
     )
     assert response.status_code != 401, (variable, response.text)
+
+
+async def test_the_service_says_which_routes_no_key_opens(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = _environment(tmp_path)
+    del env["FUMBLEBOT_BRIDGE_SERVICE_KEYS"], env["FUMBLEBOT_AI_CHAT_KEYS"]
+    settings = serve.resolve(load(None, env), Roles(core=True, service=True))
+    caplog.set_level("INFO", logger="bot.serve")
+    async with contextlib.AsyncExitStack() as stack:
+        await serve._open_service(stack, settings)
+    said = caplog.text
+    assert "/v1 routes refuse everyone: FUMBLEBOT_BRIDGE_SERVICE_KEYS is unset" in said
+    assert "POST /ai/chat refuses everyone: FUMBLEBOT_AI_CHAT_KEYS is unset" in said
