@@ -64,7 +64,24 @@ def _parser() -> argparse.ArgumentParser:
         help="the application id (default: read from FUMBLEBOT_DISCORD_TOKEN)",
     )
     _add_outbox_parser(sub)
+    _add_migrate_parser(sub)
+    export = sub.add_parser("export", help="write a campaign and all it holds as one JSON file")
+    export.add_argument("campaign", help="the campaign's id or external key")
+    export.add_argument("-o", "--output", type=Path, help="the file (default: stdout)")
+    load = sub.add_parser("import", help="add a campaign exported from another Core")
+    load.add_argument("file", type=Path, help="a file written by 'fumblebot export'")
     return parser
+
+
+def _add_migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = sub.add_parser("migrate", help="migrate Core's database, or show its revision")
+    actions = migrate.add_subparsers(dest="migrate_action", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="apply pending migrations (to REVISION, else head)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = actions.add_parser("downgrade", help="revert migrations down to REVISION")
+    down.add_argument("revision")
+    actions.add_parser("current", help="show the database's revision")
+    actions.add_parser("history", help="list the migrations this version ships")
 
 
 def _add_outbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -120,6 +137,8 @@ def _gen_secret(*, encryption_key: bool) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return _outbox(args, settings)
+    if args.command in ("export", "import", "migrate"):
+        return _database(args, settings.database_url)
     if args.command == "check-config":
         from bot.config import describe, template
 
@@ -140,6 +159,20 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     }[args.command]
     asyncio.run(serve.run(settings, roles))
     return 0
+
+
+def _database(args: argparse.Namespace, url: str) -> int:
+    """Run a command on Core's database itself: migrate, export, import."""
+    if args.command == "migrate":
+        from bot import migrate  # imported late: only this command needs it
+
+        action = migrate.Action(args.migrate_action)
+        return migrate.main(url, action, getattr(args, "revision", None))
+    from bot import transfer  # imported late: only export and import need it
+
+    if args.command == "export":
+        return transfer.export(url, args.campaign, args.output)
+    return transfer.import_(url, args.file)
 
 
 def _outbox(args: argparse.Namespace, settings: Settings) -> int:
@@ -189,11 +222,9 @@ def _roll(expression: str, settings: Settings, seed: int | None) -> int:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.logging.level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from bot import logs
+
+    logs.configure(settings.logging.level, settings.logging.format)
     # discord.py and httpx are chatty at INFO about routine traffic.
     for chatty in ("httpx", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)

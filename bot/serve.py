@@ -29,6 +29,7 @@ from bot.ai import build_ai_service
 from bot.bot import BotDeps, FumbleBot, create_bot
 from bot.config import Settings
 from bot.errors import ConfigError, FumbleBotError
+from bot.metrics import ServiceMetrics
 from bot.service_app import ai_reporter, create_service_app
 from bridge.app import close_streams
 from bridge.app import create_app as create_bridge_app
@@ -89,22 +90,23 @@ class Roles:
 def resolve(settings: Settings, roles: Roles) -> Settings:
     """Return the settings this process runs with: paths filled in, missing shared keys minted.
 
-    Core's webhook secrets and API keys are shared with the service; the
-    bridge trusts Core's API keys on its `/v1` routes, since the service
-    that calls them presents one.
+    Each role has its own keys: Core's query keys (`FUMBLEBOT_CORE_API_KEY`),
+    the bridge's `/v1` keys (`FUMBLEBOT_BRIDGE_SERVICE_KEYS`) and the
+    service's `/ai/chat` keys (`FUMBLEBOT_AI_CHAT_KEYS`); none opens another
+    role's routes. Only what this process itself presents is minted: Core's
+    webhook secret and query key when it is both Core and the service. The
+    `/v1` and `/ai/chat` keys are for callers outside the process, so they are
+    never minted: unset, those routes refuse everyone.
     """
     core = settings.core
-    keys = api_keys(core, roles)
     core = dataclasses.replace(
         core,
         url=settings.core_url,
         database_url=settings.database_url,
         signing_secrets=signing_secrets(core, roles),
-        api_keys=keys,
+        api_keys=api_keys(core, roles),
     )
-    bridge = settings.bridge
-    bridge = dataclasses.replace(bridge, service_keys=(*bridge.service_keys, *keys))
-    return dataclasses.replace(settings, core=core, bridge=bridge)
+    return dataclasses.replace(settings, core=core)
 
 
 def signing_secrets(core: CoreSettings, roles: Roles) -> tuple[str, ...]:
@@ -208,7 +210,9 @@ async def _open_service(
     backends = await stack.enter_async_context(
         open_backends(settings.bridge, settings.bridge_state_path)
     )
-    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox))
+    _say_what_is_closed(settings)
+    metrics = ServiceMetrics.create()  # per service instance, shared by the AI and /metrics
+    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox, metrics))
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(
         settings.bridge,
@@ -217,7 +221,14 @@ async def _open_service(
         store=backends.store,
         dice_limits=settings.dice,
     )
-    app = create_service_app(bridge_app, ai=ai, core=core, api_keys=keys)
+    app = create_service_app(
+        bridge_app,
+        ai=ai,
+        core=core,
+        api_keys=settings.ai.chat_keys,
+        metrics=metrics,
+        outbox=outbox,
+    )
     if not settings.discord.token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
         return app, bridge_app, None, outbox
@@ -233,6 +244,14 @@ async def _open_service(
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
     return app, bridge_app, bot, outbox
+
+
+def _say_what_is_closed(settings: Settings) -> None:
+    # Their keys are never minted, so an operator who expected them open learns why.
+    if not settings.bridge.service_keys:
+        log.info("the bridge's /v1 routes refuse everyone: FUMBLEBOT_BRIDGE_SERVICE_KEYS is unset")
+    if not settings.ai.chat_keys:
+        log.info("POST /ai/chat refuses everyone: FUMBLEBOT_AI_CHAT_KEYS is unset")
 
 
 async def _run_bot(bot: FumbleBot, token: str) -> None:

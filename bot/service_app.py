@@ -1,14 +1,17 @@
 """The FumbleBot service's HTTP app: the bridge, plus `POST /ai/chat` for Core.
 
 Core (or an operator's tool) asks the AI through the same pipeline as `/ask`
-with Core's API key as a bearer token. The bridge app is mounted at the root
-and its lifespan runs inside this app's, so its resources stay owned by it.
+with one of the `/ai/chat` keys (`FUMBLEBOT_AI_CHAT_KEYS`) as a bearer token:
+the route's own keys, so Core's query key cannot spend AI tokens. The bridge
+app is mounted at the root and its lifespan runs inside this app's, so its
+resources stay owned by it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -16,15 +19,18 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from bot.ai import AIError, AIRateLimitedError, AIService, AIUnavailableError
 from bot.ai.errors import AIBudgetExceededError
 from bot.ai.settings import Task
-from core_client import CoreClient, CoreClientError, Reporter
+from bot.metrics import ServiceMetrics
+from bridge.app import health_report
+from core_client import CoreClient, CoreClientError, Outbox, Reporter
 from core_client.contract import AiConversation, AiMessage, AiProvider, AiUsage, codec
 from core_client.errors import NotFoundError
+from core_client.metrics import CONTENT_TYPE, exposition
 from core_client.web import HttpError, exception_handlers, read_json, require_key
 
 log = logging.getLogger(__name__)
@@ -34,8 +40,10 @@ MAX_ID = 200
 NOT_BLANK = r"\S"  # msgspec searches: at least one character that is not a space
 
 
-def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """Return the AI service's reporter, turning its reports into Core events."""
+def ai_reporter(
+    reporter: Reporter, metrics: ServiceMetrics | None = None
+) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """Return the AI service's reporter, turning its reports into Core events (and counts)."""
 
     async def report(kind: str, payload: dict[str, Any]) -> None:
         known = {p.value for p in AiProvider}
@@ -44,6 +52,9 @@ def ai_reporter(reporter: Reporter) -> Callable[[str, dict[str, Any]], Awaitable
         user, campaign = payload.get("user_id"), payload.get("campaign_id")
         record: AiUsage | AiConversation
         if kind == "ai.usage":
+            if metrics is not None:
+                prompt, completion = payload["prompt_tokens"], payload["completion_tokens"]
+                metrics.count_tokens(provider.value, int(prompt), int(completion))
             record = AiUsage(
                 provider=provider,
                 model=str(payload["model"]),
@@ -97,9 +108,16 @@ async def _post_only(_request: Request) -> JSONResponse:
 
 
 def create_service_app(
-    bridge_app: Starlette, *, ai: AIService, core: CoreClient | None, api_keys: Sequence[str]
+    bridge_app: Starlette,
+    *,
+    ai: AIService,
+    core: CoreClient | None,
+    api_keys: Sequence[str],
+    metrics: ServiceMetrics | None = None,
+    outbox: Outbox | None = None,
 ) -> Starlette:
     """Build the service app around the bridge."""
+    serve_metrics, health = _operations(bridge_app, metrics or ServiceMetrics.create(), outbox)
 
     async def ai_chat(request: Request) -> JSONResponse:
         require_key(request, api_keys)
@@ -116,11 +134,50 @@ def create_service_app(
             Route("/ai/chat", ai_chat, methods=["POST"]),
             # Without this the bridge mounted at / would answer 404 to GET /ai/chat.
             Route("/ai/chat", _post_only, methods=["GET", "PUT", "PATCH", "DELETE"]),
+            Route("/metrics", serve_metrics, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
             Mount("/", app=bridge_app),
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(),
     )
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _operations(
+    bridge_app: Starlette, metrics: ServiceMetrics, outbox: Outbox | None
+) -> tuple[Handler, Handler]:
+    """Return the service's GET /metrics and GET /health handlers."""
+
+    async def serve_metrics(_request: Request) -> Response:
+        if outbox is not None:
+            await metrics.read_outbox(outbox)
+        body = exposition(metrics.registry, bridge_app.state.metrics)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    async def health(_request: Request) -> Response:
+        report = health_report(bridge_app)
+        if outbox is not None:
+            report["outbox"] = await _outbox_health(outbox)
+            report["ok"] = bool(report["ok"]) and not outbox.backlogged
+        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+    return serve_metrics, health
+
+
+async def _outbox_health(outbox: Outbox) -> dict[str, Any]:
+    """Describe the outbox's backlog: what /health shows an uptime monitor."""
+    status = await outbox.status()
+    oldest = None if status.oldest_at is None else round(time.time() - status.oldest_at, 1)
+    return {
+        "queued": status.count,
+        "oldest_seconds": oldest,
+        "dead_letters": len(await outbox.dead_letters()),
+        "backlogged": outbox.backlogged,
+        "last_error": status.last_error,
+    }
 
 
 async def _answer(ai: AIService, core: CoreClient | None, body: ChatQuestion) -> JSONResponse:

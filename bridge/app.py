@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bridge import metrics
 from bridge.api import ROUTES, Services
 from bridge.backends import open_backends
 from bridge.bus import EventBus, SubscriberLaggingError
@@ -117,9 +118,14 @@ async def on_core_unavailable(_request: Request, exc: Exception) -> Response:
 
 async def health(request: Request) -> JSONResponse:
     """Report that the bridge is up, which bus it runs on and its open streams."""
-    s: Services = request.app.state.services
+    return JSONResponse(health_report(request.app))
+
+
+def health_report(app: Starlette) -> dict[str, object]:
+    """Return the bridge app's health (the service's /health extends it)."""
+    s: Services = app.state.services
     bus = type(s.bus).__name__
-    return JSONResponse({"service": "bridge", "ok": True, "bus": bus, "streams": len(s.streams)})
+    return {"service": "bridge", "ok": True, "bus": bus, "streams": len(s.streams)}
 
 
 def _services(
@@ -181,9 +187,10 @@ def create_app(
             )
             yield
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
+            Route("/metrics", metrics.serve, methods=["GET"]),
             Route("/v1/campaigns/{campaign_id}/rolls", post_roll, methods=["POST"]),
             Route("/v1/campaigns/{campaign_id}/events", stream, methods=["GET"]),
             *ROUTES,
@@ -203,3 +210,5 @@ def create_app(
             {CoreClientError: on_core_unavailable, RecordError: on_unexpected}
         ),
     )
+    app.state.metrics = metrics.registry_for(app)  # per app: never the global registry
+    return app

@@ -67,11 +67,12 @@ class BridgeSettings:
     cors_origins: tuple[str, ...] = setting(
         EXTENSION_ORIGINS, "origins allowed to call the bridge from a browser"
     )
-    # With no key, the `/v1` routes refuse everyone; the composition root
-    # adds Core's API key, the key of the service that reports through them.
+    # The bridge's own key: with none, the `/v1` routes refuse everyone. Core's
+    # query key is deliberately not accepted, so a leaked one cannot inject
+    # rolls into a campaign's stream.
     service_keys: tuple[str, ...] = setting(
         (),
-        "more bearer keys trusted on the /v1 routes, space-separated (Core's API key always is)",
+        "bearer keys of the /v1 routes (trusted local tools), space-separated for rotation",
         secret=True,
     )
     redis_password: str | None = setting(

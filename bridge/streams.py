@@ -88,9 +88,11 @@ class StreamRegistry:
         self._frames: OrderedDict[str, bytes] = OrderedDict()
         self.revoked = RecentSet(revoked_seconds)
         self.closing = False
+        self.delivered = 0  # events handed to streams, for GET /metrics
 
     def frame(self, event: BusEvent) -> bytes:
         """Return an event's SSE frame, encoded once for all its subscribers."""
+        self.delivered += 1  # called once per subscriber an event goes to
         frame = self._frames.get(event.id)
         if frame is None:
             frame = ServerSentEvent(data=event.json(), event=event.type, id=event.id).encode()

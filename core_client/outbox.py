@@ -193,6 +193,11 @@ class Outbox:
         """Return every event Core refused for good, oldest first."""
         return await self._require_store().dead_letters()
 
+    @property
+    def backlogged(self) -> bool:
+        """Return whether the queue is past `warn_ratio` full: Core is not keeping up."""
+        return self._pending >= self._warn_at
+
     async def status(self) -> QueueStatus:
         """Return what the queue holds and how the drain is doing."""
         return await self._require_store().status()

@@ -19,6 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from core_client.errors import CoreClientError
+from core_client.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class OutboxStore:
     @classmethod
     async def open(cls, path: str | Path) -> OutboxStore:
         """Open (creating if needed) an outbox file."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         db = await aiosqlite.connect(path)
         await db.executescript(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;" + SCHEMA

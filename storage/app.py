@@ -22,6 +22,7 @@ from core_client.web import error_response, exception_handlers
 from storage import auth, db
 from storage.crypto import CredentialCipher
 from storage.errors import RequestError
+from storage.metrics import CoreMetrics
 from storage.routes import campaigns, changes, chat, entities, rolls, webhooks
 from storage.settings import CoreSettings
 
@@ -38,12 +39,21 @@ async def on_record_error(_request: Request, exc: Exception) -> Response:
 
 async def on_database_error(_request: Request, exc: Exception) -> Response:
     """Answer 409 for a taken unique key, 503 when the database fails under a query."""
+    if isinstance(exc, IntegrityError) and _missing_reference(exc):
+        message = "the change names a row that does not exist"
+        return error_response(RequestError(message, status=422, code="unknown_reference"))
     if isinstance(exc, IntegrityError):
         message = "the change conflicts with an existing row's unique key"
         return error_response(RequestError(message, status=409, code="duplicate_key"))
     log.error("a query failed: %s", type(exc).__name__, exc_info=exc)
     message = "Core's database failed; retry later"
     return error_response(RequestError(message, status=503, code="storage_unavailable"))
+
+
+def _missing_reference(exc: IntegrityError) -> bool:
+    # A foreign key names nothing: SQLSTATE 23503 on PostgreSQL, this text on SQLite.
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23503" or "FOREIGN KEY constraint" in str(orig)
 
 
 @contextlib.asynccontextmanager
@@ -84,4 +94,5 @@ def create_app(settings: CoreSettings) -> Starlette:
     app.state.signing_keys = keys
     app.state.api_keys = auth.key_table(settings)
     app.state.cipher = cipher
+    app.state.metrics = CoreMetrics.create()  # per app: never the global registry
     return app

@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Any
 
-from core_client.web import InvalidJSONError, decode_json
+from core_client.web import InvalidBodyError, InvalidJSONError, decode_json
 from storage.errors import RequestError
 
 
@@ -27,7 +27,7 @@ def decode(cursor: str, arity: int) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parts = decode_json(raw)
-    except (binascii.Error, InvalidJSONError) as exc:
+    except (binascii.Error, InvalidJSONError, InvalidBodyError) as exc:
         raise invalid() from exc
     if not isinstance(parts, list) or len(parts) != arity:
         raise invalid()

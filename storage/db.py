@@ -3,12 +3,19 @@
 SQLite (through aiosqlite) is the embedded default and PostgreSQL (through
 asyncpg) the scaled one; the same models and migrations serve both. Migrations
 run at start-up through Alembic on the app's own engine, never `create_all`,
-so the schema a test sees is the schema production gets.
+so the schema a test sees is the schema production gets. They run under a
+lock (a PostgreSQL advisory lock; for SQLite, a file lock beside the
+database), so replicas starting at once migrate one after the other.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import logging
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +23,35 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
+from core_client.files import private_file
 from storage.errors import MigrationError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The PostgreSQL advisory lock key migrations hold: any fixed 64-bit number
+# unique to this application ("fumbmigr" in ASCII).
+MIGRATION_LOCK = 0x66756D626D696772
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create an async engine, tuned per backend."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A `file:` URI (uri=true) names its file in SQLite's own syntax: left alone.
+        if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
+            private_file(parsed.database)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -69,30 +87,70 @@ def head_revision() -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply every pending migration."""
-
-    def run(connection: Connection) -> None:
-        command.upgrade(_config(connection), revision)
-
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(run)
-    except SQLAlchemyError as exc:
-        raise MigrationError(f"could not migrate the database: {exc}") from exc
-    log.info("database schema at revision %s", head_revision())
+    """Apply every pending migration, holding the migration lock."""
+    await _migrate(engine, command.upgrade, revision, "migrate")
+    log.info("database schema at revision %s", await current_revision(engine))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Revert migrations down to `revision` (for operators and tests)."""
+    await _migrate(engine, command.downgrade, revision, "downgrade")
 
+
+async def _migrate(
+    engine: AsyncEngine, step: Callable[[Config, str], None], revision: str, what: str
+) -> None:
     def run(connection: Connection) -> None:
-        command.downgrade(_config(connection), revision)
+        step(_config(connection), revision)
 
     try:
-        async with engine.begin() as conn:
+        async with migration_lock(engine) as conn:
             await conn.run_sync(run)
-    except SQLAlchemyError as exc:
-        raise MigrationError(f"could not downgrade the database: {exc}") from exc
+    except (SQLAlchemyError, CommandError) as exc:  # CommandError: e.g. no such revision
+        raise MigrationError(f"could not {what} the database: {exc}") from exc
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """Open a transaction that holds the migration lock until it ends.
+
+    Two replicas starting at once would both run the same DDL; the second
+    waits here until the first commits, then finds nothing left to do.
+    """
+    async with _file_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        yield conn
+
+
+@contextlib.asynccontextmanager
+async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold an exclusive lock on `<database>.migrate.lock` beside a SQLite file."""
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        # flock blocks, so it waits on a thread; the lock is per open file, so
+        # it also keeps two engines of one process apart.
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def history() -> list[tuple[str, str | None, str]]:
+    """Return the shipped migrations, newest first: (revision, its parent, its summary)."""
+    scripts = ScriptDirectory.from_config(_config())
+    return [
+        (str(s.revision), _parent(s.down_revision), (s.doc or "").strip())
+        for s in scripts.walk_revisions()
+    ]
+
+
+def _parent(down: str | Sequence[str] | None) -> str | None:
+    return down if down is None or isinstance(down, str) else ",".join(down)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -106,18 +164,33 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def check(engine: AsyncEngine) -> dict[str, Any]:
-    """Report whether the database answers and its schema is current."""
+    """Report whether the database answers, takes writes, and its schema is current."""
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         current = await current_revision(engine)
     except (SQLAlchemyError, OSError) as exc:
         return {"database": "unreachable", "error": type(exc).__name__, "ok": False}
+    writable = await _writable(engine)
     head = head_revision()
     return {
         "database": "ok",
+        "writable": writable,
         "revision": current,
         "head": head,
         "migrations_current": current == head,
-        "ok": current == head,
+        "ok": current == head and writable,
     }
+
+
+async def _writable(engine: AsyncEngine) -> bool:
+    """Return whether the database takes a write (a full disk, a read-only replica or
+    file system refuse it), by rewriting the schema's version row and rolling back."""
+    try:
+        async with engine.connect() as conn, conn.begin() as transaction:
+            await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            await transaction.rollback()
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("Core's database refuses writes: %s", type(exc).__name__)
+        return False
+    return True

@@ -7,6 +7,7 @@ app renders them through the one set of handlers in `core_client.web`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 import msgspec
@@ -91,3 +92,20 @@ class DeliveryRefusedError(RequestError):
             field=base.field,
             refused=list(self.refused),
         )
+
+
+class ClaimConflictError(StorageError, HttpError):
+    """A game link names a VTT game or Discord channel another campaign holds."""
+
+    status = 409
+    code = "already_claimed"
+
+    def __init__(self, field: str, holder: uuid.UUID) -> None:
+        super().__init__(f"another campaign ({holder}) holds that {field}", field=field)
+        self.holder = holder
+
+    def detail(self) -> ErrorDetail:
+        """Return the error with the campaign that holds the game or channel."""
+        detail = super().detail()
+        detail.held_by = str(self.holder)
+        return detail

@@ -26,6 +26,7 @@ from core_client.contract import PAYLOADS, Event, EventType, VttAccountLinked, c
 from core_client.contract.receipts import DeliveryReceipt, RefusedEvent, refused_event
 from core_client.errors import RecordError
 from storage.crypto import CredentialCipher
+from storage.errors import ClaimConflictError
 from storage.handlers import ai, campaigns, rolls, sessions, users
 from storage.handlers.context import Handler, Ingest, Item, insert_ignoring
 from storage.models import WebhookEvent, utcnow
@@ -50,11 +51,12 @@ HANDLERS: dict[EventType, Handler] = {
 
 
 # What a database refuses as a value (out of range, NUL in text, a lone
-# surrogate): the event's fault, not the database's, so retrying cannot help.
+# surrogate), or a game link claiming what another campaign holds: the
+# event's fault, not the database's, so retrying cannot help.
 # Drivers raise these raw or wrapped (asyncpg's encoding failure reaches us as
 # a generic DBAPIError caused by a UnicodeEncodeError, a NUL as one caused by
 # an error with SQLSTATE 22021), so the chain is read.
-UNSTORABLE = (DataError, UnicodeError, OverflowError)
+UNSTORABLE = (DataError, UnicodeError, OverflowError, ClaimConflictError)
 
 
 def unstorable(exc: BaseException) -> bool:
@@ -141,11 +143,22 @@ async def _store_each(
             if not unstorable(exc):
                 raise
             log.error("Core cannot store event %s: %s", event.id, exc)
-            reason = f"the database cannot store a value of it ({type(exc).__name__})"
-            refused.append(refused_event(index, event.id, "data", reason))
+            refused.append(_refusal(index, event.id, exc))
         else:
             accepted, duplicates = accepted + one.accepted, duplicates + one.duplicates
     return DeliveryReceipt(accepted, duplicates, tuple(sorted(refused, key=lambda r: r.index)))
+
+
+def _refusal(index: int, event_id: str, exc: Exception) -> RefusedEvent:
+    if isinstance(exc, ClaimConflictError):
+        field = _CLAIM_FIELDS.get(exc.field or "", exc.field or "")
+        return refused_event(index, event_id, f"data.{field}", exc.message)
+    reason = f"the database cannot store a value of it ({type(exc).__name__})"
+    return refused_event(index, event_id, "data", reason)
+
+
+# The payload's name of each column a claim is about.
+_CLAIM_FIELDS = {"vtt_game_id": "game_id", "discord_channel_id": "discord_channel_id"}
 
 
 async def store(

@@ -19,6 +19,7 @@ from core_client.contract import answers
 from storage import cursors
 from storage.auth import Principal
 from storage.models import Campaign, ChangeLog, Character, GameLink, GameSession, Roll
+from storage.rollfilter import to_utc
 from storage.views import as_utc, iso, shaped, view
 
 
@@ -30,8 +31,8 @@ async def roll_page(
     if cursor:
         at, last = cursors.decode(cursor, 2)
         try:
-            at_time, last_id = datetime.fromisoformat(str(at)), uuid.UUID(str(last))
-        except ValueError:
+            at_time, last_id = to_utc(datetime.fromisoformat(str(at))), uuid.UUID(str(last))
+        except (ValueError, OverflowError):
             raise cursors.invalid() from None
         conditions.append(
             or_(Roll.rolled_at < at_time, and_(Roll.rolled_at == at_time, Roll.id < last_id))
@@ -91,7 +92,8 @@ async def change_page(
     after = 0
     if since:
         (after,) = cursors.decode(since, 1)
-        if not isinstance(after, int):
+        # A sequence number is a BIGINT: anything else cannot have been issued.
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 2**63:
             raise cursors.invalid()
     query = (
         select(ChangeLog)

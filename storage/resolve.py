@@ -9,6 +9,7 @@ refuses anything: an unknown key resolves to None.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Character, GameLink, GameSession, User, VttAccount
+
+log = logging.getLogger(__name__)
 
 GUILD_PREFIX = "guild:"
 
@@ -27,6 +30,13 @@ def parse_uuid(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
+
+
+def _sole(game_id: str, campaigns: set[uuid.UUID]) -> uuid.UUID | None:
+    if len(campaigns) > 1:
+        count = len(campaigns)
+        log.warning("game %r is linked to %d campaigns: its rolls stay unlinked", game_id, count)
+    return next(iter(campaigns)) if len(campaigns) == 1 else None
 
 
 class Resolver:
@@ -76,15 +86,22 @@ class Resolver:
         self._campaigns.pop(key, None)
 
     async def games(self, game_ids: Iterable[str]) -> dict[str, uuid.UUID | None]:
-        """Map VTT game ids to the campaign a game link ties them to."""
+        """Map VTT game ids to the campaign a game link ties them to.
+
+        A game id links one campaign at a time (`storage.claims`); should
+        older data or reports link it to several, none is picked: the roll
+        stays unlinked with its key kept, rather than shown to the wrong table.
+        """
         wanted = set(game_ids)
         missing = wanted - self._games.keys()
         if missing:
             query = select(GameLink.vtt_game_id, GameLink.campaign_id).where(
                 GameLink.vtt_game_id.in_(missing), GameLink.archived_at.is_(None)
             )
-            found = {r.vtt_game_id: r.campaign_id for r in await self.session.execute(query)}
-            self._games.update({g: found.get(g) for g in missing})
+            holders: dict[str, set[uuid.UUID]] = {}
+            for r in await self.session.execute(query):
+                holders.setdefault(r.vtt_game_id, set()).add(r.campaign_id)
+            self._games.update({g: _sole(g, holders.get(g, set())) for g in missing})
         return {g: self._games[g] for g in wanted}
 
     async def campaign(self, key: str | None) -> uuid.UUID | None:

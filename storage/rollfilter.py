@@ -66,7 +66,15 @@ def parse_time(raw: str | None, name: str) -> datetime | None:
     try:
         if raw.replace(".", "", 1).isdigit():
             return datetime.fromtimestamp(float(raw), UTC)
-        moment = datetime.fromisoformat(raw)
+        return to_utc(datetime.fromisoformat(raw))
     except (ValueError, OverflowError):
         raise invalid_parameter(name, "must be ISO 8601 or Unix seconds") from None
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Return a moment in UTC (naive means UTC); OverflowError when UTC cannot hold it.
+
+    `0001-01-01T00:00:00+14:00` is a valid ISO 8601 time whose UTC falls in
+    year 0, which no datetime holds.
+    """
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

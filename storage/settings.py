@@ -110,7 +110,8 @@ class CoreSettings:
     )
     api_keys: tuple[str, ...] = setting(
         (),
-        "service keys for the query API, space-separated; the service presents the first",
+        "Core's query keys (see every campaign), space-separated for rotation; the service"
+        " presents the first. Only Core's query API accepts them",
         secret=True,
         env="FUMBLEBOT_CORE_API_KEY",
     )

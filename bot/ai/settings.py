@@ -50,6 +50,13 @@ class AISettings:
     )
     user_daily_tokens: int = setting(50_000, "tokens per user per UTC day; 0 = no limit", min=0)
     guild_daily_tokens: int = setting(500_000, "tokens per server per UTC day; 0 = no limit", min=0)
+    # Its own key, not Core's: a leaked query key must not also spend AI tokens.
+    chat_keys: tuple[str, ...] = setting(
+        (),
+        "bearer keys of the service's POST /ai/chat, space-separated for rotation;"
+        " none = the route refuses everyone",
+        secret=True,
+    )
     openai_api_key: str | None = setting(
         None, "the OpenAI (or compatible) API key", secret=True, env="OPENAI_API_KEY"
     )

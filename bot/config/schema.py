@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.ai.settings import AISettings
+from bot.logs import LogFormat
 from bot.settings import BotSettings
 from bridge.settings import BridgeSettings
 from core_client.dice.limits import Limits
@@ -36,6 +37,7 @@ class LoggingSettings:
     """How much the process logs."""
 
     level: LogLevel = setting("INFO", "log level")
+    format: LogFormat = setting("text", "log lines as text, or json: one JSON object a line")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ class ErrorDetail(msgspec.Struct, omit_defaults=True):
     retry_after: float | None = None
     current_version: int | None = None
     id: str | None = None  # the existing row of a `duplicate_key`
+    held_by: str | None = None  # the campaign holding a game or channel (`already_claimed`)
 
 
 class ErrorBody(msgspec.Struct):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core_client.contract import CampaignUpserted, CharacterUpserted, GameLinkUpserted
-from storage import changes
+from storage import changes, claims
 from storage.handlers.context import Ingest, Item
 from storage.handlers.users import upsert_user
 from storage.models import Campaign, Character, GameLink
@@ -119,6 +119,9 @@ async def store_game_links(ctx: Ingest, items: Sequence[Item]) -> None:
         link.sync_rolls = p.sync_rolls
         link.archived_at = None
         await changes.save(ctx.session, link)
+        # A report may not take another campaign's game or channel either;
+        # the ingest refuses this event alone (see ingest.unstorable).
+        await claims.check(ctx.session, link)
 
 
 async def _link(ctx: Ingest, campaign: uuid.UUID, p: GameLinkUpserted) -> GameLink:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -16,7 +17,7 @@ from core_client.contract.writes import CampaignPatch, NewCampaign, PresetSwitch
 from core_client.errors import RecordError
 from storage import changes, critrules, cursors, queries, writes
 from storage.errors import RequestError
-from storage.models import Campaign, CritRule
+from storage.models import Campaign, CritRule, User
 from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
 from storage.routes.responses import page_size, path_id
 from storage.views import shaped, view
@@ -33,6 +34,13 @@ def _with_gm(values: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise RecordError("gm_user_id", "must be a user id (UUID)") from None
     return values
+
+
+async def _gm_exists(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Refuse a GM who is not a user, naming the field (not as a taken key)."""
+    gm = values.get("gm_user_id")
+    if gm is not None and await session.get(User, gm) is None:
+        raise RecordError("gm_user_id", "no user has that id")
 
 
 async def list_campaigns(request: Request) -> JSONResponse:
@@ -85,6 +93,7 @@ async def create_campaign(request: Request) -> JSONResponse:
                     code="duplicate_key",
                     id=str(taken),
                 )
+        await _gm_exists(session, values)
         campaign = await writes.create(session, Campaign(id=uuid.uuid4()), values)
         out = view(campaign)
     return JSONResponse(out, status_code=201)
@@ -102,6 +111,7 @@ async def patch_campaign(request: Request) -> JSONResponse:
     values = _with_gm(write.values)
     async with caller(request) as (session, principal):
         campaign = await campaign_or_404(session, principal, path_id(request))
+        await _gm_exists(session, values)
         await writes.update(session, campaign, write.version or 0, values, write.archived)
         out = view(campaign)
     return JSONResponse(out)

@@ -28,7 +28,7 @@ from core_client.contract.writes import (
     SessionFields,
     SessionPatch,
 )
-from storage import writes
+from storage import claims, writes
 from storage.handlers.users import upsert_user
 from storage.models import Character, GameLink, GameSession, utcnow
 from storage.resolve import parse_uuid
@@ -61,6 +61,8 @@ def _creator(model: type) -> Callable[[Request], Any]:
             obj = await writes.create(
                 session, model(id=uuid.uuid4(), campaign_id=campaign.id), values
             )
+            if model is GameLink:
+                await claims.check(session, obj)
             out = view(obj)
         return JSONResponse(out, status_code=201)
 
@@ -89,6 +91,8 @@ def _patcher(model: type, what: str) -> Callable[[Request], Any]:
             if write.note is not None:
                 values["notes"] = [*obj.notes, _note(write.note)]
             await writes.update(session, obj, write.version or 0, values, write.archived)
+            if model is GameLink:
+                await claims.check(session, obj)
             out = view(obj)
         return JSONResponse(out)
 

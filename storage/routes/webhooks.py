@@ -14,9 +14,11 @@ from starlette.routing import Route
 from core_client import signing
 from core_client.contract.events import split_delivery
 from core_client.errors import RecordError, SignatureError
-from core_client.web import json_response, read_bytes, require_json
+from core_client.web import HttpError, json_response, read_bytes, require_json
 from storage import db, ingest
 from storage.errors import DeliveryRefusedError, RequestError
+from storage.metrics import CoreMetrics
+from storage.metrics import serve as serve_metrics
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,24 @@ log = logging.getLogger(__name__)
 
 async def webhooks(request: Request) -> Response:
     """Verify a signed delivery; store its valid events once each, refuse the others."""
+    metrics: CoreMetrics = request.app.state.metrics
+    try:
+        return await _webhooks(request, metrics)
+    except HttpError as exc:  # a refusal, rendered by the app's one handler
+        metrics.deliveries.labels(_OUTCOMES.get(exc.status, str(exc.status))).inc()
+        raise
+
+
+# A refused delivery's status names its outcome: each status has one cause here.
+_OUTCOMES = {
+    401: "bad_signature",
+    413: "body_too_large",
+    422: "invalid_body",
+    503: "storage_unavailable",
+}
+
+
+async def _webhooks(request: Request, metrics: CoreMetrics) -> Response:
     settings: CoreSettings = request.app.state.settings
     require_json(request)
     # Raw bytes: the signature covers exactly what was sent.
@@ -43,10 +63,12 @@ async def webhooks(request: Request) -> Response:
     except RecordError as exc:
         raise RequestError(exc.problem, status=422, code="invalid_body", field=exc.field) from exc
     if not checked.items:
+        metrics.refused(checked.refused)
         raise DeliveryRefusedError(checked.refused)
     sessions: async_sessionmaker[Any] = request.app.state.sessions
     try:
-        receipt = await ingest.store_checked(sessions, checked, cipher)
+        with metrics.ingest_seconds.time():
+            receipt = await ingest.store_checked(sessions, checked, cipher)
     except SQLAlchemyError:
         log.exception("storing a delivery failed")
         raise RequestError(
@@ -54,6 +76,7 @@ async def webhooks(request: Request) -> Response:
             status=503,
             code="storage_unavailable",
         ) from None
+    metrics.stored(receipt)
     return json_response(receipt, 200)
 
 
@@ -65,5 +88,6 @@ async def health(request: Request) -> JSONResponse:
 
 ROUTES = [
     Route("/health", health, methods=["GET"]),
+    Route("/metrics", serve_metrics, methods=["GET"]),
     Route("/webhooks", webhooks, methods=["POST"]),
 ]

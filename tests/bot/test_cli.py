@@ -21,6 +21,7 @@ from tests.support.services import REDIS_URL, unavailable
 
 ROLL = {"platform": "foundry", "formula": "1d20", "total": 11}
 SERVICE_KEY = "test-service-key"
+BRIDGE_KEY = "test-bridge-key"
 
 
 def free_port() -> int:
@@ -95,7 +96,7 @@ async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -
         FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
         FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
         FUMBLEBOT_BRIDGE_EVENT_BUS=bus,
-        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        FUMBLEBOT_BRIDGE_SERVICE_KEYS=BRIDGE_KEY,
         FUMBLEBOT_BRIDGE_REDIS_URL=REDIS_URL,
         FUMBLEBOT_BRIDGE_REDIS_PREFIX=f"fb:test:{uuid.uuid4().hex[:8]}",
     )
@@ -110,7 +111,7 @@ async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -
             response = await http.post(
                 f"http://127.0.0.1:{bridge_port}/v1/campaigns/table-1/rolls",
                 json=ROLL,
-                headers={"Authorization": f"Bearer {SERVICE_KEY}"},
+                headers={"Authorization": f"Bearer {BRIDGE_KEY}"},
             )
             assert response.status_code == 202
         db = tmp_path / "data" / "core.sqlite3"

@@ -134,6 +134,7 @@ async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) ->
         FUMBLEBOT_CORE_PORT=str(core_port),
         FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
         FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
+        FUMBLEBOT_BRIDGE_SERVICE_KEYS=SERVICE_KEY,  # the bridge's /v1 key is its own role's
         # One roll per delivery: a burst takes many round trips to Core, so
         # the burst is still queued when the signal arrives.
         FUMBLEBOT_OUTBOX_BATCH_SIZE="1",

@@ -18,23 +18,27 @@ def test_one_process_mints_the_keys_both_ends_share() -> None:
     core = settings.core
     assert len(core.signing_secrets) == 1
     assert len(core.api_keys) == 1
-    # The service presents Core's key to the bridge's /v1 routes as well.
-    assert settings.bridge.service_keys == core.api_keys
+    # Only what the process presents itself is minted: nothing in it calls
+    # the bridge's /v1 routes or /ai/chat, so those stay closed.
+    assert settings.bridge.service_keys == ()
+    assert settings.ai.chat_keys == ()
     assert core.database_url == "sqlite+aiosqlite:////srv/fb/core.sqlite3"
     assert core.url == "http://127.0.0.1:8710"
 
 
-def test_configured_keys_are_kept_and_the_bridge_trusts_them_too() -> None:
+def test_configured_keys_are_kept_each_for_its_own_role() -> None:
     env = {
         "FUMBLEBOT_WEBHOOK_SECRETS": SECRET,
         "FUMBLEBOT_CORE_API_KEY": "key-new key-old",
         "FUMBLEBOT_BRIDGE_SERVICE_KEYS": "extension-gateway",
+        "FUMBLEBOT_AI_CHAT_KEYS": "chat-new chat-old",
         "FUMBLEBOT_CORE_URL": "http://core.internal:9000",
     }
     settings = resolve(load(None, env), SERVICE)
     assert settings.core.signing_secrets == (SECRET,)
     assert settings.core.api_keys == ("key-new", "key-old")
-    assert settings.bridge.service_keys == ("extension-gateway", "key-new", "key-old")
+    assert settings.bridge.service_keys == ("extension-gateway",)
+    assert settings.ai.chat_keys == ("chat-new", "chat-old")
     assert settings.core_url == "http://core.internal:9000"
 
 
