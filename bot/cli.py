@@ -225,8 +225,8 @@ def _configure_logging(settings: Settings) -> None:
     from bot import logs
 
     logs.configure(settings.logging.level, settings.logging.format)
-    # discord.py and httpx are chatty at INFO about routine traffic.
-    for chatty in ("httpx", "alembic.runtime.plugins"):
+    # discord.py and httpx2 are chatty at INFO about routine traffic.
+    for chatty in ("httpx2", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     # At DEBUG these log whole request URLs, and interaction and webhook URLs
     # carry their tokens: never let them below INFO.

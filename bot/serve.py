@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import discord
-import httpx
+import httpx2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -201,7 +201,7 @@ async def _open_service(
     """Open the bridge's backends, the outbox, the AI and the bot; return the HTTP app."""
     keys = settings.core.api_keys
     key = keys[0] if keys else None
-    http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+    http = await stack.enter_async_context(httpx2.AsyncClient(timeout=10.0))
     client = CoreClient(
         settings.core_url, http, signing_secrets=settings.core.signing_secrets, api_key=key
     )

@@ -1,10 +1,10 @@
 """The typed async client for Core.
 
-It signs every delivery in the Standard Webhooks style and translates httpx's
+It signs every delivery in the Standard Webhooks style and translates httpx2's
 errors into `DeliveryError` at this boundary, marking which failures are worth
 a retry. Queries and writes go through the API key and translate Core's JSON
 errors into `ApiError` subclasses (`NotFoundError`, `ConflictError`, ...).
-The httpx client is injected so tests and the composition root decide its
+The httpx2 client is injected so tests and the composition root decide its
 transport and lifetime.
 """
 
@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar, Unpack
 
-import httpx
+import httpx2
 import msgspec
 
 from core_client import signing
@@ -79,7 +79,7 @@ class CoreClient:
     def __init__(
         self,
         base_url: str,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         *,
         signing_secrets: Sequence[str],
         api_key: str | None = None,
@@ -102,7 +102,7 @@ class CoreClient:
             response = await self._http.post(
                 self._base_url + WEBHOOK_PATH, content=body, headers=headers
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             raise _delivery_error(response)
@@ -120,7 +120,7 @@ class CoreClient:
         """Return Core's health report."""
         try:
             response = await self._http.get(self._base_url + "/health")
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
         return _decoded(response, dict[str, Any])
 
@@ -143,7 +143,7 @@ class CoreClient:
             response = await self._http.request(
                 method, self._base_url + path, params=query, json=body, headers=headers
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise DeliveryError(f"Core is unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             raise _api_error(response)
@@ -333,7 +333,7 @@ def failure_of(status: int) -> DeliveryFailure:
     return DeliveryFailure.MISDIRECTED
 
 
-def _delivery_error(response: httpx.Response) -> DeliveryError:
+def _delivery_error(response: httpx2.Response) -> DeliveryError:
     status = response.status_code
     failure = failure_of(status)
     refused: tuple[RefusedEvent, ...] = ()
@@ -347,7 +347,7 @@ def _delivery_error(response: httpx.Response) -> DeliveryError:
     )
 
 
-def _refused_in(response: httpx.Response) -> tuple[RefusedEvent, ...]:
+def _refused_in(response: httpx2.Response) -> tuple[RefusedEvent, ...]:
     """Return the per-event reasons of a 422 that refused every event, if Core gave them."""
     try:
         return codec.decode(response.content, RefusedBody).error.refused
@@ -355,7 +355,7 @@ def _refused_in(response: httpx.Response) -> tuple[RefusedEvent, ...]:
         return ()  # an older Core, or an envelope error: the outbox bisects instead
 
 
-def _api_error(response: httpx.Response) -> ApiError:
+def _api_error(response: httpx2.Response) -> ApiError:
     """Translate Core's JSON error (the one `ErrorBody` shape) into the matching exception."""
     try:
         err = msgspec.json.decode(response.content, type=ErrorBody).error
@@ -392,7 +392,7 @@ def delivery_id(events: Sequence[Event]) -> str:
     return f"batch_{digest[:32]}"
 
 
-def _decoded(response: httpx.Response, answer: type[T]) -> T:
+def _decoded(response: httpx2.Response, answer: type[T]) -> T:
     """Validate Core's answer against its declared shape; a mismatch is Core's bug."""
     try:
         return codec.decode(response.content, answer)
@@ -402,7 +402,7 @@ def _decoded(response: httpx.Response, answer: type[T]) -> T:
         ) from exc
 
 
-def _error_text(response: httpx.Response) -> str:
+def _error_text(response: httpx2.Response) -> str:
     try:
         data = response.json()
     except ValueError:

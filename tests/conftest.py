@@ -6,7 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -54,15 +54,17 @@ async def core_app(core_settings: CoreSettings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
-async def core_http(core_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def core_http(core_app: Starlette) -> AsyncIterator[httpx2.AsyncClient]:
     """Return an HTTP client wired to the in-process Core app."""
-    transport = httpx.ASGITransport(app=core_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://core") as client:
+    transport = httpx2.ASGITransport(app=core_app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://core") as client:
         yield client
 
 
 @pytest.fixture
-def core_client(core_http: httpx.AsyncClient, webhook_secret: str, core_api_key: str) -> CoreClient:
+def core_client(
+    core_http: httpx2.AsyncClient, webhook_secret: str, core_api_key: str
+) -> CoreClient:
     """Return the SDK client talking to the in-process Core, with the service key."""
     return CoreClient(
         "http://core", core_http, signing_secrets=[webhook_secret], api_key=core_api_key

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from listeners import Listeners
@@ -49,7 +49,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-async def link(http: httpx.AsyncClient, code: str, platform: str) -> str:
+async def link(http: httpx2.AsyncClient, code: str, platform: str) -> str:
     """Link an extension with a pairing code; return its token."""
     body = {"code": code, "platform": platform, "player_id": f"bench-{platform}"}
     response = await http.post("/vtt/accounts/link", json=body)
@@ -57,7 +57,7 @@ async def link(http: httpx.AsyncClient, code: str, platform: str) -> str:
     return str(response.json()["token"])
 
 
-async def connect(http: httpx.AsyncClient, token: str, port: int, n: int) -> Listeners:
+async def connect(http: httpx2.AsyncClient, token: str, port: int, n: int) -> Listeners:
     """Open n SSE streams, each with its own ticket."""
     listeners = Listeners()
     auth = {"Authorization": f"Bearer {token}"}
@@ -69,7 +69,7 @@ async def connect(http: httpx.AsyncClient, token: str, port: int, n: int) -> Lis
                 try:
                     response = await http.post("/vtt/stream-tickets", headers=auth)
                     break
-                except httpx.TransportError:  # a pooled connection the server closed
+                except httpx2.TransportError:  # a pooled connection the server closed
                     await asyncio.sleep(0.1 * (attempt + 1))
             else:
                 raise RuntimeError("could not get a stream ticket")
@@ -79,7 +79,7 @@ async def connect(http: httpx.AsyncClient, token: str, port: int, n: int) -> Lis
     return listeners
 
 
-async def post(http: httpx.AsyncClient, token: str, seq: int) -> None:
+async def post(http: httpx2.AsyncClient, token: str, seq: int) -> None:
     """Post one marked chat message."""
     text = f"bench:{seq}:{time.monotonic():.6f};"
     response = await http.post(
@@ -109,8 +109,8 @@ async def run(n: int, events: int, burst: int, gap: float) -> dict[str, Any]:
     try:
         assert server.stdout is not None
         hello = json.loads(await server.stdout.readline())
-        limits = httpx.Limits(max_connections=200)
-        async with httpx.AsyncClient(
+        limits = httpx2.Limits(max_connections=200)
+        async with httpx2.AsyncClient(
             base_url=f"http://{HOST}:{port}", limits=limits, timeout=60
         ) as http:
             listener = await link(http, hello["codes"]["listener"], "foundry")

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
+import httpx2
 import uvicorn
 from redis.asyncio import Redis
 
@@ -47,7 +47,7 @@ SETTINGS = BridgeSettings(rate_per_second=1e6, rate_burst=10**6, link_rate_burst
 
 
 @asynccontextmanager
-async def bridge(bus: EventBus, store: MemoryStore) -> AsyncIterator[httpx.AsyncClient]:
+async def bridge(bus: EventBus, store: MemoryStore) -> AsyncIterator[httpx2.AsyncClient]:
     """Serve a bridge on a free loopback port; yield a client for it."""
     app = create_app(SETTINGS, reporter=DiscardingReporter(), bus=bus, store=store)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
@@ -57,14 +57,14 @@ async def bridge(bus: EventBus, store: MemoryStore) -> AsyncIterator[httpx.Async
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             yield http
     finally:
         server.should_exit = True
         await task
 
 
-async def resume(http: httpx.AsyncClient, token: str, last_id: str, count: int) -> None:
+async def resume(http: httpx2.AsyncClient, token: str, last_id: str, count: int) -> None:
     """Open a resumed stream and read `count` events from it."""
     auth = {"Authorization": f"Bearer {token}"}
     ticket = (await http.post("/vtt/stream-tickets", headers=auth)).json()["ticket"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench.core.rows import baseline_insert, make_events
 from core_client import CoreClient, Event, signing
@@ -61,8 +61,8 @@ async def ingest_rate(url: str, events: list[Event], batch: int) -> float:
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://core") as http:
             client = CoreClient("http://core", http, signing_secrets=[secret])
             start = time.perf_counter()
             for i in range(0, len(events), batch):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 
 from core_client import CoreClient
@@ -18,7 +18,7 @@ from tests.bot.conftest import Table, private_error
 @pytest.fixture
 async def core_client(webhook_secret: str, core_api_key: str) -> AsyncIterator[CoreClient]:
     """A Core client whose Core is down (nothing listens on the discard port)."""
-    async with httpx.AsyncClient(timeout=1) as http:
+    async with httpx2.AsyncClient(timeout=1) as http:
         yield CoreClient(
             "http://127.0.0.1:9", http, signing_secrets=[webhook_secret], api_key=core_api_key
         )

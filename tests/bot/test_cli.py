@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from redis.exceptions import RedisError
 
@@ -105,7 +105,7 @@ async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        async with httpx.AsyncClient(timeout=2) as http:
+        async with httpx2.AsyncClient(timeout=2) as http:
             await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
             await wait_healthy(http, f"http://127.0.0.1:{bridge_port}/health")
             response = await http.post(
@@ -144,7 +144,7 @@ async def test_a_scoped_api_key_from_the_environment_reaches_core(tmp_path: Path
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+        async with httpx2.AsyncClient(base_url=base, timeout=2) as http:
             await wait_healthy(http, f"{base}/health")
             service = {"Authorization": f"Bearer {SERVICE_KEY}"}
             for key in ("tuesday", "friday"):
@@ -174,13 +174,13 @@ async def require_redis() -> None:
         await client.aclose()
 
 
-async def wait_healthy(http: httpx.AsyncClient, url: str) -> None:
+async def wait_healthy(http: httpx2.AsyncClient, url: str) -> None:
     for _ in range(200):
         try:
             response = await http.get(url)
             if response.status_code == 200 and response.json()["ok"]:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         await asyncio.sleep(0.05)
     raise AssertionError(f"{url} never became healthy")

@@ -21,7 +21,7 @@ HEAVY = {
     "aiosqlite",
     "anthropic",
     "discord",
-    "httpx",
+    "httpx2",
     "openai",
     "pydantic",
     "redis",

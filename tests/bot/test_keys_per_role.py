@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from bot import serve
@@ -77,7 +77,7 @@ def _environment(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-async def clients(tmp_path: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+async def clients(tmp_path: Path) -> AsyncIterator[dict[str, httpx2.AsyncClient]]:
     settings = serve.resolve(load(None, _environment(tmp_path)), Roles(core=True, service=True))
     core_app = create_core_app(settings.core)
     async with contextlib.AsyncExitStack() as stack:
@@ -86,15 +86,15 @@ async def clients(tmp_path: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]
         await stack.enter_async_context(service_app.router.lifespan_context(service_app))  # type: ignore[attr-defined]
         found = {}
         for name, app in (("core", core_app), ("service", service_app)):
-            transport = httpx.ASGITransport(app=app)
-            client = httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
+            transport = httpx2.ASGITransport(app=app)
+            client = httpx2.AsyncClient(transport=transport, base_url=f"http://{name}")
             found[name] = await stack.enter_async_context(client)
         yield found
 
 
 @pytest.mark.parametrize("caller", CALLERS)
 async def test_each_key_opens_only_its_roles_routes(
-    clients: dict[str, httpx.AsyncClient], caller: str
+    clients: dict[str, httpx2.AsyncClient], caller: str
 ) -> None:
     headers = {"Authorization": f"Bearer {_key(caller)}"}
     for endpoint in ENDPOINTS:
@@ -112,7 +112,7 @@ async def test_each_key_opens_only_its_roles_routes(
 # above already proves that key opens the bridge's /v1 routes.
 @pytest.mark.parametrize("caller", [c for c in CALLERS if c != "bridge"])
 async def test_no_other_key_opens_a_campaign_stream(
-    clients: dict[str, httpx.AsyncClient], caller: str
+    clients: dict[str, httpx2.AsyncClient], caller: str
 ) -> None:
     headers = {"Authorization": f"Bearer {_key(caller)}"}
     response = await clients["service"].get("/v1/campaigns/c1/events", headers=headers)
@@ -128,7 +128,7 @@ async def test_no_other_key_opens_a_campaign_stream(
     ],
 )
 async def test_every_key_of_a_role_opens_it_so_rotation_can_overlap(
-    clients: dict[str, httpx.AsyncClient], variable: str, old: str, endpoint: Endpoint
+    clients: dict[str, httpx2.AsyncClient], variable: str, old: str, endpoint: Endpoint
 ) -> None:
     response = await clients[endpoint.app].request(
         endpoint.method,

@@ -11,7 +11,7 @@ import asyncio
 import os
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from bot.cli import main
@@ -35,8 +35,8 @@ async def _deliver(settings: CoreSettings, outbox: Path, events: list[Event]) ->
     """Run an outbox against a real Core until it is drained; return VTT accounts stored."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://core") as http:
             client = CoreClient("http://core", http, signing_secrets=settings.signing_secrets)
             async with Outbox(outbox, client.deliver, base_delay=0.05) as box:
                 for event in events:

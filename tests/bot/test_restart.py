@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.bot.test_cli import ROLL, env_for, free_port, stored_formulas
@@ -35,7 +35,7 @@ class Table:
     process: FumbleBotProcess
     bridge_url: str
     core_url: str
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
 
     async def slash(self, command: str, options: dict[str, object] | None = None) -> EmuInteraction:
         return await self.emu.invoke_slash(
@@ -74,7 +74,7 @@ async def table(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[Table]:
         FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
     )
     process = FumbleBotProcess(env, emu=emu)
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with httpx2.AsyncClient(timeout=5) as http:
         table = Table(
             emu, guild, channel, gm, process,
             f"http://127.0.0.1:{bridge_port}", f"http://127.0.0.1:{core_port}", http,
@@ -104,7 +104,7 @@ async def pair(table: Table) -> str:
     return str(linked.json()["token"])
 
 
-async def me(table: Table, token: str) -> httpx.Response:
+async def me(table: Table, token: str) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"}
     return await table.http.get(f"{table.bridge_url}/vtt/accounts/me", headers=headers)
 
@@ -142,7 +142,7 @@ async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) ->
     process = FumbleBotProcess(env)
     await process.start()
     bridge = f"http://127.0.0.1:{bridge_port}"
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with httpx2.AsyncClient(timeout=5) as http:
         await wait_healthy(http, f"{bridge}/health")
         await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
         headers = {"Authorization": f"Bearer {SERVICE_KEY}"}

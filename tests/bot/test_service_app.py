@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 
 from bot.ai import AIService
@@ -22,17 +22,17 @@ KEY = "service-key-for-tests"
 @pytest.fixture
 async def service(
     outbox: Outbox, ai: AIService, core_client: CoreClient
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[httpx2.AsyncClient]:
     bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
     app = create_service_app(bridge, ai=ai, core=core_client, api_keys=(KEY,))
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
 
 
 async def test_ai_chat_answers_from_the_campaign_and_counts_tokens(
-    service: httpx.AsyncClient,
+    service: httpx2.AsyncClient,
     core_client: CoreClient,
     openai_emulator: tuple[OpenAIEmulator, str],
 ) -> None:
@@ -72,20 +72,20 @@ async def test_ai_chat_answers_from_the_campaign_and_counts_tokens(
     ],
 )
 async def test_ai_chat_refusals_are_clear_json(
-    service: httpx.AsyncClient, headers: dict[str, str], body: object, status: int, code: str
+    service: httpx2.AsyncClient, headers: dict[str, str], body: object, status: int, code: str
 ) -> None:
     response = await service.post("/ai/chat", json=body, headers=headers)
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
 
 
-async def test_the_bridge_is_served_beside_it(service: httpx.AsyncClient) -> None:
+async def test_the_bridge_is_served_beside_it(service: httpx2.AsyncClient) -> None:
     response = await service.get("/health")
     assert response.json()["service"] == "bridge"
 
 
 @pytest.mark.parametrize("bad", bad_bodies(MAX_BODY), ids=lambda b: b.name)
-async def test_every_bad_body_is_a_json_4xx(service: httpx.AsyncClient, bad: BadBody) -> None:
+async def test_every_bad_body_is_a_json_4xx(service: httpx2.AsyncClient, bad: BadBody) -> None:
     headers = {"Authorization": f"Bearer {KEY}", **bad.headers()}
     response = await service.post("/ai/chat", content=bad.content, headers=headers)
     assert_refusal(response, bad.status, bad.code)
@@ -101,7 +101,7 @@ async def test_every_bad_body_is_a_json_4xx(service: httpx.AsyncClient, bad: Bad
     ],
 )
 async def test_a_misfit_body_names_the_field(
-    service: httpx.AsyncClient, body: object, field: str
+    service: httpx2.AsyncClient, body: object, field: str
 ) -> None:
     response = await service.post("/ai/chat", json=body, headers={"Authorization": f"Bearer {KEY}"})
     assert assert_refusal(response, 422, "invalid_body")["field"] == field
@@ -117,7 +117,7 @@ async def test_a_misfit_body_names_the_field(
     ],
 )
 async def test_unknown_paths_and_methods_are_json(
-    service: httpx.AsyncClient, method: str, path: str, status: int, code: str
+    service: httpx2.AsyncClient, method: str, path: str, status: int, code: str
 ) -> None:
     assert_refusal(await service.request(method, path), status, code)
 
@@ -126,7 +126,7 @@ async def test_unknown_paths_and_methods_are_json(
     "authorization", [b"Bearer", b"Basic x", "Bearer clé".encode(), b"Bearer \xff"]
 )
 async def test_malformed_or_non_ascii_keys_are_refused_alike(
-    service: httpx.AsyncClient, authorization: bytes
+    service: httpx2.AsyncClient, authorization: bytes
 ) -> None:
     headers = {"authorization": authorization, "content-type": JSON}
     response = await service.post("/ai/chat", content=b"{}", headers=headers)
@@ -138,8 +138,8 @@ async def test_with_no_keys_configured_every_caller_is_refused(
 ) -> None:
     bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
     app = create_service_app(bridge, ai=ai, core=core_client, api_keys=())
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://service") as client:
         response = await client.post("/ai/chat", json={}, headers={"Authorization": "Bearer "})
         assert_refusal(response, 401, "unauthorized")
         response = await client.post("/ai/chat", json={}, headers={"Authorization": "Bearer x"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from bot.ai import AIService, build_ai_service
@@ -26,7 +26,7 @@ KEY = "chat-key-for-tests"
 @pytest.fixture
 async def service(
     openai_emulator: tuple[OpenAIEmulator, str], outbox: Outbox, core_client: CoreClient
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[httpx2.AsyncClient]:
     emulator, url = openai_emulator
     metrics = ServiceMetrics.create()
     settings = AISettings(
@@ -42,14 +42,14 @@ async def service(
         bridge, ai=ai, core=core_client, api_keys=(KEY,), metrics=metrics, outbox=outbox
     )
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
     await ai.aclose()
 
 
 async def test_metrics_count_ai_tokens_by_provider_and_read_the_outbox(
-    service: httpx.AsyncClient,
+    service: httpx2.AsyncClient,
     core_client: CoreClient,
     outbox: Outbox,
     openai_emulator: tuple[OpenAIEmulator, str],
@@ -77,7 +77,7 @@ async def test_metrics_count_ai_tokens_by_provider_and_read_the_outbox(
 async def test_health_shows_the_outbox_backlog_and_fails_when_core_falls_behind(
     tmp_path: Path, outbox: Outbox
 ) -> None:
-    async with httpx.AsyncClient() as http:
+    async with httpx2.AsyncClient() as http:
         # Nothing listens on port 9: every delivery fails and the queue grows.
         nowhere = CoreClient("http://127.0.0.1:9", http, signing_secrets=[])
         path = tmp_path / "stuck.sqlite3"
@@ -85,8 +85,8 @@ async def test_health_shows_the_outbox_backlog_and_fails_when_core_falls_behind(
             bridge = create_bridge_app(BridgeSettings(), reporter=stuck)
             app = create_service_app(bridge, ai=None, core=None, api_keys=(), outbox=stuck)  # type: ignore[arg-type]
             async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+                transport = httpx2.ASGITransport(app=app)
+                async with httpx2.AsyncClient(transport=transport, base_url="http://s") as client:
                     healthy = await client.get("/health")
                     for value in range(5):
                         await stuck.put(d20_roll(value + 1))

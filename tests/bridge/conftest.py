@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -30,7 +30,7 @@ from tests.support.sse import SSEStream, open_stream
 class Bridge:
     url: str
     store: StateStore
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
     memory_bus: InMemoryBus | None = None
     app: Starlette | None = None
 
@@ -57,7 +57,7 @@ class Client:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    async def post(self, path: str, body: object) -> httpx.Response:
+    async def post(self, path: str, body: object) -> httpx2.Response:
         return await self.bridge.http.post(self.bridge.url + path, json=body, headers=self.auth)
 
     @asynccontextmanager
@@ -91,7 +91,7 @@ async def bridge(outbox: Outbox, bridge_settings: BridgeSettings) -> AsyncIterat
     bus = InMemoryBus(history_per_topic=bridge_settings.history_per_topic)
     store = MemoryStore()
     app = create_app(bridge_settings, reporter=outbox, bus=bus, store=store)
-    async with serve(app) as url, httpx.AsyncClient(timeout=5) as http:
+    async with serve(app) as url, httpx2.AsyncClient(timeout=5) as http:
         yield Bridge(url, store, http, bus, app)
     await bus.aclose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -45,10 +45,10 @@ async def bridge_url(outbox: Outbox) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+async def http() -> AsyncIterator[httpx2.AsyncClient]:
     """A client sending a service key, as Core's tools and the CLI do."""
     headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
-    async with httpx.AsyncClient(timeout=5, headers=headers) as client:
+    async with httpx2.AsyncClient(timeout=5, headers=headers) as client:
         yield client
 
 
@@ -60,7 +60,7 @@ async def test_v1_routes_refuse_a_missing_or_wrong_service_key(
     bridge_url: str, outbox: Outbox, authorization: str | None
 ) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
-    async with httpx.AsyncClient(timeout=5, headers=headers) as anonymous:
+    async with httpx2.AsyncClient(timeout=5, headers=headers) as anonymous:
         posted = await anonymous.post(f"{bridge_url}/v1/campaigns/c1/rolls", json=ROLL)
         streamed = await anonymous.get(f"{bridge_url}/v1/campaigns/c1/events")
     for response in (posted, streamed):
@@ -74,7 +74,7 @@ async def test_v1_routes_refuse_everyone_when_no_service_key_is_configured(
     outbox: Outbox,
 ) -> None:
     app = create_app(BridgeSettings(), reporter=outbox)
-    async with serve(app) as url, httpx.AsyncClient(timeout=5) as client:
+    async with serve(app) as url, httpx2.AsyncClient(timeout=5) as client:
         for authorization in ("Bearer", "Bearer anything"):
             headers = {"Authorization": authorization}
             posted = await client.post(f"{url}/v1/campaigns/c1/rolls", json=ROLL, headers=headers)
@@ -84,7 +84,7 @@ async def test_v1_routes_refuse_everyone_when_no_service_key_is_configured(
 
 
 async def test_every_configured_service_key_is_accepted(
-    bridge_url: str, http: httpx.AsyncClient
+    bridge_url: str, http: httpx2.AsyncClient
 ) -> None:
     headers = {"Authorization": f"Bearer {OTHER_KEY}"}
     response = await http.post(f"{bridge_url}/v1/campaigns/c1/rolls", json=ROLL, headers=headers)
@@ -96,7 +96,7 @@ def test_service_keys_stay_out_of_the_settings_repr() -> None:
 
 
 async def test_posted_roll_reaches_every_subscriber_and_core(
-    bridge_url: str, http: httpx.AsyncClient, outbox: Outbox, core_app: Starlette
+    bridge_url: str, http: httpx2.AsyncClient, outbox: Outbox, core_app: Starlette
 ) -> None:
     events_url = f"{bridge_url}/v1/campaigns/c1/events"
     async with open_stream(http, events_url) as a, open_stream(http, events_url) as b:
@@ -114,7 +114,7 @@ async def test_posted_roll_reaches_every_subscriber_and_core(
     assert [d["kept"] for d in stored.groups[0]["dice"]] == [True, False]
 
 
-async def test_subscriber_sees_only_its_campaign(bridge_url: str, http: httpx.AsyncClient) -> None:
+async def test_subscriber_sees_only_its_campaign(bridge_url: str, http: httpx2.AsyncClient) -> None:
     async with open_stream(http, f"{bridge_url}/v1/campaigns/c1/events") as stream:
         await http.post(f"{bridge_url}/v1/campaigns/other/rolls", json=ROLL)
         await http.post(f"{bridge_url}/v1/campaigns/c1/rolls", json=ROLL | {"total": 7})
@@ -123,7 +123,7 @@ async def test_subscriber_sees_only_its_campaign(bridge_url: str, http: httpx.As
 
 
 async def test_reconnect_with_last_event_id_resumes(
-    bridge_url: str, http: httpx.AsyncClient
+    bridge_url: str, http: httpx2.AsyncClient
 ) -> None:
     url = f"{bridge_url}/v1/campaigns/c1/events"
     async with open_stream(http, url) as stream:
@@ -147,7 +147,7 @@ async def test_reconnect_with_last_event_id_resumes(
     ],
 )
 async def test_bad_rolls_get_a_clear_error_and_publish_nothing(
-    bridge_url: str, http: httpx.AsyncClient, outbox: Outbox, body: bytes, status: int, code: str
+    bridge_url: str, http: httpx2.AsyncClient, outbox: Outbox, body: bytes, status: int, code: str
 ) -> None:
     async with open_stream(http, f"{bridge_url}/v1/campaigns/c1/events") as stream:
         response = await http.post(
@@ -162,7 +162,7 @@ async def test_bad_rolls_get_a_clear_error_and_publish_nothing(
     assert outbox.pending <= 1
 
 
-async def test_health(bridge_url: str, http: httpx.AsyncClient) -> None:
+async def test_health(bridge_url: str, http: httpx2.AsyncClient) -> None:
     response = await http.get(f"{bridge_url}/health")
     assert response.json() == {
         "service": "bridge",

@@ -7,7 +7,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from redis.asyncio import Redis
 
@@ -106,7 +106,7 @@ async def pair(
     async with (
         serve(app_a) as url_a,
         serve(app_b) as url_b,
-        httpx.AsyncClient(timeout=5) as http,
+        httpx2.AsyncClient(timeout=5) as http,
     ):
         yield Pair(Bridge(url_a, store, http), Bridge(url_b, store, http))
 

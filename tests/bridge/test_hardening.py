@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from bridge.app import create_app
@@ -65,7 +65,7 @@ async def flaky_bridge(
     bus = InMemoryBus(history_per_topic=bridge_settings.history_per_topic)
     store = MemoryStore()
     app = create_app(bridge_settings, reporter=flaky, bus=bus, store=store)
-    async with serve(app) as url, httpx.AsyncClient(timeout=5) as http:
+    async with serve(app) as url, httpx2.AsyncClient(timeout=5) as http:
         yield Bridge(url, store, http, bus, app)
     await bus.aclose()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 
 from bridge.app import create_app
@@ -26,7 +26,7 @@ LIMIT = SETTINGS.max_body_bytes
 
 @dataclasses.dataclass
 class Edge:
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
     token: str
 
 
@@ -37,10 +37,10 @@ async def edge(outbox: Outbox) -> AsyncIterator[Edge]:
     )
     bus, store = InMemoryBus(), MemoryStore()
     app = create_app(settings, reporter=outbox, bus=bus, store=store)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx2.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://bridge") as http,
+        httpx2.AsyncClient(transport=transport, base_url="http://bridge") as http,
     ):
         code = await create_pairing_code(
             store, "alice", "c1", ("g1",), user_name="Alice", ttl=600.0

@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 
 from bridge.app import create_app
@@ -65,7 +65,7 @@ ON_MEMORY = pytest.mark.parametrize("buses", ["memory"], indirect=True)
 async def bridge(outbox: Outbox, bus: EventBus) -> AsyncIterator[Bridge]:
     store = MemoryStore()
     app = create_app(RESUME_SETTINGS, reporter=outbox, bus=bus, store=store)
-    async with serve(app) as url, httpx.AsyncClient(timeout=5) as http:
+    async with serve(app) as url, httpx2.AsyncClient(timeout=5) as http:
         yield Bridge(url, store, http, bus if isinstance(bus, InMemoryBus) else None, app)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import httpx
+import httpx2
 
 from core_client import CoreClient, Outbox
 from tests.support.core import d20_roll
@@ -23,7 +23,7 @@ def event_id(n: int) -> str:
 
 async def main(url: str, secret: str, path: str, first: int, last: int) -> None:
     """Put rolls `first`..`last`-1 at a steady pace, then wait for the outbox to drain."""
-    async with httpx.AsyncClient(timeout=2.0) as http:
+    async with httpx2.AsyncClient(timeout=2.0) as http:
         client = CoreClient(url, http, signing_secrets=[secret])
         async with Outbox(
             path, client.deliver, batch_size=20, base_delay=0.05, max_delay=0.2

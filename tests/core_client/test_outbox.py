@@ -6,7 +6,7 @@ import logging
 import socket
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -14,7 +14,7 @@ from core_client import CoreClient, Event, EventType, Outbox, OutboxFullError
 from tests.support.core import d20_roll, stored_rolls
 
 
-def closed_port_client(secret: str, http: httpx.AsyncClient) -> CoreClient:
+def closed_port_client(secret: str, http: httpx2.AsyncClient) -> CoreClient:
     """Return a client for a port nothing listens on: Core is down."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -54,7 +54,7 @@ async def test_a_full_outbox_warns_then_refuses(
     tmp_path: Path, webhook_secret: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="core_client.outbox")
-    async with httpx.AsyncClient(timeout=0.5) as http:
+    async with httpx2.AsyncClient(timeout=0.5) as http:
         client = closed_port_client(webhook_secret, http)
         async with Outbox(
             tmp_path / "o.sqlite3", client.deliver, max_events=10, max_delay=5
@@ -71,7 +71,7 @@ async def test_events_stored_while_core_is_down_survive_a_restart(
     tmp_path: Path, webhook_secret: str, core_client: CoreClient, core_app: Starlette
 ) -> None:
     path = tmp_path / "restart.sqlite3"
-    async with httpx.AsyncClient(timeout=0.5) as http:
+    async with httpx2.AsyncClient(timeout=0.5) as http:
         down = closed_port_client(webhook_secret, http)
         async with Outbox(path, down.deliver, max_delay=5) as box:
             for v in range(5):

@@ -16,7 +16,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import func, select
 
@@ -69,7 +69,7 @@ async def test_core_down_under_a_steady_stream_then_back_loses_nothing(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="core_client.outbox")
     total = 300
-    async with httpx.AsyncClient(timeout=2.0) as http:
+    async with httpx2.AsyncClient(timeout=2.0) as http:
         client = CoreClient(core.url, http, signing_secrets=[webhook_secret])
         box = Outbox(
             tmp_path / "out.sqlite3", client.deliver, batch_size=25, base_delay=0.05, max_delay=0.25

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -122,7 +122,7 @@ async def test_core_down_or_slow_holds_every_event_until_it_recovers(
     gate.status, gate.hang = (503 if fault == "503" else None), fault == "timeout"
     if fault == "connection":
         url = _closed_url()
-    async with httpx.AsyncClient(timeout=0.5) as http:
+    async with httpx2.AsyncClient(timeout=0.5) as http:
         down = CoreClient(url, http, signing_secrets=[webhook_secret])
         path = tmp_path / "held.sqlite3"
         async with Outbox(path, down.deliver, base_delay=0.01, max_delay=0.05) as box:
@@ -173,8 +173,8 @@ async def test_a_key_core_does_not_know_holds_events_and_says_so_once(
 async def test_a_wrong_core_url_holds_events_instead_of_burying_them(
     core_app: Starlette, tmp_path: Path, webhook_secret: str
 ) -> None:
-    transport = httpx.ASGITransport(app=core_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
+    transport = httpx2.ASGITransport(app=core_app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://core") as http:
         lost = CoreClient("http://core/not-core", http, signing_secrets=[webhook_secret])
         async with Outbox(tmp_path / "o.sqlite3", lost.deliver, base_delay=0.01) as box:
             await box.put(d20_roll(6))
@@ -190,7 +190,7 @@ async def test_an_event_core_fails_on_is_held_back_alone_and_the_rest_delivered(
     gate, url = faulty
     poison = d20_roll(20, occurred_at=1_600_000_000)
     gate.fail_on = {poison.id}  # a Core bug this one event triggers: a 500, every time
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with httpx2.AsyncClient(timeout=5) as http:
         client = CoreClient(url, http, signing_secrets=[webhook_secret])
         path = tmp_path / "bug.sqlite3"
         async with Outbox(path, client.deliver, base_delay=0.05, max_delay=0.2) as box:
@@ -208,8 +208,8 @@ async def test_an_event_core_fails_on_is_held_back_alone_and_the_rest_delivered(
 @contextlib.asynccontextmanager
 async def _client(app: Any, secret: str) -> AsyncIterator[CoreClient]:
     """Return a client signing with `secret`, talking to `app` in process."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://core") as http:
         yield CoreClient("http://core", http, signing_secrets=[secret])
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.emulators.anthropic_api import AnthropicEmulator
@@ -19,18 +19,24 @@ MESSAGES = {**CHAT, "max_tokens": 50}
 
 
 @pytest.fixture
-async def openai_http() -> AsyncIterator[tuple[OpenAIEmulator, httpx.AsyncClient]]:
+async def openai_http() -> AsyncIterator[tuple[OpenAIEmulator, httpx2.AsyncClient]]:
     emulator = OpenAIEmulator()
     headers = {"authorization": f"Bearer {emulator.script.api_key}"}
-    async with serve(emulator.app) as url, httpx.AsyncClient(base_url=url, headers=headers) as http:
+    async with (
+        serve(emulator.app) as url,
+        httpx2.AsyncClient(base_url=url, headers=headers) as http,
+    ):
         yield emulator, http
 
 
 @pytest.fixture
-async def anthropic_http() -> AsyncIterator[tuple[AnthropicEmulator, httpx.AsyncClient]]:
+async def anthropic_http() -> AsyncIterator[tuple[AnthropicEmulator, httpx2.AsyncClient]]:
     emulator = AnthropicEmulator()
     headers = {"x-api-key": emulator.script.api_key, "anthropic-version": "2023-06-01"}
-    async with serve(emulator.app) as url, httpx.AsyncClient(base_url=url, headers=headers) as http:
+    async with (
+        serve(emulator.app) as url,
+        httpx2.AsyncClient(base_url=url, headers=headers) as http,
+    ):
         yield emulator, http
 
 
@@ -39,7 +45,7 @@ def sse_data(text: str) -> list[str]:
 
 
 async def test_openai_stream_ends_with_a_usage_chunk_then_done(
-    openai_http: tuple[OpenAIEmulator, httpx.AsyncClient],
+    openai_http: tuple[OpenAIEmulator, httpx2.AsyncClient],
 ) -> None:
     emulator, http = openai_http
     emulator.queue(Answer("Hi there!", prompt_tokens=3, completion_tokens=2, chunk_size=4))
@@ -59,7 +65,7 @@ async def test_openai_stream_ends_with_a_usage_chunk_then_done(
 
 
 async def test_openai_stream_without_include_usage_has_no_usage(
-    openai_http: tuple[OpenAIEmulator, httpx.AsyncClient],
+    openai_http: tuple[OpenAIEmulator, httpx2.AsyncClient],
 ) -> None:
     _, http = openai_http
     response = await http.post("/v1/chat/completions", json={**CHAT, "stream": True})
@@ -68,7 +74,7 @@ async def test_openai_stream_without_include_usage_has_no_usage(
 
 
 async def test_openai_errors_have_the_openai_shape(
-    openai_http: tuple[OpenAIEmulator, httpx.AsyncClient],
+    openai_http: tuple[OpenAIEmulator, httpx2.AsyncClient],
 ) -> None:
     emulator, http = openai_http
     emulator.queue(Fault(429, "Rate limit reached", retry_after=7))
@@ -84,7 +90,7 @@ async def test_openai_errors_have_the_openai_shape(
 
 
 async def test_anthropic_stream_events_come_in_order(
-    anthropic_http: tuple[AnthropicEmulator, httpx.AsyncClient],
+    anthropic_http: tuple[AnthropicEmulator, httpx2.AsyncClient],
 ) -> None:
     emulator, http = anthropic_http
     emulator.queue(Answer("Hello, adventurer!", prompt_tokens=9, completion_tokens=4))
@@ -103,7 +109,7 @@ async def test_anthropic_stream_events_come_in_order(
 
 
 async def test_anthropic_errors_and_validation(
-    anthropic_http: tuple[AnthropicEmulator, httpx.AsyncClient],
+    anthropic_http: tuple[AnthropicEmulator, httpx2.AsyncClient],
 ) -> None:
     emulator, http = anthropic_http
     emulator.queue(Fault(529, "Overloaded"))
@@ -124,7 +130,7 @@ async def test_anthropic_errors_and_validation(
 
 
 async def test_a_key_in_the_url_is_detected(
-    anthropic_http: tuple[AnthropicEmulator, httpx.AsyncClient],
+    anthropic_http: tuple[AnthropicEmulator, httpx2.AsyncClient],
 ) -> None:
     emulator, http = anthropic_http
     await http.post(f"/v1/messages?key={emulator.script.api_key}", json=MESSAGES)

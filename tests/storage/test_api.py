@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -38,7 +38,7 @@ async def _two_campaigns(client: CoreClient) -> tuple[str, str]:
     return mine["id"], theirs["id"]
 
 
-async def test_requests_without_a_known_key_are_refused(core_http: httpx.AsyncClient) -> None:
+async def test_requests_without_a_known_key_are_refused(core_http: httpx2.AsyncClient) -> None:
     for headers in [{}, {"authorization": "Bearer nope"}, {"authorization": "Basic x"}]:
         for method, path, body in [("GET", "/campaigns", None), ("POST", "/campaigns", b"{bad")]:
             response = await core_http.request(method, path, content=body, headers=headers)
@@ -47,7 +47,7 @@ async def test_requests_without_a_known_key_are_refused(core_http: httpx.AsyncCl
 
 
 async def test_a_scoped_key_sees_only_its_campaigns(
-    core_client: CoreClient, core_http: httpx.AsyncClient
+    core_client: CoreClient, core_http: httpx2.AsyncClient
 ) -> None:
     mine, theirs = await _two_campaigns(core_client)
     scoped = client_with_key(core_http, SCOPED_KEY)
@@ -154,7 +154,7 @@ async def test_a_write_race_lets_exactly_one_writer_win(core_client: CoreClient)
 
 
 async def test_refusals_are_clear_json(
-    core_http: httpx.AsyncClient, core_api_key: str, core_app: Starlette
+    core_http: httpx2.AsyncClient, core_api_key: str, core_app: Starlette
 ) -> None:
     auth = {"authorization": f"Bearer {core_api_key}", "content-type": "application/json"}
     big = b'{"name": "' + b"x" * 300_000 + b'"}'
@@ -181,7 +181,7 @@ async def test_refusals_are_clear_json(
 
 
 async def test_a_patch_without_a_version_names_the_field(
-    core_client: CoreClient, core_http: httpx.AsyncClient, core_api_key: str
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_api_key: str
 ) -> None:
     campaign = await core_client.create_campaign(name="C")
     response = await core_http.patch(
@@ -220,7 +220,7 @@ async def test_character_owner_is_given_by_discord_id(core_client: CoreClient) -
 
 @pytest.mark.parametrize("limit", ["²", "0", "9" * 30])
 async def test_bad_page_sizes_get_400_not_500(
-    core_http: httpx.AsyncClient, core_api_key: str, limit: str
+    core_http: httpx2.AsyncClient, core_api_key: str, limit: str
 ) -> None:
     response = await core_http.get(
         "/campaigns", params={"limit": limit}, headers={"authorization": f"Bearer {core_api_key}"}
@@ -235,7 +235,7 @@ async def test_sdk_refuses_ids_that_are_not_ids(core_client: CoreClient, bad: st
 
 
 async def test_writes_refuse_what_core_could_not_store_naming_the_field(
-    core_client: CoreClient, core_http: httpx.AsyncClient, core_api_key: str
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_api_key: str
 ) -> None:
     # Python's json accepts these; PostgreSQL or UTF-8 would not store them.
     auth = {"authorization": f"Bearer {core_api_key}", "content-type": "application/json"}

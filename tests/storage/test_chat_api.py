@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from core_client import CampaignUpserted, ChatMessage, CoreClient, Event, EventType, Platform
@@ -44,7 +44,7 @@ async def test_chat_reads_forwards_from_since_a_page_at_a_time(core_client: Core
 
 
 async def test_a_scoped_key_sees_only_its_campaigns_chat(
-    core_client: CoreClient, core_http: httpx.AsyncClient
+    core_client: CoreClient, core_http: httpx2.AsyncClient
 ) -> None:
     await core_client.deliver(
         [
@@ -67,7 +67,7 @@ async def test_a_scoped_key_sees_only_its_campaigns_chat(
      ({"campaign_id": "nope"}, "campaign_id"), ({"limit": "0"}, "limit"), ({"cursor": "!!"}, None)],
 )  # fmt: skip
 async def test_bad_parameters_are_refused_naming_them(
-    core_http: httpx.AsyncClient, core_api_key: str, params: dict[str, str], field: str | None
+    core_http: httpx2.AsyncClient, core_api_key: str, params: dict[str, str], field: str | None
 ) -> None:
     headers = {"authorization": f"Bearer {core_api_key}"}
     response = await core_http.get("/chat", params=params, headers=headers)
@@ -75,6 +75,6 @@ async def test_bad_parameters_are_refused_naming_them(
     assert response.json()["error"].get("field") == field
 
 
-async def test_a_stranger_is_refused(core_http: httpx.AsyncClient) -> None:
+async def test_a_stranger_is_refused(core_http: httpx2.AsyncClient) -> None:
     with pytest.raises(CoreClientError):
         await client_with_key(core_http, "not-a-key").chat()

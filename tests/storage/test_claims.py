@@ -10,7 +10,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
@@ -52,11 +52,13 @@ def _as(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-async def _link(http: httpx.AsyncClient, key: str, campaign: str, **fields: Any) -> httpx.Response:
+async def _link(
+    http: httpx2.AsyncClient, key: str, campaign: str, **fields: Any
+) -> httpx2.Response:
     return await http.post(f"/campaigns/{campaign}/game-links", json=fields, headers=_as(key))
 
 
-def _refused(response: httpx.Response, field: str, holder: str) -> None:
+def _refused(response: httpx2.Response, field: str, holder: str) -> None:
     assert response.status_code == 409, response.text
     error = response.json()["error"]
     assert error["code"] == "already_claimed"
@@ -68,7 +70,7 @@ def _refused(response: httpx.Response, field: str, holder: str) -> None:
     ("field", "value"), [("vtt_game_id", "roll20-4242"), ("discord_channel_id", "900100")]
 )
 async def test_claiming_what_another_campaign_holds_is_409_naming_the_holder(
-    core_http: httpx.AsyncClient, tables: tuple[str, str], field: str, value: str
+    core_http: httpx2.AsyncClient, tables: tuple[str, str], field: str, value: str
 ) -> None:
     a, b = tables
     assert (await _link(core_http, KEY_A, a, **{field: value})).status_code == 201
@@ -86,7 +88,7 @@ async def test_claiming_what_another_campaign_holds_is_409_naming_the_holder(
 
 
 async def test_an_unbound_game_can_be_claimed_and_the_old_holder_cannot_restore_it(
-    core_http: httpx.AsyncClient, tables: tuple[str, str]
+    core_http: httpx2.AsyncClient, tables: tuple[str, str]
 ) -> None:
     a, b = tables
     link = (await _link(core_http, KEY_A, a, vtt_game_id="foundry-7")).json()
@@ -100,7 +102,7 @@ async def test_an_unbound_game_can_be_claimed_and_the_old_holder_cannot_restore_
 
 
 async def test_two_racing_claims_of_one_game_let_one_campaign_win(
-    core_http: httpx.AsyncClient, core_app: Starlette, tables: tuple[str, str]
+    core_http: httpx2.AsyncClient, core_app: Starlette, tables: tuple[str, str]
 ) -> None:
     a, b = tables
     answers = await asyncio.gather(
@@ -130,7 +132,7 @@ def _vtt_roll(game_id: str) -> Event:
 
 
 async def test_a_roll_known_by_its_game_goes_to_the_campaign_holding_it(
-    core_http: httpx.AsyncClient,
+    core_http: httpx2.AsyncClient,
     core_client: CoreClient,
     core_app: Starlette,
     tables: tuple[str, str],
@@ -159,7 +161,7 @@ async def test_a_game_linked_to_two_campaigns_by_older_data_attributes_to_neithe
 
 
 async def test_a_report_linking_a_held_game_is_refused_alone(
-    core_http: httpx.AsyncClient, core_client: CoreClient, tables: tuple[str, str]
+    core_http: httpx2.AsyncClient, core_client: CoreClient, tables: tuple[str, str]
 ) -> None:
     a, _ = tables
     assert (await _link(core_http, KEY_A, a, vtt_game_id="g-3")).status_code == 201

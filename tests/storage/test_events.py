@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 
 from core_client import (
@@ -215,8 +215,8 @@ async def test_credentials_are_refused_when_core_has_no_encryption_key(
     app = create_app(settings)
     event = VttAccountLinked("1", VttPlatform.FOUNDRY, "f1", credentials={"k": "v"}).event()
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://core") as http:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://core") as http:
             client = CoreClient("http://core", http, signing_secrets=[webhook_secret])
             response = await _post(client, http, webhook_secret, [codec.to_builtins(event)])
         assert response.status_code == 422
@@ -284,7 +284,7 @@ MALFORMED: list[tuple[EventType, dict[str, Any], str]] = [
 
 
 async def test_a_malformed_payload_is_refused_naming_the_field(
-    core_client: CoreClient, core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     # One table, one database: each bad event is refused alone, its neighbour stored.
     for n, (kind, data, field) in enumerate(MALFORMED):
@@ -301,8 +301,8 @@ async def test_a_malformed_payload_is_refused_naming_the_field(
 
 
 async def _post(
-    _client: CoreClient, http: httpx.AsyncClient, secret: str, events: list[Any]
-) -> httpx.Response:
+    _client: CoreClient, http: httpx2.AsyncClient, secret: str, events: list[Any]
+) -> httpx2.Response:
     body = json.dumps({"events": events}).encode()
     headers = signing.sign([secret], "msg_raw", body).as_dict()
     headers["content-type"] = "application/json"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from storage import db
 
 
-async def test_health_reports_a_writable_current_database(core_http: httpx.AsyncClient) -> None:
+async def test_health_reports_a_writable_current_database(core_http: httpx2.AsyncClient) -> None:
     response = await core_http.get("/health")
     assert response.status_code == 200
     report = response.json()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from core_client import signing
@@ -33,7 +33,7 @@ BODY_ROUTES = [
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 async def test_every_bad_body_is_a_json_4xx(
-    core_http: httpx.AsyncClient, core_api_key: str, method: str, path: str
+    core_http: httpx2.AsyncClient, core_api_key: str, method: str, path: str
 ) -> None:
     for bad in bad_bodies(QUERY_LIMIT):
         headers = {"authorization": f"Bearer {core_api_key}", **bad.headers()}
@@ -42,7 +42,7 @@ async def test_every_bad_body_is_a_json_4xx(
 
 
 async def test_every_bad_signed_delivery_is_a_json_4xx(
-    core_http: httpx.AsyncClient, webhook_secret: str
+    core_http: httpx2.AsyncClient, webhook_secret: str
 ) -> None:
     for i, bad in enumerate(bad_bodies(WEBHOOK_LIMIT)):
         headers = signing.sign([webhook_secret], f"msg_bad_{i}", bad.content).as_dict()
@@ -61,7 +61,7 @@ async def test_every_bad_signed_delivery_is_a_json_4xx(
     [("GET", "/nowhere", 404, "not_found"), ("DELETE", "/campaigns", 405, "method_not_allowed")],
 )
 async def test_unknown_paths_and_methods_are_json(
-    core_http: httpx.AsyncClient, method: str, path: str, status: int, code: str
+    core_http: httpx2.AsyncClient, method: str, path: str, status: int, code: str
 ) -> None:
     assert_refusal(await core_http.request(method, path), status, code)
 
@@ -71,7 +71,7 @@ async def test_unknown_paths_and_methods_are_json(
     [None, b"Bearer", b"Bearer nope", b"Basic x", "Bearer clé".encode(), b"Bearer \xff"],
 )
 async def test_wrong_missing_or_non_ascii_keys_are_refused_alike(
-    core_http: httpx.AsyncClient, authorization: bytes | None
+    core_http: httpx2.AsyncClient, authorization: bytes | None
 ) -> None:
     headers: dict[str, str | bytes] = {"content-type": JSON}
     if authorization is not None:

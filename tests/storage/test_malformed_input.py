@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from core_client import CoreClient, signing
@@ -34,7 +34,7 @@ def auth(core_api_key: str) -> dict[str, str]:
     ],
 )
 async def test_a_date_no_moment_can_hold_is_400_naming_the_parameter(
-    core_http: httpx.AsyncClient, auth: dict[str, str], route: str, name: str, value: str
+    core_http: httpx2.AsyncClient, auth: dict[str, str], route: str, name: str, value: str
 ) -> None:
     response = await core_http.get(route, params={name: value}, headers=auth)
     assert response.status_code == 400, response.text
@@ -58,7 +58,7 @@ async def test_a_date_no_moment_can_hold_is_400_naming_the_parameter(
     ],
 )
 async def test_a_cursor_core_never_issued_is_400(
-    core_http: httpx.AsyncClient, auth: dict[str, str], route: str, parts: list[object]
+    core_http: httpx2.AsyncClient, auth: dict[str, str], route: str, parts: list[object]
 ) -> None:
     response = await core_http.get(route + cursors.encode(*parts), headers=auth)
     assert response.status_code == 400, response.text
@@ -66,7 +66,7 @@ async def test_a_cursor_core_never_issued_is_400(
 
 
 async def test_the_largest_change_cursor_is_still_served(
-    core_http: httpx.AsyncClient, auth: dict[str, str]
+    core_http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
     response = await core_http.get("/changes?since=" + cursors.encode(2**63 - 1), headers=auth)
     assert response.status_code == 200, response.text
@@ -81,7 +81,7 @@ def _delivery(*occurred: float) -> bytes:
     return json.dumps({"events": events}).encode()
 
 
-async def _post(http: httpx.AsyncClient, secret: str, body: bytes) -> httpx.Response:
+async def _post(http: httpx2.AsyncClient, secret: str, body: bytes) -> httpx2.Response:
     headers = signing.sign([secret], f"msg-{uuid.uuid4()}", body).as_dict()
     headers["content-type"] = "application/json"
     return await http.post("/webhooks", content=body, headers=headers)
@@ -89,7 +89,7 @@ async def _post(http: httpx.AsyncClient, secret: str, body: bytes) -> httpx.Resp
 
 @pytest.mark.parametrize("occurred", [1e20, -1.0, 1e11])
 async def test_an_event_at_a_moment_no_column_holds_is_refused_alone(
-    core_http: httpx.AsyncClient, webhook_secret: str, occurred: float
+    core_http: httpx2.AsyncClient, webhook_secret: str, occurred: float
 ) -> None:
     alone = await _post(core_http, webhook_secret, _delivery(occurred))
     assert alone.status_code == 422, alone.text
@@ -102,7 +102,7 @@ async def test_an_event_at_a_moment_no_column_holds_is_refused_alone(
 
 
 async def test_a_gm_who_is_no_user_is_named_not_reported_as_a_taken_key(
-    core_http: httpx.AsyncClient, core_client: CoreClient, auth: dict[str, str]
+    core_http: httpx2.AsyncClient, core_client: CoreClient, auth: dict[str, str]
 ) -> None:
     nobody = str(uuid.uuid4())
     created = await core_http.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 
 from core_client import CoreClient, signing
@@ -18,7 +18,7 @@ DELIVERIES = "fumblebot_core_webhook_deliveries_total"
 
 
 async def test_metrics_count_deliveries_and_events_by_outcome(
-    core_client: CoreClient, core_http: httpx.AsyncClient, webhook_secret: str
+    core_client: CoreClient, core_http: httpx2.AsyncClient, webhook_secret: str
 ) -> None:
     roll = d20_roll(7)
     await core_client.deliver([roll, d20_roll(8)])
@@ -46,8 +46,8 @@ async def test_each_app_has_its_own_registry(
     await core_client.deliver([d20_roll(3)])
     other = create_app(core_settings)  # a second app in the same process
     async with other.router.lifespan_context(other):
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url="http://other") as http:
+        transport = httpx2.ASGITransport(app=other)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://other") as http:
             samples = await scrape(http)
     assert (EVENTS, "outcome=accepted,reason=") not in samples
     assert ("fumblebot_core_ingest_seconds_count", "") in samples

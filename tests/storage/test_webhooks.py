@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -52,7 +52,7 @@ async def test_batch_with_a_known_event_stores_only_the_new_ones(
 
 
 async def test_unsigned_delivery_is_refused_and_nothing_stored(
-    core_http: httpx.AsyncClient, core_app: Starlette
+    core_http: httpx2.AsyncClient, core_app: Starlette
 ) -> None:
     response = await core_http.post(
         "/webhooks", content=encode_delivery([roll_event()]), headers=JSON
@@ -63,7 +63,7 @@ async def test_unsigned_delivery_is_refused_and_nothing_stored(
 
 
 async def test_forged_delivery_is_refused_and_nothing_stored(
-    core_http: httpx.AsyncClient, core_app: Starlette
+    core_http: httpx2.AsyncClient, core_app: Starlette
 ) -> None:
     body = encode_delivery([roll_event()])
     forged = signing.sign([signing.generate_secret()], "msg_forged", body).as_dict() | JSON
@@ -74,7 +74,7 @@ async def test_forged_delivery_is_refused_and_nothing_stored(
 
 
 async def test_stale_timestamp_is_refused(
-    core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+    core_http: httpx2.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     body = encode_delivery([roll_event()])
     stale = signing.sign([webhook_secret], "m1", body, timestamp=int(time.time()) - 600)
@@ -85,7 +85,7 @@ async def test_stale_timestamp_is_refused(
 
 
 async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
-    core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+    core_http: httpx2.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     good = codec.to_builtins(roll_event(7))
     bad = codec.to_builtins(roll_event()) | {"data": {"platform": "discord", "formula": "1d20"}}
@@ -110,7 +110,7 @@ async def test_a_malformed_event_is_refused_alone_and_the_others_stored(
 
 
 async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
-    core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+    core_http: httpx2.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     bad = codec.to_builtins(roll_event()) | {"data": {"platform": "discord", "formula": "1d20"}}
     no_type = codec.to_builtins(roll_event()) | {"type": "roll.forged"}
@@ -128,7 +128,7 @@ async def test_a_delivery_of_only_malformed_events_is_refused_naming_each(
 
 
 async def test_a_lone_surrogate_is_refused_by_the_sdk_and_by_core(
-    core_client: CoreClient, core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     # UTF-8 cannot carry a lone surrogate: the SDK refuses to encode it, and a
     # sender that escapes it anyway gets a 422 naming the field. The outbox then
@@ -160,7 +160,7 @@ async def test_a_nul_is_refused_alone_alike_on_every_database(
 
 
 async def test_oversized_body_is_refused_before_verification(
-    core_http: httpx.AsyncClient, core_app: Starlette, webhook_secret: str
+    core_http: httpx2.AsyncClient, core_app: Starlette, webhook_secret: str
 ) -> None:
     body = b"x" * (1_048_576 + 1)
     headers = signing.sign([webhook_secret], "m3", body).as_dict() | JSON
@@ -169,7 +169,7 @@ async def test_oversized_body_is_refused_before_verification(
     assert response.json()["error"]["code"] == "body_too_large"
 
 
-async def test_health_reports_database_and_migrations(core_http: httpx.AsyncClient) -> None:
+async def test_health_reports_database_and_migrations(core_http: httpx2.AsyncClient) -> None:
     response = await core_http.get("/health")
     assert response.status_code == 200
     report = response.json()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
 JSON = "application/json"
 
@@ -50,7 +50,7 @@ def bad_bodies(limit: int) -> list[BadBody]:
     ]
 
 
-def assert_refusal(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+def assert_refusal(response: httpx2.Response, status: int, code: str) -> dict[str, object]:
     """Check `response` is the one JSON error shape with `status` and `code`."""
 
     assert response.headers["content-type"].startswith(JSON), response.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import httpx
+import httpx2
 
 from bridge.bus import BusEvent, EventBus, Subscription
 from bridge.events import CHAT, Origin, chat_event, game_topic
@@ -50,7 +50,7 @@ async def read(sse: SSEStream, count: int) -> list[Message]:
 async def read_to_end(sse: SSEStream) -> list[Message]:
     """Return the events of a stream until it ends (or is cut off mid-event)."""
     got: list[Message] = []
-    with contextlib.suppress(EOFError, httpx.RemoteProtocolError):
+    with contextlib.suppress(EOFError, httpx2.RemoteProtocolError):
         while True:
             got.append(await sse.next())
     return got

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
@@ -66,7 +66,7 @@ def poison_roll() -> Event:
     return Event(EventType.ROLL_RECORDED, data)
 
 
-def client_with_key(http: httpx.AsyncClient, key: str) -> CoreClient:
+def client_with_key(http: httpx2.AsyncClient, key: str) -> CoreClient:
     """Return an SDK client using another API key on the same Core."""
     return CoreClient("http://core", http, signing_secrets=[], api_key=key)
 

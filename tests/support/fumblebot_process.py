@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import httpx
+import httpx2
 
 from tests.emulators.discord_api import DiscordEmulator
 
@@ -64,14 +64,14 @@ class FumbleBotProcess:
         return code, err.decode()
 
 
-async def wait_healthy(http: httpx.AsyncClient, url: str, attempts: int = 400) -> None:
+async def wait_healthy(http: httpx2.AsyncClient, url: str, attempts: int = 400) -> None:
     """Poll a `/health` URL until it answers ok."""
     for _ in range(attempts):
         try:
             response = await http.get(url)
             if response.status_code == 200 and response.json()["ok"]:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         await asyncio.sleep(0.05)
     raise AssertionError(f"{url} never became healthy")

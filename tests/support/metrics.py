@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 from prometheus_client.parser import text_string_to_metric_families
 
 
-async def scrape(http: httpx.AsyncClient, url: str = "/metrics") -> dict[tuple[str, str], float]:
+async def scrape(http: httpx2.AsyncClient, url: str = "/metrics") -> dict[tuple[str, str], float]:
     """Return every sample of a /metrics answer by (name, sorted labels as text)."""
     response = await http.get(url)
     assert response.status_code == 200, response.text

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Message:
 class SSEStream:
     """Parsed events from one open SSE response."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx2.Response) -> None:
         self.response = response
         self._lines = response.aiter_lines()
         self.retry: int | None = None
@@ -61,7 +61,7 @@ class SSEStream:
 
 @asynccontextmanager
 async def open_stream(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None
+    client: httpx2.AsyncClient, url: str, headers: dict[str, str] | None = None
 ) -> AsyncIterator[SSEStream]:
     """Open an SSE stream and wait until the server has subscribed us."""
     async with client.stream("GET", url, headers=headers) as response:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -25,11 +25,11 @@ async def test_directory_asks_core_once_for_a_burst_of_lookups(
     await core_client.create_game_link(campaign["id"], discord_channel_id="4242")
     seen: list[str] = []
 
-    async def count(request: httpx.Request) -> None:
+    async def count(request: httpx2.Request) -> None:
         seen.append(request.url.path)
 
-    transport = httpx.ASGITransport(app=core_app)
-    async with httpx.AsyncClient(
+    transport = httpx2.ASGITransport(app=core_app)
+    async with httpx2.AsyncClient(
         transport=transport, base_url="http://core", event_hooks={"request": [count]}
     ) as http:
         counted = CoreClient(

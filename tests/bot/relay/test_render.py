@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from bot.relay.render import roll_text
@@ -60,7 +60,7 @@ async def vtt(table: Table, core_client: CoreClient, outbox: Outbox) -> AsyncIte
     code = await create_pairing_code(
         table.store, "u1", campaign_id, [game_id], user_name="Vex", ttl=600.0
     )
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=5) as http:
+    async with serve(app) as url, httpx2.AsyncClient(base_url=url, timeout=5) as http:
         link = {"code": code.code, "platform": "roll20", "player_id": "-M54"}
         token = (await http.post("/vtt/accounts/link", json=link)).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import msgspec
 import pytest
 from starlette.applications import Starlette
@@ -53,15 +53,15 @@ APP = Starlette(
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+async def http() -> AsyncIterator[httpx2.AsyncClient]:
     # raise_app_exceptions=False: Starlette re-raises after answering a 500,
     # and we want to read that answer.
-    transport = httpx.ASGITransport(app=APP, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+    transport = httpx2.ASGITransport(app=APP, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://app") as client:
         yield client
 
 
-async def test_a_good_body_is_decoded(http: httpx.AsyncClient) -> None:
+async def test_a_good_body_is_decoded(http: httpx2.AsyncClient) -> None:
     response = await http.post("/echo", json={"a": [1, "two", None]})
     assert response.json() == {"got": {"a": [1, "two", None]}}
     headers = {"content-type": "Application/JSON; charset=utf-8"}
@@ -69,13 +69,13 @@ async def test_a_good_body_is_decoded(http: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("bad", bad_bodies(LIMIT), ids=lambda b: b.name)
-async def test_every_bad_body_is_a_json_4xx(http: httpx.AsyncClient, bad: BadBody) -> None:
+async def test_every_bad_body_is_a_json_4xx(http: httpx2.AsyncClient, bad: BadBody) -> None:
     response = await http.post("/echo", content=bad.content, headers=bad.headers())
     assert_refusal(response, bad.status, bad.code)
 
 
 async def test_an_oversized_body_is_refused_by_its_declared_length(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
 ) -> None:
     async def forever() -> AsyncIterator[bytes]:
         yield b"[" + b"1," * LIMIT
@@ -86,7 +86,7 @@ async def test_an_oversized_body_is_refused_by_its_declared_length(
     assert_refusal(response, 413, "body_too_large")
 
 
-async def test_a_typed_body_names_the_field(http: httpx.AsyncClient) -> None:
+async def test_a_typed_body_names_the_field(http: httpx2.AsyncClient) -> None:
     auth = {"authorization": f"Bearer {KEY}"}
     assert (await http.post("/note", json={"text": "hi"}, headers=auth)).json() == {"text": "hi"}
     error = assert_refusal(
@@ -109,7 +109,7 @@ async def test_a_typed_body_names_the_field(http: httpx.AsyncClient) -> None:
     ],
 )
 async def test_the_key_check_refuses_in_the_one_shape(
-    http: httpx.AsyncClient, authorization: bytes | None
+    http: httpx2.AsyncClient, authorization: bytes | None
 ) -> None:
     headers = {"authorization": authorization} if authorization is not None else {}
     response = await http.post("/note", json={"text": "hi"}, headers=headers)
@@ -117,19 +117,19 @@ async def test_the_key_check_refuses_in_the_one_shape(
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-async def test_the_key_is_checked_before_the_body_is_read(http: httpx.AsyncClient) -> None:
+async def test_the_key_is_checked_before_the_body_is_read(http: httpx2.AsyncClient) -> None:
     response = await http.post("/note", content=b"[" * 100_000, headers={"content-type": JSON})
     assert_refusal(response, 401, "unauthorized")
 
 
-async def test_any_configured_key_is_accepted(http: httpx.AsyncClient) -> None:
+async def test_any_configured_key_is_accepted(http: httpx2.AsyncClient) -> None:
     response = await http.post(
         "/note", json={"text": "x"}, headers={"authorization": "Bearer k-other"}
     )
     assert response.status_code == 200
 
 
-async def test_a_refusal_keeps_its_status_code_and_headers(http: httpx.AsyncClient) -> None:
+async def test_a_refusal_keeps_its_status_code_and_headers(http: httpx2.AsyncClient) -> None:
     response = await http.get("/refuse")
     assert_refusal(response, 418, "teapot")
     assert response.headers["x-why"] == "tea"
@@ -140,7 +140,7 @@ async def test_a_refusal_keeps_its_status_code_and_headers(http: httpx.AsyncClie
     [("GET", "/nowhere", 404, "not_found"), ("DELETE", "/echo", 405, "method_not_allowed")],
 )
 async def test_starlettes_own_refusals_are_json(
-    http: httpx.AsyncClient, method: str, path: str, status: int, code: str
+    http: httpx2.AsyncClient, method: str, path: str, status: int, code: str
 ) -> None:
     response = await http.request(method, path)
     assert_refusal(response, status, code)
@@ -149,7 +149,7 @@ async def test_starlettes_own_refusals_are_json(
 
 
 async def test_a_bug_is_a_500_in_the_same_shape_without_its_details(
-    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    http: httpx2.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = await http.get("/crash")
     assert_refusal(response, 500, "internal_error")
