@@ -2,7 +2,7 @@
 
 Routes only parse: the body through `core_client.web` and `bridge.schemas`,
 credentials through `core_client.web` and `bridge.tokens`, then they call the
-domain (`links`, `relay`, `tickets`, `streams`) with plain values and shape
+domain (`links`, `intake`, `tickets`, `streams`) with plain values and shape
 its answer as JSON.
 """
 
@@ -19,8 +19,8 @@ from bridge import links, schemas
 from bridge.bus import EventBus
 from bridge.errors import BridgeAuthError, RequestSchemaError, UnavailableError
 from bridge.eventstream import EventStream
+from bridge.intake import Intake, ItemResult
 from bridge.ratelimit import RateLimiter
-from bridge.relay import ItemResult, Relay
 from bridge.settings import BridgeSettings
 from bridge.store import StateStore
 from bridge.streams import StreamRegistry, game_stream
@@ -41,7 +41,7 @@ class Services:
     bus: EventBus
     store: StateStore
     reporter: Reporter
-    relay: Relay
+    intake: Intake
     limiter: RateLimiter
     link_limiter: RateLimiter
     streams: StreamRegistry
@@ -148,7 +148,7 @@ async def post_rolls(request: Request) -> Response:
     _, grant = await _authorised(request, s)
     body = await read_json(request, s.settings.max_body_bytes)
     req = schemas.rolls_request(body, s.settings.max_batch)
-    results = await s.relay.post_rolls(grant, req)
+    results = await s.intake.post_rolls(grant, req)
     return _results(results, single=not req.batch)
 
 
@@ -157,7 +157,7 @@ async def post_chat(request: Request) -> Response:
     s = _services(request)
     _, grant = await _authorised(request, s)
     req = schemas.chat_request(await read_json(request, s.settings.max_body_bytes))
-    return _results([await s.relay.post_chat(grant, req)], single=True)
+    return _results([await s.intake.post_chat(grant, req)], single=True)
 
 
 async def post_server_roll(request: Request) -> Response:
@@ -165,7 +165,7 @@ async def post_server_roll(request: Request) -> Response:
     s = _services(request)
     _, grant = await _authorised(request, s)
     req = schemas.server_roll_request(await read_json(request, s.settings.max_body_bytes))
-    result = await s.relay.server_roll(grant, req)
+    result = await s.intake.server_roll(grant, req)
     return JSONResponse(result.events[0], status_code=201)
 
 

@@ -31,8 +31,8 @@ from bridge.errors import (
     CoreUnavailableError,
     RequestSchemaError,
 )
+from bridge.intake import Intake
 from bridge.ratelimit import RateLimiter
-from bridge.relay import Relay
 from bridge.reports import report_roll
 from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore, StateStore
@@ -135,13 +135,13 @@ def _services(
     store: StateStore,
     dice_limits: Limits,
 ) -> Services:
-    relay = Relay(bus, store, reporter, dice_limits, dedup_seconds=settings.dedup_seconds)
+    intake = Intake(bus, store, reporter, dice_limits, dedup_seconds=settings.dedup_seconds)
     return Services(
         settings=settings,
         bus=bus,
         store=store,
         reporter=reporter,
-        relay=relay,
+        intake=intake,
         limiter=RateLimiter(rate=settings.rate_per_second, burst=settings.rate_burst),
         link_limiter=RateLimiter(
             rate=settings.link_rate_per_second, burst=settings.link_rate_burst

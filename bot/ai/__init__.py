@@ -16,8 +16,8 @@ from bot.ai.errors import (
     AIUnavailableError,
 )
 from bot.ai.factory import build_ai_service, build_provider
+from bot.ai.pages import PagedAnswer, PageSink, stream_pages
 from bot.ai.providers.base import ChatMessage, ChatProvider, Usage
-from bot.ai.relay import PageSink, Relayed, relay
 from bot.ai.service import AIService, Reporter
 from bot.ai.settings import AISettings
 from bot.ai.streaming import Render, StreamPacer, changed_pages, split_message
@@ -36,7 +36,7 @@ __all__ = [
     "ChatMessage",
     "ChatProvider",
     "PageSink",
-    "Relayed",
+    "PagedAnswer",
     "Render",
     "Reporter",
     "StreamPacer",
@@ -44,6 +44,6 @@ __all__ = [
     "build_ai_service",
     "build_provider",
     "changed_pages",
-    "relay",
     "split_message",
+    "stream_pages",
 ]

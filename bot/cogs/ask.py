@@ -2,7 +2,7 @@
 
 The cog resolves the channel's campaign, fetches its context from Core in one
 call and hands everything to `bot.ai`, which checks limits, builds the prompt
-and streams the answer; edits are paced and split by `bot.ai.relay`.
+and streams the answer; edits are paced and split by `bot.ai.pages`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.ai import AIError, AIService, AnswerStream, StreamPacer, relay
+from bot.ai import AIError, AIService, AnswerStream, StreamPacer, stream_pages
 from bot.campaigns import ChannelBinding, active_character, gm_discord_id
 from bot.cogs.common import Interaction, before_reply, require_binding
 from bot.cogs.errors import UserFacingError
@@ -153,4 +153,4 @@ def _who(interaction: Interaction, binding: ChannelBinding) -> dict[str, Any]:
 
 async def _stream(interaction: Interaction, stream: AnswerStream, *, ephemeral: bool) -> None:
     sink = InteractionPages(interaction, ephemeral=ephemeral)
-    await relay(stream, sink, pacer=StreamPacer())
+    await stream_pages(stream, sink, pacer=StreamPacer())

@@ -1,4 +1,4 @@
-"""The relay: what happens to rolls and chat an extension posts.
+"""The intake: what happens to rolls and chat an extension posts.
 
 Each item is checked against the token's games, dropped if it is an echo
 (`echo_of`) or a VTT message already seen in that game, converted to standard
@@ -51,7 +51,7 @@ class ItemResult(msgspec.Struct, omit_defaults=True):
 
 
 @dataclass(frozen=True, slots=True)
-class Relay:
+class Intake:
     """Publishes what extensions post, once, and reports it to Core."""
 
     bus: EventBus

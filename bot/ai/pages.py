@@ -1,7 +1,7 @@
-"""Relay a streamed answer into a chat's messages through a page sink, paced and paged.
+"""Stream an answer into a chat's messages through a page sink, paced and paged.
 
 The `/ask` cog implements `PageSink.show` with Discord calls (edit message
-`index` if it exists, else send a new one) and calls `relay`; everything else
+`index` if it exists, else send a new one) and calls `stream_pages`; everything else
 (pacing, paging, a provider failing midway) is handled here, away from discord.
 """
 
@@ -27,8 +27,8 @@ class PageSink(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Relayed:
-    """What a relay showed in the end, and the error that cut it short, if any."""
+class PagedAnswer:
+    """What the pages showed in the end, and the error that cut it short, if any."""
 
     pages: tuple[str, ...]
     error: AIError | None = None
@@ -45,7 +45,9 @@ def _cut_short(error: AIError) -> str:
     return f"\n\n*(The answer was cut short: {error})*"
 
 
-async def relay(deltas: AsyncIterable[str], sink: PageSink, *, pacer: StreamPacer) -> Relayed:
+async def stream_pages(
+    deltas: AsyncIterable[str], sink: PageSink, *, pacer: StreamPacer
+) -> PagedAnswer:
     """Show deltas as they stream, at the pacer's pace; end with the full, paged text.
 
     A failure before any text is raised: there is no answer to keep, and the
@@ -62,5 +64,5 @@ async def relay(deltas: AsyncIterable[str], sink: PageSink, *, pacer: StreamPace
             raise
         # Keep what the user already saw, and say why it stops there.
         pacer.feed(_cut_short(error))
-        return Relayed(await _apply(sink, shown, pacer.finish()), error)
-    return Relayed(await _apply(sink, shown, pacer.finish()))
+        return PagedAnswer(await _apply(sink, shown, pacer.finish()), error)
+    return PagedAnswer(await _apply(sink, shown, pacer.finish()))

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.ai.errors import AIProviderError
-from bot.ai.relay import relay
+from bot.ai.pages import stream_pages
 from bot.ai.streaming import StreamPacer
 from tests.bot.ai.conftest import FakeClock
 
@@ -40,7 +40,7 @@ async def test_a_stream_is_shown_with_paced_edits() -> None:
     clock = FakeClock(0)
     chat = Chat()
     pieces = ["word "] * 40  # 4 seconds of text at 0.1 s per delta
-    result = await relay(deltas(clock, pieces, 0.1), chat, pacer=StreamPacer(clock=clock))
+    result = await stream_pages(deltas(clock, pieces, 0.1), chat, pacer=StreamPacer(clock=clock))
     assert chat.messages == ["word " * 39 + "word"]
     assert result.pages == tuple(chat.messages)
     assert result.error is None
@@ -52,7 +52,7 @@ async def test_a_long_stream_goes_on_in_new_messages() -> None:
     clock = FakeClock(0)
     chat = Chat()
     pieces = ["A sentence that goes on. "] * 200
-    await relay(deltas(clock, pieces, 0.05), chat, pacer=StreamPacer(clock=clock))
+    await stream_pages(deltas(clock, pieces, 0.05), chat, pacer=StreamPacer(clock=clock))
     assert len(chat.messages) == 3
     assert "".join(chat.messages).count("goes on.") == 200
     assert sum(1 for kind, _ in chat.calls if kind == "send") == 3
@@ -66,7 +66,7 @@ async def test_a_failure_midway_keeps_the_text_and_says_why() -> None:
         yield "Mira is "
         raise AIProviderError.interrupted("openai")
 
-    result = await relay(failing(), chat, pacer=StreamPacer(clock=clock))
+    result = await stream_pages(failing(), chat, pacer=StreamPacer(clock=clock))
     assert isinstance(result.error, AIProviderError)
     [message] = chat.messages
     assert message.startswith("Mira is \n\n*(The answer was cut short: The AI provider (openai)")
@@ -83,5 +83,5 @@ async def test_a_failure_before_any_text_is_raised_and_shows_nothing() -> None:
 
     # The caller tells the user, and decides who sees it (the asker alone, on Discord).
     with pytest.raises(AIProviderError, match="anthropic"):
-        await relay(failing(), chat, pacer=StreamPacer(clock=FakeClock(0)))
+        await stream_pages(failing(), chat, pacer=StreamPacer(clock=FakeClock(0)))
     assert chat.messages == []
