@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from core_client.contract.scalars import MAX_INT
 from core_client.errors import MalformedJSONError, RecordError
 
 T = TypeVar("T")
 
 MAX_DEPTH = 32
 # No field of ours holds more than a signed 64-bit integer (Discord ids included).
-MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+MIN_INT = -MAX_INT - 1
 
 _AT = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _NAMED = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any, TypeVar, overload
 
 from core_client.contract import codec
-from core_client.contract.codec import MAX_DEPTH, MAX_INT, MIN_INT
+from core_client.contract.codec import MAX_DEPTH, MIN_INT
+from core_client.contract.scalars import MAX_INT
 from core_client.errors import MalformedJSONError, RecordError
 from core_client.web.errors import InvalidBodyError, InvalidJSONError
 
