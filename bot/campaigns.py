@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from core_client import CoreClient
-from core_client.contract.answers import CampaignDict, GameLinkDict
+from core_client.contract.answers import CampaignDict, CharacterDict, GameLinkDict
 from core_client.critrules import Rule
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_TTL = 60.0
 MAX_ENTRIES = 10_000  # channels remembered at once; a big bot sees many
@@ -80,6 +82,7 @@ class ChannelDirectory:
         self._clock = clock
         self._cache: dict[int, tuple[float, ChannelBinding | None]] = {}
         self._rules: dict[str, tuple[float, list[Rule]]] = {}
+        self._characters: dict[str, tuple[float, CharacterDict]] = {}
         self._pending: dict[int, asyncio.Future[ChannelBinding | None]] = {}
 
     async def binding(self, channel_id: int) -> ChannelBinding | None:
@@ -110,20 +113,31 @@ class ChannelDirectory:
         while len(cache) > MAX_ENTRIES:
             del cache[next(iter(cache))]  # dicts keep insertion order: oldest first
 
-    async def crit_rules(self, campaign_id: str) -> list[Rule]:
-        """Return the crit rules in force for a campaign, cached briefly."""
-        cached = self._rules.get(campaign_id)
+    async def _cached(
+        self, cache: dict[str, tuple[float, T]], key: str, fetch: Callable[[str], Awaitable[T]]
+    ) -> T:
+        """Return a cache entry younger than the TTL, else fetch and remember it."""
+        cached = cache.get(key)
         now = self._clock()
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
-        rules = await self._core.rules_in_force(campaign_id)
-        self._remember(self._rules, campaign_id, (now, rules))
-        return rules
+        value = await fetch(key)
+        self._remember(cache, key, (now, value))
+        return value
+
+    async def crit_rules(self, campaign_id: str) -> list[Rule]:
+        """Return the crit rules in force for a campaign, cached briefly."""
+        return await self._cached(self._rules, campaign_id, self._core.rules_in_force)
+
+    async def character(self, character_id: str) -> CharacterDict:
+        """Return a character, cached briefly: every roll of its player needs its name."""
+        return await self._cached(self._characters, character_id, self._core.get_character)
 
     def clear(self) -> None:
         """Drop every cached lookup, as the TTL would."""
         self._cache.clear()
         self._rules.clear()
+        self._characters.clear()
 
     def forget(self, channel_id: int) -> None:
         """Drop a cached lookup after the bot changed the binding."""

@@ -212,7 +212,7 @@ async def _open_service(
     )
     _say_what_is_closed(settings)
     metrics = ServiceMetrics.create()  # per service instance, shared by the AI and /metrics
-    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox, metrics))
+    ai = build_ai_service(settings.ai, reporter=ai_reporter(outbox, metrics), core=core)
     stack.push_async_callback(ai.aclose)
     bridge_app = create_bridge_app(
         settings.bridge,

@@ -37,6 +37,7 @@ from core_client.contract.answers import (
     SessionDict,
     SessionList,
     StatsAnswer,
+    UsageTotals,
 )
 from core_client.contract.events import Event, encode_delivery
 from core_client.contract.receipts import DeliveryReceipt, RefusedBody, RefusedEvent
@@ -290,6 +291,13 @@ class CoreClient:
         window = {"since": since, "until": until}
         params = {"campaign_id": campaign_id, **window, "limit": limit, "cursor": cursor}
         return await self._call("GET", "/chat", params=params, answer=ChatPage)
+
+    async def usage_totals(
+        self, since: float, *, user_discord_id: str | None = None, guild_id: str | None = None
+    ) -> UsageTotals:
+        """Return the AI tokens a Discord user and a guild used since `since` (Unix seconds)."""
+        params = {"since": since, "user_discord_id": user_discord_id, "guild_id": guild_id}
+        return await self._call("GET", "/ai/usage", params=params, answer=UsageTotals)
 
     async def changes(self, since: str | None = None, *, limit: int | None = None) -> ChangePage:
         """Return what changed after cursor `since`, and the cursor to resume from."""

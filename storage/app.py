@@ -23,7 +23,7 @@ from storage import auth, db
 from storage.crypto import CredentialCipher
 from storage.errors import RequestError
 from storage.metrics import CoreMetrics
-from storage.routes import campaigns, changes, chat, entities, rolls, webhooks
+from storage.routes import campaigns, changes, chat, entities, rolls, usage, webhooks
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ def create_app(settings: CoreSettings) -> Starlette:
             *rolls.ROUTES,
             *changes.ROUTES,
             *chat.ROUTES,
+            *usage.ROUTES,
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(

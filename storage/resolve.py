@@ -148,6 +148,16 @@ class Resolver:
         found = {(r.campaign_id, r.name): r.id for r in await self.session.execute(query)}
         return {p: found[p] for p in wanted if p in found}
 
+    async def character_campaigns(self, ids: Iterable[str]) -> dict[str, uuid.UUID | None]:
+        """Map live character ids (as text) to the campaign each belongs to."""
+        wanted = {u for i in ids if (u := parse_uuid(i)) is not None}
+        if not wanted:
+            return {}
+        query = select(Character.id, Character.campaign_id).where(
+            Character.id.in_(wanted), Character.archived_at.is_(None)
+        )
+        return {str(r.id): r.campaign_id for r in await self.session.execute(query)}
+
     async def open_sessions(self, campaign_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
         """Map campaign ids to their open game session, the latest started."""
         wanted = set(campaign_ids)

@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.ai.limits import Quota, UsageLimits
+from bot.ai.limits import Quota, UsageLimits, core_totals
 from bot.ai.memory import ConversationMemory
 from bot.ai.providers.base import ChatProvider
 from bot.ai.service import AIService, Reporter
 from bot.ai.settings import AISettings
+
+if TYPE_CHECKING:  # the client pulls in the HTTP stack, which light CLI commands skip
+    from core_client import CoreClient
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +77,12 @@ def build_ai_service(
     *,
     reporter: Reporter,
     clock: Callable[[], float] = time.time,
+    core: CoreClient | None = None,
 ) -> AIService:
-    """Return the AI service; without a usable provider it explains how to configure one."""
+    """Return the AI service; without a usable provider it explains how to configure one.
+
+    With Core, daily budgets are counted from its usage totals (see `bot.ai.limits`).
+    """
     provider, reason = build_provider(settings)
     if provider is None:
         log.info("AI assistant off: %s", reason or "no provider configured")
@@ -84,6 +92,7 @@ def build_ai_service(
         user=Quota(settings.user_requests_per_minute, settings.user_daily_tokens),
         guild=Quota(settings.guild_requests_per_minute, settings.guild_daily_tokens),
         clock=clock,
+        totals=core_totals(core) if core is not None else None,
     )
     memory = ConversationMemory(
         ttl=settings.memory_ttl, max_turns=settings.memory_turns, clock=clock

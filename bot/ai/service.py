@@ -92,6 +92,7 @@ class AIService:
         context = build_context(
             campaign_context, campaign_id=campaign_id, budget_tokens=self.settings.context_tokens
         )
+        await self._limits.refresh(user_id, guild_id)
         self._limits.admit(user_id, guild_id)
         history = self._memory.history(campaign_id, channel_id)
         messages = chat_messages(task, question, context, history)
@@ -144,6 +145,7 @@ class AIService:
         context = build_recap_context(
             session_data, campaign_id=campaign_id, budget_tokens=self.settings.context_tokens
         )
+        await self._limits.refresh(user_id, guild_id)
         self._limits.admit(user_id, guild_id)
         call = Call(
             task="recap",

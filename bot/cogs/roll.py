@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import roll_request
-from bot.campaigns import gm_discord_id
+from bot.campaigns import ChannelBinding, active_character, gm_discord_id
 from bot.cogs.common import Interaction
 from bot.cogs.errors import UserFacingError
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
@@ -40,12 +40,21 @@ PLACE_BUDGET = 1.5  # seconds of Discord's 3 s window a roll may spend asking Co
 
 
 @dataclass(frozen=True, slots=True)
+class Played:
+    """The character a player rolls as: Core's id and its name."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Place:
-    """Where a roll is made: its campaign key, GM and crit rules (None: the dice's own)."""
+    """Where a roll is made: its campaign key, GM, crit rules (None: the dice's own), character."""
 
     campaign: str
     gm_id: str | None = None
     rules: list[Rule] | None = None
+    character: Played | None = None
 
 
 async def place_of(interaction: Interaction) -> Place:
@@ -57,7 +66,9 @@ async def place_of(interaction: Interaction) -> Place:
                 binding = await bot.channels.binding(interaction.channel_id)
                 if binding is not None:
                     rules = await bot.channels.crit_rules(binding.campaign_id)
-                    return Place(binding.campaign_id, gm_discord_id(binding.campaign), rules)
+                    played = await _played(interaction, binding)
+                    gm = gm_discord_id(binding.campaign)
+                    return Place(binding.campaign_id, gm, rules, played)
         except (CoreClientError, TimeoutError):
             # Core is away or slow: the guild key still files the roll, and
             # Core resolves it to the guild's campaign when it stores it.
@@ -65,6 +76,22 @@ async def place_of(interaction: Interaction) -> Place:
     if interaction.guild_id is not None:
         return Place(f"guild:{interaction.guild_id}")
     return Place(f"dm:{interaction.user.id}")
+
+
+async def _played(interaction: Interaction, binding: ChannelBinding) -> Played | None:
+    """Return the character the roller chose with `/character use` here, if any."""
+    chosen = active_character(binding.campaign, interaction.user.id)
+    if chosen is None:
+        return None
+    try:
+        character = await interaction.client.channels.character(chosen)
+    except CoreClientError:
+        # Deleted since it was chosen, or Core is away: roll as the player.
+        log.warning("rolling as the player: character %s is not available", chosen)
+        return None
+    if character["archived_at"] is not None:
+        return None
+    return Played(character["id"], character["name"])
 
 
 class RollAgainButton(
@@ -122,8 +149,9 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
     visibility = Visibility.PRIVATE if request.private else Visibility.PUBLIC
     place = await place_of(interaction)
     results = [judged(r, place.rules) for r in results]
-    await _report(interaction, place.campaign, results, label, visibility)
-    embed = roll_embed(results, interaction.user.display_name, label)
+    await _report(interaction, place, results, label, visibility)
+    roller = place.character.name if place.character else interaction.user.display_name
+    embed = roll_embed(results, roller, label)
     view = again_view(request)
     if view is None:
         await interaction.response.send_message(embed=embed, ephemeral=request.private)
@@ -135,7 +163,7 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
 
 async def _report(
     interaction: Interaction,
-    campaign: str,
+    place: Place,
     results: list[RollResult],
     label: str | None,
     visibility: Visibility,
@@ -145,9 +173,11 @@ async def _report(
     for result in results:
         record = to_record(
             result,
-            campaign_id=campaign,
+            campaign_id=place.campaign,
             actor_id=str(interaction.user.id),
             actor_name=interaction.user.display_name,
+            character_id=place.character.id if place.character else None,
+            character_name=place.character.name if place.character else None,
             source_message_id=str(interaction.id),
             label=label,
             visibility=visibility,

@@ -130,6 +130,13 @@ class ChatMessageDict(TypedDict):
     updated_at: str
 
 
+class UsageTotals(TypedDict):
+    """AI tokens used since a moment, by one Discord user and by one guild."""
+
+    user_tokens: int
+    guild_tokens: int
+
+
 class ChatPage(TypedDict):
     chat: list[ChatMessageDict]
     next_cursor: str | None

@@ -69,6 +69,7 @@ class RollRecord(Record, frozen=True):
     game_id: Id | None = None
     actor_id: Id | None = None
     actor_name: Name | None = None
+    character_id: Id | None = None  # Core's character id, when the roller plays one
     character_name: Name | None = None
     label: Text | None = None
     visibility: Visibility = Visibility.PUBLIC

@@ -64,6 +64,7 @@ class _Links:
     campaigns: dict[str, uuid.UUID | None]
     users: dict[str, uuid.UUID]
     characters: dict[tuple[uuid.UUID, str], uuid.UUID]
+    character_campaigns: dict[str, uuid.UUID | None]
     sessions: dict[uuid.UUID, uuid.UUID]
     rules: dict[uuid.UUID | None, list[critrules.Rule]]
 
@@ -77,6 +78,9 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
         campaigns=campaigns,
         users=await _users(ctx, records),
         characters=await ctx.resolver.characters(pairs),
+        character_campaigns=await ctx.resolver.character_campaigns(
+            r.character_id for r in records if r.character_id
+        ),
         sessions=await ctx.resolver.open_sessions(known),
         rules={c: critrules.effective(rule_rows, c) for c in [None, *known]},
     )
@@ -86,18 +90,28 @@ def _linked_row(record: RollRecord, occurred_at: float, links: _Links) -> dict[s
     campaign = links.campaigns[record.id]
     row = roll_row(record, occurred_at)
     crit, fumble, crit_type = critrules.verdict(links.rules[campaign], row["groups"])
-    character = None
-    if campaign is not None and record.character_name:
-        character = links.characters.get((campaign, record.character_name))
     return row | {
         "campaign_id": campaign,
         "user_id": links.users.get(record.id),
-        "character_id": character,
+        "character_id": _character(record, campaign, links),
         "session_id": links.sessions.get(campaign) if campaign else None,
         "crit": record.crit or crit,
         "fumble": record.fumble or fumble,
         "crit_type": crit_type,
     }
+
+
+def _character(record: RollRecord, campaign: uuid.UUID | None, links: _Links) -> uuid.UUID | None:
+    """Return the roll's character: its id if it is of the roll's campaign, else by name."""
+    if campaign is None:
+        return None
+    # An id from another campaign (or a stale one) must not tie the roll to
+    # someone else's table; the name still may, within this campaign.
+    if record.character_id and links.character_campaigns.get(record.character_id) == campaign:
+        return uuid.UUID(record.character_id)
+    if record.character_name:
+        return links.characters.get((campaign, record.character_name))
+    return None
 
 
 async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -61,22 +62,25 @@ async def openai_emulator() -> AsyncIterator[tuple[OpenAIEmulator, str]]:
             emulator.release()
 
 
+def emulated_ai(openai_emulator: tuple[OpenAIEmulator, str], **overrides: Any) -> AISettings:
+    """Return AI settings for the OpenAI emulator, with any settings changed."""
+    emulator, url = openai_emulator
+    return AISettings(
+        provider="openai",
+        base_url=f"{url}/v1",
+        timeout=2.0,
+        max_retries=1,
+        openai_api_key=emulator.script.api_key,
+        **overrides,
+    )
+
+
 @pytest.fixture
 async def ai(
     openai_emulator: tuple[OpenAIEmulator, str], outbox: Outbox
 ) -> AsyncIterator[AIService]:
     """Return the AI service on the OpenAI emulator, reporting to Core."""
-    emulator, url = openai_emulator
-    service = build_ai_service(
-        AISettings(
-            provider="openai",
-            base_url=f"{url}/v1",
-            timeout=2.0,
-            max_retries=1,
-            openai_api_key=emulator.script.api_key,
-        ),
-        reporter=ai_reporter(outbox),
-    )
+    service = build_ai_service(emulated_ai(openai_emulator), reporter=ai_reporter(outbox))
     yield service
     await service.aclose()
 

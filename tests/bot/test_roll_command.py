@@ -150,3 +150,28 @@ async def test_advantage_rewrites_the_first_d20(table: Table) -> None:
     response = await inter.wait_response()
     assert response.embed is not None
     assert "2d20kh1" in response.embed["description"]
+
+
+async def test_a_roll_made_playing_a_character_carries_it_to_discord_and_core(
+    table: Table, outbox: Outbox, core_app: Starlette
+) -> None:
+    campaign_id = await create_campaign(table)
+    core = table.bot.core
+    # Two of the same name: only the id tells Core which one was played.
+    await core.create_character(campaign_id, name="Vex", stats={"ac": 16})
+    vex = await core.create_character(campaign_id, name="Vex", stats={"ac": 17})
+    use = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "character use", {"name": vex["id"]}
+    )
+    assert "You now play **Vex**" in ((await use.wait_response()).content or "")
+
+    inter = await table.emu.invoke_slash(
+        table.guild, table.channel, table.player, "roll", {"expression": "1d20+7 Stealth"}
+    )
+    response = await inter.wait_response()
+    assert response.embed is not None
+    assert response.embed["title"] == "Vex rolls Stealth"
+    assert await outbox.flush()
+    [roll] = await stored_rolls(core_app)
+    assert (roll.character_name, str(roll.character_id)) == ("Vex", vex["id"])
+    assert roll.actor_name == "Alice"  # the player is still known

@@ -104,6 +104,43 @@ async def test_a_roll_is_linked_to_campaign_user_character_and_open_session(
     assert (roll.crit, roll.crit_type) == (True, "crit")  # the nat20 preset
 
 
+DISCORD = Platform.DISCORD
+
+
+async def test_a_roll_names_its_character_by_id_within_its_own_campaign_only(
+    core_client: CoreClient, core_app: Starlette
+) -> None:
+    await core_client.deliver(
+        [
+            CampaignUpserted(key="guild:1", name="Mine").event(),
+            CampaignUpserted(key="guild:2", name="Theirs").event(),
+            CharacterUpserted(
+                name="Vex", source_platform=Platform.DISCORD, campaign_id="guild:1"
+            ).event(),
+            CharacterUpserted(
+                name="Pike", source_platform=Platform.DISCORD, campaign_id="guild:2"
+            ).event(),
+        ]
+    )
+    by_name = {c.name: c for c in await rows(core_app, models.Character)}
+    vex, pike = str(by_name["Vex"].id), str(by_name["Pike"].id)
+
+    # Its id links within the roll's campaign; another table's id links nothing,
+    # and then the name still may.
+    await core_client.deliver(
+        [
+            d20_roll(10, character_id=vex, occurred_at=1.0),
+            d20_roll(10, character_id=pike, occurred_at=2.0),
+            d20_roll(10, character="Vex", character_id=pike, occurred_at=3.0),
+        ]
+    )
+    assert [r.character_id for r in await stored_rolls(core_app)] == [
+        by_name["Vex"].id,
+        None,
+        by_name["Vex"].id,
+    ]
+
+
 async def test_a_roll_for_an_unknown_campaign_is_stored_unlinked(
     core_client: CoreClient, core_app: Starlette
 ) -> None:

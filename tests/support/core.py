@@ -41,6 +41,7 @@ def d20_roll(
     *,
     actor: str | None = "1001",
     character: str | None = None,
+    character_id: str | None = None,
     platform: Platform = Platform.DISCORD,
     occurred_at: float | None = None,
 ) -> Event:
@@ -53,6 +54,7 @@ def d20_roll(
         groups=(DiceGroup("1d20", 20, (Die(20, value),), subtotal=value),),
         actor_id=actor,
         character_name=character,
+        character_id=character_id,
     )
     if occurred_at is None:
         return Event(EventType.ROLL_RECORDED, codec.to_builtins(record))

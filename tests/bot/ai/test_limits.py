@@ -8,6 +8,7 @@ import pytest
 
 from bot.ai.errors import AIBudgetExceededError, AIRateLimitedError
 from bot.ai.limits import Quota, UsageLimits
+from core_client import CoreClientError
 from tests.bot.ai.conftest import FakeClock
 
 NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC).timestamp()
@@ -88,3 +89,39 @@ def test_the_guild_budget_is_shared_by_its_users() -> None:
     limiter.charge("u2", "g1", 60)
     with pytest.raises(AIBudgetExceededError, match="for this server"):
         limiter.admit("u3", "g1")
+
+
+class CoreTotals:
+    """A totals source standing in for Core's answer; it counts how often it is asked."""
+
+    def __init__(self, user: int = 0, guild: int = 0, *, down: bool = False) -> None:
+        self.answer, self.down, self.asked = (user, guild), down, 0
+
+    async def __call__(self, since: float, user_id: str, guild_id: str | None) -> tuple[int, int]:
+        self.asked += 1
+        if self.down:
+            raise CoreClientError("Core is away")
+        assert since == NOON - 12 * 3600  # today, from midnight UTC
+        return self.answer
+
+
+async def test_core_totals_are_fetched_once_per_ttl_and_local_charges_added() -> None:
+    clock, core = FakeClock(NOON), CoreTotals(user=400)
+    limiter = UsageLimits(user=Quota(0, 500), guild=Quota(0, 0), clock=clock, totals=core)
+    await limiter.refresh("u1", "g1")
+    limiter.admit("u1", "g1")
+    limiter.charge("u1", "g1", 150)  # 400 elsewhere + 150 here
+    await limiter.refresh("u1", "g1")  # within the TTL: no second round trip
+    assert core.asked == 1
+    with pytest.raises(AIBudgetExceededError):
+        limiter.admit("u1", "g1")
+
+
+async def test_when_core_cannot_answer_the_local_count_stands() -> None:
+    clock, core = FakeClock(NOON), CoreTotals(down=True)
+    limiter = UsageLimits(user=Quota(0, 500), guild=Quota(0, 0), clock=clock, totals=core)
+    limiter.charge("u1", None, 600)
+    await limiter.refresh("u1", None)
+    assert core.asked == 1
+    with pytest.raises(AIBudgetExceededError):
+        limiter.admit("u1", None)
