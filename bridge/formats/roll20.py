@@ -40,10 +40,16 @@ from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
 
 ROLL_TYPES = {"rollresult": Visibility.PUBLIC, "gmrollresult": Visibility.GM}
 _EXPLODING = ("exploding", "compounding", "penetrating")
-_TERM = re.compile(r"(\d*)d(\d+|F|%)", re.IGNORECASE)
+# Every pattern here is linear in its input: no unbounded repeat may be retried
+# from each start position (the tooltip once used `(.*?)\s+=`, quadratic on a
+# title of repeated "Rolling "). Fields are bounded too, so work per field is small.
+MAX_TITLE = 16_384  # a tooltip of 100d6 is about 6 KB
+_TERM = re.compile(r"(\d{0,6})d(\d{1,6}|F|%)", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)")
-_SPAN = re.compile(r'<span class="([^"]*)">\s*(-?\d+)\s*</span>')
-_TAG = re.compile(r"<[^>]+>")
+_SPAN = re.compile(r'<span class="([^"<>]{0,200})">\s{0,20}(-?\d{1,10})\s{0,20}</span>')
+_TAG = re.compile(r"<[^<>]*>")
+_ROLLING = re.compile(r"Rolling\s")
+_EQUALS = re.compile(r"\s=\s")
 _TEMPLATE = re.compile(r"&\{template:([^}]{1,100})\}")
 _TEMPLATE_NAME = re.compile(r"\{\{(?:rname|name|title)=([^}]{1,200})\}\}")
 # Roll20 names the kept or dropped end `h`/`l` in some payloads, `top`/`bottom` in others.
@@ -298,11 +304,16 @@ def _scraped_inline(page: Mapping[str, Any], ctx: RollContext) -> RollRecord:
 def _tooltip(page: Mapping[str, Any]) -> tuple[str, str]:
     """Return the expression and the dice breakdown of an inline roll's tooltip."""
     title = page.get("title") or page.get("original_title") or page.get("original-title")
-    tip = html.unescape(text(title, "payload.title"))
-    match = re.search(r"Rolling\s+(.*?)\s+=\s+(.*)$", _TAG.sub(_keep_spans, tip), re.S)
-    if not match:
+    raw_title = text(title, "payload.title")
+    if len(raw_title) > MAX_TITLE:
+        raise FormatError(f"must be at most {MAX_TITLE} characters", field="payload.title")
+    tip = _TAG.sub(_keep_spans, html.unescape(raw_title))
+    # The first "Rolling " and the first " = " after it: two linear scans.
+    rolling = _ROLLING.search(tip)
+    equals = _EQUALS.search(tip, rolling.end()) if rolling else None
+    if rolling is None or equals is None or not tip[rolling.end() : equals.start()].strip():
         raise FormatError("is not a Roll20 'Rolling EXPR = RESULT' tooltip", field="payload.title")
-    return match.group(1).strip(), match.group(2)
+    return tip[rolling.end() : equals.start()].strip(), tip[equals.end() :].lstrip()
 
 
 def _inline_groups(expression: str, breakdown: str) -> tuple[DiceGroup, ...]:
