@@ -18,6 +18,7 @@ from typing import Any
 from bridge.errors import FormatError
 from core_client import DiceGroup, Platform, RecordError, RollRecord, Visibility
 from core_client.contract import codec
+from core_client.contract.rolls import MAX_DICE_PER_GROUP
 from core_client.contract.scalars import MAX_TEXT, MAX_TOTAL
 from core_client.web import InvalidJSONError, decode_json
 
@@ -111,6 +112,35 @@ def opt_text(value: object, where: str) -> str | None:
     if value is None or value == "":
         return None
     return text(str(value) if isinstance(value, int | float) else value, where)
+
+
+def face(value: int, sides: int | str, where: str, *, coin: bool = False) -> int:
+    """Return a die's value, or raise when its own die cannot show it (a d20 showing 37).
+
+    Numbered dice show 1 to `sides`, a coin 0 (tails) or 1 (heads), Fate dice -1 to 1.
+    A size of 0 means the converter could not tell the die, so nothing is checked
+    (nor for a size below, which the contract refuses naming `sides`).
+    """
+    if isinstance(sides, int) and sides < 1:
+        return value
+    low, high = (-1, 1) if sides == "F" else (0, 1) if coin else (1, int(sides))
+    if not low <= value <= high:
+        raise FormatError(f"is {value}, which a d{sides} cannot show", field=where)
+    return value
+
+
+def dice_count(count: int, results: int, where: str) -> int:
+    """Return a term's claimed number of dice, or raise when its results contradict it.
+
+    Every die rolled leaves a result (explosions and rerolls add more), so a
+    term claiming more dice than it has results, such as 10**9 dice with
+    none, is refused rather than believed.
+    """
+    if not 0 <= count <= MAX_DICE_PER_GROUP:
+        raise FormatError(f"must be 0 to {MAX_DICE_PER_GROUP} dice", field=where)
+    if results < count:
+        raise FormatError(f"claims {count} dice but carries {results} results", field=where)
+    return count
 
 
 def flag(value: object, where: str) -> bool:

@@ -20,7 +20,9 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dice_count,
     embedded_json,
+    face,
     flag,
     integer,
     mapping,
@@ -117,11 +119,11 @@ def _walk(terms: list[Any], where: str, depth: int) -> list[DiceGroup]:
     return groups
 
 
-def _die(item: object, sides: int | str, where: str) -> Die:
+def _die(item: object, sides: int | str, where: str, coin: bool) -> Die:
     res = mapping(item, where)
     return Die(
         sides,
-        integer(res.get("result"), f"{where}.result"),
+        face(integer(res.get("result"), f"{where}.result"), sides, f"{where}.result", coin=coin),
         kept=res.get("active", True) is not False and not res.get("discarded"),
         exploded=bool(res.get("exploded")),
         rerolled=bool(res.get("rerolled")),
@@ -131,10 +133,14 @@ def _die(item: object, sides: int | str, where: str) -> Die:
 def _dice(term: Mapping[str, Any], where: str) -> DiceGroup:
     cls = term.get("class")
     sides = _FIXED_SIDES.get(str(cls)) or integer(term.get("faces"), f"{where}.faces")
-    count = integer(term.get("number", 1), f"{where}.number")
-    mods = "".join(m for m in optional_list(term, "modifiers") if isinstance(m, str))
     results = array(term.get("results"), f"{where}.results")
-    dice = tuple(_die(item, sides, f"{where}.results[{j}]") for j, item in enumerate(results))
+    count = dice_count(
+        integer(term.get("number", 1), f"{where}.number"), len(results), f"{where}.number"
+    )
+    mods = "".join(m for m in optional_list(term, "modifiers") if isinstance(m, str))
+    dice = tuple(
+        _die(item, sides, f"{where}.results[{j}]", cls == "Coin") for j, item in enumerate(results)
+    )
     flavor = opt_text(optional_mapping(term, "options").get("flavor"), f"{where}.options.flavor")
     subtotal = sum(d.value for d in dice if d.kept)
     notation = f"{count}d{'c' if cls == 'Coin' else sides}{mods}"

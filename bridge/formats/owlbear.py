@@ -87,12 +87,27 @@ def _set(
             die_id = str(item.get("id"))
             if die_id not in values:
                 raise FormatError(f"has no value for die {die_id!r}", field="payload.values")
-            faces.append((str(kind), integer(values[die_id], f"payload.values.{die_id}"), i))
+            at = f"payload.values.{die_id}"
+            faces.append((kind, _face(kind, integer(values[die_id], at), at), i))
     items += [
         (die.value, [DiceGroup(f"1d{die.sides}", die.sides, (die,), subtotal=die.value)])
         for die in _read(faces)
     ]
     return items
+
+
+def _face(kind: str, value: int, where: str) -> int:
+    """Return a face the die can show: D100 00-90 in tens, D10 0-9, the others 1-N."""
+    shows = (
+        range(0, 100, 10)
+        if kind == "D100"
+        else range(10)
+        if kind == "D10"
+        else range(1, DIE_TYPES[kind] + 1)
+    )
+    if value not in shows:
+        raise FormatError(f"is {value}, which a {kind} cannot show", field=where)
+    return value
 
 
 def _read(faces: list[tuple[str, int, int]]) -> list[Die]:

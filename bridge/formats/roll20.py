@@ -27,7 +27,9 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dice_count,
     embedded_json,
+    face,
     integer,
     mapping,
     number,
@@ -194,14 +196,17 @@ def _groups(rolls: list[Any], where: str) -> tuple[DiceGroup, ...]:
 
 
 def _dice(entry: Mapping[str, Any], where: str) -> DiceGroup:
-    count = integer(entry.get("dice"), f"{where}.dice")
     sides: int | str = "F" if entry.get("fate") else integer(entry.get("sides"), f"{where}.sides")
+    results = array(entry.get("results"), f"{where}.results")
+    count = dice_count(integer(entry.get("dice"), f"{where}.dice"), len(results), f"{where}.dice")
     mods = optional_mapping(entry, "mods")
     explodes = any(k in mods for k in _EXPLODING)
     dice = []
-    for j, result in enumerate(array(entry.get("results"), f"{where}.results")):
+    for j, result in enumerate(results):
         res = mapping(result, f"{where}.results[{j}]")
-        value = integer(res.get("v"), f"{where}.results[{j}].v")
+        value = face(
+            integer(res.get("v"), f"{where}.results[{j}].v"), sides, f"{where}.results[{j}].v"
+        )
         dropped = bool(res.get("d")) or bool(res.get("r"))
         exploded = explodes and value == sides
         dice.append(Die(sides, value, not dropped, exploded, bool(res.get("r"))))
@@ -262,7 +267,7 @@ def _scraped_die(value: object, where: str) -> tuple[Die, list[str]]:
     if sides is None:
         raise FormatError("has no 'sides' and no dN class", field=where)
     size: int | str = "F" if str(sides).upper() == "F" else integer(sides, f"{where}.sides")
-    value = integer(die.get("value"), f"{where}.value")
+    value = face(integer(die.get("value"), f"{where}.value"), size, f"{where}.value")
     return Die(size, value, "dropped" not in classes), classes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -67,3 +68,86 @@ def test_the_first_rolling_and_the_first_equals_split_a_long_tooltip() -> None:
     [record] = convert("roll20.scrape", inline(title), CTX)
     assert record.formula.endswith("1d20")
     assert [(d.sides, d.value) for g in record.groups for d in g.dice] == [(20, 5)]
+
+
+# 3. A result that contradicts its own dice is refused
+
+
+def r20(dice: int, sides: int, values: list[int]) -> dict[str, Any]:
+    results = [{"v": v} for v in values]
+    roll = {"rolls": [{"type": "R", "dice": dice, "sides": sides, "results": results}], "total": 1}
+    return {"type": "rollresult", "content": json.dumps(roll)}
+
+
+def foundry(number: int, faces: int, values: list[int], cls: str = "Die") -> dict[str, Any]:
+    results = [{"result": v, "active": True} for v in values]
+    term = {"class": cls, "number": number, "faces": faces, "results": results}
+    return {"class": "Roll", "formula": "1d20", "terms": [term], "total": 1}
+
+
+def ddb(count: int, values: list[int]) -> dict[str, Any]:
+    dice = [{"dieType": "d20", "dieValue": v} for v in values]
+    roll = {"diceNotation": {"set": [{"count": count, "dieType": "d20", "dice": dice}]}}
+    return {
+        "eventType": "dice/roll/fulfilled",
+        "data": {"rolls": [roll | {"result": {"total": 1}}]},
+    }
+
+
+def owlbear(kind: str, value: int) -> dict[str, Any]:
+    return {"roll": {"dice": [{"id": "a", "type": kind}]}, "values": {"a": value}}
+
+
+def scraped(classes: str, value: int) -> dict[str, Any]:
+    die = {"classes": classes, "value": value}
+    return {"kind": "rollresult", "formula": "1d20", "total": value, "dice": [die]}
+
+
+CONTRADICTIONS = [
+    ("roll20.chat", r20(10**9, 20, []), "payload.content.rolls[0].dice"),
+    ("roll20.chat", r20(2, 20, [5]), "payload.content.rolls[0].dice"),
+    ("roll20.chat", r20(1, 20, [37]), "payload.content.rolls[0].results[0].v"),
+    ("roll20.chat", r20(1, 20, [0]), "payload.content.rolls[0].results[0].v"),
+    ("roll20.scrape", scraped("diceroll d20", 37), "payload.dice[0].value"),
+    ("foundry.roll", foundry(10**9, 20, []), "payload.terms[0].number"),
+    ("foundry.roll", foundry(1, 20, [37]), "payload.terms[0].results[0].result"),
+    ("foundry.roll", foundry(1, 6, [-1]), "payload.terms[0].results[0].result"),
+    ("foundry.roll", foundry(1, 3, [2], "FateDie"), "payload.terms[0].results[0].result"),
+    ("foundry.roll", foundry(1, 2, [2], "Coin"), "payload.terms[0].results[0].result"),
+    ("dndbeyond.game_log", ddb(10**9, []), "payload.data.rolls[0].diceNotation.set[0].count"),
+    ("dndbeyond.game_log", ddb(1, [37]),
+     "payload.data.rolls[0].diceNotation.set[0].dice[0].dieValue"),
+    ("owlbear.dice", owlbear("D20", 37), "payload.values.a"),
+    ("owlbear.dice", owlbear("D10", 11), "payload.values.a"),
+    ("owlbear.dice", owlbear("D100", 37), "payload.values.a"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fmt", "payload", "field"), CONTRADICTIONS)
+def test_a_result_its_own_dice_cannot_show_is_refused(fmt: str, payload: Any, field: str) -> None:
+    with pytest.raises(FormatError) as caught:
+        convert(fmt, payload, CTX)
+    assert (caught.value.status, caught.value.field) == (422, field)
+
+
+CONSISTENT = [
+    ("roll20.chat", r20(1, 20, [20])),
+    ("roll20.chat", r20(1, 6, [6, 6, 2])),  # explosions add results
+    ("foundry.roll", foundry(1, 2, [0], "Coin")),
+    ("foundry.roll", foundry(4, 3, [-1, 0, 1, 1], "FateDie")),
+    ("owlbear.dice", owlbear("D100", 90)),
+    ("owlbear.dice", owlbear("D10", 0)),
+]
+
+
+@pytest.mark.parametrize(("fmt", "payload"), CONSISTENT)
+def test_results_their_dice_can_show_still_convert(fmt: str, payload: Any) -> None:
+    assert convert(fmt, payload, CTX)
+
+
+async def test_a_d20_showing_37_is_a_422_over_http(bridge: Bridge) -> None:
+    alice = await link(bridge, "alice", platform="foundry")
+    body = {"game_id": "g1", "format": "foundry.roll", "payload": foundry(1, 20, [37])}
+    response = await alice.post("/vtt/rolls", body)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "payload.terms[0].results[0].result"
