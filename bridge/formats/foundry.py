@@ -7,8 +7,9 @@ a result that is not active (or is discarded) counts as dropped. Pool and
 parenthetical terms nest further rolls, which are walked too.
 
 A ChatMessage holds `rolls` as JSON strings (v10-v11) or objects (v12+).
-`blind: true` makes it a GM-only roll; a non-empty `whisper` list a private
-one (the roller and the GM).
+`blind: true` makes it a GM-only roll (the roller is not shown the result);
+a non-empty `whisper` list a private one (the roller, the GM and those
+whispered to), as the rule in `bridge.formats` says.
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ def from_dice_roll(payload: object, ctx: RollContext) -> list[RollRecord]:
             raw=dict(msg),
             source_message_id=opt_text(msg.get("id"), "payload.id"),
             character_name=opt_text(player.get("name"), "payload.player.name"),
-            visibility=Visibility.GM if hidden else None,
+            # The roller still sees a hidden roll in their own tray: private.
+            visibility=Visibility.PRIVATE if hidden else None,
         )
     ]
 

@@ -40,7 +40,8 @@ from bridge.formats.common import (
 )
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
 
-ROLL_TYPES = {"rollresult": Visibility.PUBLIC, "gmrollresult": Visibility.GM}
+# `/gmroll` shows the result to the roller and the GMs: private (bridge.formats).
+ROLL_TYPES = {"rollresult": Visibility.PUBLIC, "gmrollresult": Visibility.PRIVATE}
 _EXPLODING = ("exploding", "compounding", "penetrating")
 # Every pattern here is linear in its input: no unbounded repeat may be retried
 # from each start position (the tooltip once used `(.*?)\s+=`, quadratic on a

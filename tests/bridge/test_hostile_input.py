@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bridge.errors import FormatError
 from bridge.formats import RollContext, convert
 from bridge.formats.roll20 import MAX_TITLE
+from core_client import Visibility
 from tests.bridge.conftest import Bridge, link
 
 CTX = RollContext(campaign_id="c1", game_id="g1", actor_id="u1", actor_name="alice")
@@ -151,3 +153,35 @@ async def test_a_d20_showing_37_is_a_422_over_http(bridge: Bridge) -> None:
     response = await alice.post("/vtt/rolls", body)
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "payload.terms[0].results[0].result"
+
+
+# 4. One rule for who may see a roll, the same for every VTT
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str, **changes: Any) -> Any:
+    return json.loads((FIXTURES / name).read_text()) | changes
+
+
+# Each row: one audience, as each VTT says it -> the one visibility it means.
+AUDIENCES = [
+    # the roller and the GMs
+    ("roll20.chat", fixture("roll20_gmrollresult.json"), Visibility.PRIVATE),
+    ("roll20.scrape", fixture("roll20_scrape.json", kind="gmrollresult"), Visibility.PRIVATE),
+    ("foundry.chat_message", fixture("foundry_chat_message.json"), Visibility.PRIVATE),
+    ("owlbear.dice", owlbear("D20", 5) | {"roll": owlbear("D20", 5)["roll"] | {"hidden": True}},
+     Visibility.PRIVATE),
+    # the GMs only, the roller not shown the result
+    ("foundry.chat_message", fixture("foundry_chat_message.json", blind=True), Visibility.GM),
+    # everyone
+    ("roll20.chat", fixture("roll20_rollresult.json"), Visibility.PUBLIC),
+    ("foundry.chat_message", fixture("foundry_chat_message.json", whisper=[]), Visibility.PUBLIC),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fmt", "payload", "visibility"), AUDIENCES)
+def test_the_same_audience_is_the_same_visibility_on_every_vtt(
+    fmt: str, payload: Any, visibility: Visibility
+) -> None:
+    assert {r.visibility for r in convert(fmt, payload, CTX)} == {visibility}
