@@ -185,3 +185,44 @@ def test_the_same_audience_is_the_same_visibility_on_every_vtt(
     fmt: str, payload: Any, visibility: Visibility
 ) -> None:
     assert {r.visibility for r in convert(fmt, payload, CTX)} == {visibility}
+
+
+# 5. Owlbear's own metadata keys, as the Dice extension emits them
+
+OWL_ROLL = {"dice": [{"id": "d1", "type": "D20"}, {"id": "d2", "type": "D6"}], "bonus": 1}
+OWL_META = {
+    "rodeo.owlbear.dice/roll": OWL_ROLL,
+    "rodeo.owlbear.dice/rollValues": {"d1": 12, "d2": 3},
+}
+OWL_SHAPES = [
+    {"roll": OWL_ROLL, "values": {"d1": 12, "d2": 3}},  # renamed, as before
+    OWL_META,  # the player's metadata as it is
+    {"id": "player-1", "name": "Mira", "role": "PLAYER", "metadata": OWL_META},  # the player
+]
+
+
+@pytest.mark.parametrize("payload", OWL_SHAPES, ids=["renamed", "metadata", "player"])
+def test_owlbear_rolls_are_read_under_the_extensions_own_keys(payload: Any) -> None:
+    [record] = convert("owlbear.dice", payload, CTX)
+    assert (record.total, [(d.sides, d.value) for g in record.groups for d in g.dice]) == (
+        16,
+        [(20, 12), (6, 3)],
+    )
+
+
+def test_an_owlbear_player_names_the_roller_and_its_id_does_not_dedup_rolls() -> None:
+    [first] = convert("owlbear.dice", OWL_SHAPES[2], CTX)
+    again = OWL_META | {"rodeo.owlbear.dice/rollValues": {"d3": 12, "d4": 3}}
+    roll = {"dice": [{"id": "d3", "type": "D20"}, {"id": "d4", "type": "D6"}], "bonus": 1}
+    again["rodeo.owlbear.dice/roll"] = roll
+    [second] = convert("owlbear.dice", {"id": "player-1", "metadata": again}, CTX)
+    assert first.character_name == "Mira"
+    assert first.source_message_id != second.source_message_id
+    assert first.source_message_id == convert("owlbear.dice", OWL_META, CTX)[0].source_message_id
+
+
+def test_an_owlbear_die_still_rolling_is_refused_naming_the_key() -> None:
+    rolling = OWL_META | {"rodeo.owlbear.dice/rollValues": {"d1": None, "d2": 3}}
+    with pytest.raises(FormatError) as caught:
+        convert("owlbear.dice", rolling, CTX)
+    assert caught.value.field == "payload.rodeo.owlbear.dice/rollValues"
