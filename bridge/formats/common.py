@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from bridge.errors import FormatError
 from core_client import DiceGroup, Platform, RecordError, RollRecord, Visibility
 from core_client.contract import codec
@@ -150,6 +152,25 @@ def flag(value: object, where: str) -> bool:
     if not isinstance(value, bool):
         raise FormatError("must be true or false", field=where)
     return value
+
+
+def dropped(group: DiceGroup) -> DiceGroup:
+    """Return `group` with every die not kept: a sub-roll that keep/drop left out."""
+    dice = tuple(msgspec.structs.replace(d, kept=False) for d in group.dice)
+    return DiceGroup(group.notation, group.sides, dice, group.label, 0)
+
+
+def sub_roll_dropped(results: list[Any], index: int, *, discarded: tuple[str, ...]) -> bool:
+    """Return whether a pool's `results[index]` marks that sub-roll as dropped.
+
+    A pool (Foundry `PoolTerm`, Roll20 group) keeps or drops whole sub-rolls
+    and says so in one result per sub-roll; `discarded` names the result's
+    flags that mean dropped (`active` false always does).
+    """
+    if index >= len(results) or not isinstance(results[index], Mapping):
+        return False
+    res = results[index]
+    return res.get("active", True) is False or any(res.get(k) for k in discarded)
 
 
 def crit_fumble(groups: Iterable[DiceGroup]) -> tuple[bool, bool]:

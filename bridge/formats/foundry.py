@@ -22,6 +22,7 @@ from bridge.formats.common import (
     RollContext,
     array,
     dice_count,
+    dropped,
     embedded_json,
     face,
     flag,
@@ -32,6 +33,7 @@ from bridge.formats.common import (
     optional_list,
     optional_mapping,
     record,
+    sub_roll_dropped,
     text,
 )
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
@@ -107,16 +109,29 @@ def _walk(terms: list[Any], where: str, depth: int) -> list[DiceGroup]:
         cls = term.get("class")
         if cls in DICE_CLASSES:
             groups.append(_dice(term, f"{where}[{i}]"))
-        for key in ("rolls", "roll"):  # PoolTerm.rolls, ParentheticalTerm.roll
-            nested = term.get(key)
-            for j, sub in enumerate(
-                nested if isinstance(nested, list) else [nested] if nested else []
-            ):
-                inner = mapping(
-                    embedded_json(sub, f"{where}[{i}].{key}"), f"{where}[{i}].{key}[{j}]"
-                )
-                inner_terms = array(inner.get("terms", []), f"{where}[{i}].{key}[{j}].terms")
-                groups += _walk(inner_terms, f"{where}[{i}].{key}[{j}].terms", depth + 1)
+        else:
+            groups += _nested(term, f"{where}[{i}]", depth)
+    return groups
+
+
+def _nested(term: Mapping[str, Any], where: str, depth: int) -> list[DiceGroup]:
+    """Walk a PoolTerm's `rolls` or a ParentheticalTerm's `roll`.
+
+    A pool's `results` hold one entry per sub-roll; a sub-roll `kh`/`dl` left
+    out is inactive there, and its dice are recorded as not kept, so a dropped
+    natural 1 is no fumble.
+    """
+    groups: list[DiceGroup] = []
+    pool = optional_list(term, "results")
+    for key in ("rolls", "roll"):
+        nested = term.get(key)
+        for j, sub in enumerate(nested if isinstance(nested, list) else [nested] if nested else []):
+            inner = mapping(embedded_json(sub, f"{where}.{key}"), f"{where}.{key}[{j}]")
+            inner_terms = array(inner.get("terms", []), f"{where}.{key}[{j}].terms")
+            found = _walk(inner_terms, f"{where}.{key}[{j}].terms", depth + 1)
+            if key == "rolls" and sub_roll_dropped(pool, j, discarded=("discarded",)):
+                found = [dropped(g) for g in found]
+            groups += found
     return groups
 
 

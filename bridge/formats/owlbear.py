@@ -29,6 +29,7 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dropped,
     integer,
     mapping,
     number,
@@ -171,13 +172,8 @@ def _combine(
         return sum(v for v, _ in items), [g for _, gs in items for g in gs]
     pick = max if how == "HIGHEST" else min
     best = items.index(pick(items, key=lambda item: item[0]))
-    groups = [g if k == best else _dropped(g) for k, (_, gs) in enumerate(items) for g in gs]
+    groups = [g if k == best else dropped(g) for k, (_, gs) in enumerate(items) for g in gs]
     return items[best][0], groups
-
-
-def _dropped(group: DiceGroup) -> DiceGroup:
-    dice = tuple(Die(d.sides, d.value, kept=False) for d in group.dice)
-    return DiceGroup(group.notation, group.sides, dice, group.label, 0)
 
 
 def _formula(groups: tuple[DiceGroup, ...], bonus: int) -> str:

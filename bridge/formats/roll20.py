@@ -28,14 +28,17 @@ from bridge.formats.common import (
     RollContext,
     array,
     dice_count,
+    dropped,
     embedded_json,
     face,
     integer,
     mapping,
     number,
     opt_text,
+    optional_list,
     optional_mapping,
     record,
+    sub_roll_dropped,
     text,
 )
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
@@ -188,12 +191,28 @@ def _groups(rolls: list[Any], where: str) -> tuple[DiceGroup, ...]:
         if kind == "R":
             groups.append(_dice(entry, f"{where}[{i}]"))
         elif kind == "G":
-            groups += _groups(array(entry.get("rolls"), f"{where}[{i}].rolls"), f"{where}[{i}]")
+            groups += _group(entry, f"{where}[{i}]")
         elif kind == "L" and groups:
             last = groups[-1]
             label = opt_text(entry.get("text"), f"{where}[{i}].text")
             groups[-1] = DiceGroup(last.notation, last.sides, last.dice, label, last.subtotal)
     return tuple(groups)
+
+
+def _group(entry: Mapping[str, Any], where: str) -> list[DiceGroup]:
+    """Return a `G` group's dice; a sub-roll its keep/drop left out (`d`) is not kept.
+
+    `{1d20+5,1d20+5}kh1` has one result per sub-roll, the dropped one marked
+    `d: true`; its dice are recorded as not kept, so a dropped 1 is no fumble.
+    """
+    results = optional_list(entry, "results")
+    groups: list[DiceGroup] = []
+    for j, sub in enumerate(array(entry.get("rolls"), f"{where}.rolls")):
+        found = _groups(sub if isinstance(sub, list) else [sub], f"{where}.rolls[{j}]")
+        if sub_roll_dropped(results, j, discarded=("d",)):
+            found = tuple(dropped(g) for g in found)
+        groups += found
+    return groups
 
 
 def _dice(entry: Mapping[str, Any], where: str) -> DiceGroup:

@@ -226,3 +226,67 @@ def test_an_owlbear_die_still_rolling_is_refused_naming_the_key() -> None:
     with pytest.raises(FormatError) as caught:
         convert("owlbear.dice", rolling, CTX)
     assert caught.value.field == "payload.rodeo.owlbear.dice/rollValues"
+
+
+# 6. Keep/drop across sub-rolls: a dropped sub-roll's dice are not kept
+
+
+def foundry_sub(value: int) -> dict[str, Any]:
+    die = {"class": "Die", "number": 1, "faces": 20, "results": [{"result": value, "active": True}]}
+    terms = [die, {"class": "OperatorTerm", "operator": "+"}, {"class": "NumericTerm", "number": 2}]
+    return {"class": "Roll", "formula": "1d20 + 2", "terms": terms, "total": value + 2}
+
+
+def foundry_pool(first: int, second: int, keep: str) -> dict[str, Any]:
+    """`{1d20+2,1d20+2}kh` (or `kl`): Foundry marks the left-out sub-roll inactive."""
+    pick = max if keep == "kh" else min
+    kept = pick((first, second))
+    results = [
+        {"result": v + 2, "active": v == kept} | ({} if v == kept else {"discarded": True})
+        for v in (first, second)
+    ]
+    pool = {
+        "class": "PoolTerm",
+        "terms": ["1d20 + 2", "1d20 + 2"],
+        "modifiers": [keep],
+        "rolls": [json.dumps(foundry_sub(first)), foundry_sub(second)],
+        "results": results,
+    }
+    return {"class": "Roll", "formula": f"{{1d20+2,1d20+2}}{keep}", "terms": [pool],
+            "total": kept + 2}  # fmt: skip
+
+
+def roll20_group(first: int, second: int) -> dict[str, Any]:
+    """`{1d20+5,1d20+5}kh1`: Roll20 marks the dropped sub-roll's result `d`."""
+
+    def sub(v: int) -> list[dict[str, Any]]:
+        return [{"type": "R", "dice": 1, "sides": 20, "results": [{"v": v}]},
+                {"type": "M", "expr": "+5"}]  # fmt: skip
+
+    kept = max(first, second)
+    results = [{"v": v + 5} | ({} if v == kept else {"d": True}) for v in (first, second)]
+    group = {"type": "G", "rolls": [sub(first), sub(second)], "results": results,
+             "mods": {"keep": {"end": "h", "count": 1}}, "resultType": "sum"}  # fmt: skip
+    roll = {"type": "V", "rolls": [group], "total": kept + 5}
+    return {"type": "rollresult", "origRoll": "{1d20+5,1d20+5}kh1", "content": json.dumps(roll)}
+
+
+# (format, payload) -> the d20s as (value, kept), crit, fumble
+POOLS = [
+    ("foundry.roll", foundry_pool(1, 14, "kh"), [(1, False), (14, True)], False, False),
+    ("foundry.roll", foundry_pool(20, 7, "kl"), [(20, False), (7, True)], False, False),
+    ("foundry.roll", foundry_pool(1, 20, "kh"), [(1, False), (20, True)], True, False),
+    ("foundry.roll", foundry_pool(1, 9, "kl"), [(1, True), (9, False)], False, True),
+    ("roll20.chat", roll20_group(1, 14), [(1, False), (14, True)], False, False),
+    ("roll20.chat", roll20_group(20, 3), [(20, True), (3, False)], True, False),
+]
+
+
+@pytest.mark.parametrize(("fmt", "payload", "d20s", "crit", "fumble"), POOLS)
+def test_a_sub_roll_left_out_by_keep_or_drop_has_no_kept_dice(
+    fmt: str, payload: Any, d20s: list[tuple[int, bool]], crit: bool, fumble: bool
+) -> None:
+    [record] = convert(fmt, payload, CTX)
+    assert [(d.value, d.kept) for g in record.groups for d in g.dice] == d20s
+    assert (record.crit, record.fumble) == (crit, fumble)
+    assert sum(g.subtotal or 0 for g in record.groups) == sum(v for v, kept in d20s if kept)
