@@ -290,3 +290,45 @@ def test_a_sub_roll_left_out_by_keep_or_drop_has_no_kept_dice(
     assert [(d.value, d.kept) for g in record.groups for d in g.dice] == d20s
     assert (record.crit, record.fumble) == (crit, fumble)
     assert sum(g.subtotal or 0 for g in record.groups) == sum(v for v, kept in d20s if kept)
+
+
+# 7. Roll20's custom crit ranges
+
+
+def r20_crit(value: int, formula: str, mods: dict[str, Any] | None = None) -> dict[str, Any]:
+    term = {"type": "R", "dice": 1, "sides": 20, "mods": mods or {}, "results": [{"v": value}]}
+    roll = {"type": "V", "rolls": [term], "total": value}
+    return {"type": "rollresult", "origRoll": formula, "content": json.dumps(roll)}
+
+
+def r20_inline(value: int, expression: str) -> dict[str, Any]:
+    term = {"type": "R", "dice": 1, "sides": 20, "results": [{"v": value}]}
+    results = {"type": "V", "rolls": [term], "total": value}
+    return {"type": "general", "inlinerolls": [{"expression": expression, "results": results}]}
+
+
+GE_18 = {"customCrit": [{"comp": ">=", "point": 18}]}
+LE_3 = {"customFumble": [{"comp": "<=", "point": 3}]}
+# (format, payload) -> crit, fumble
+CRIT_RANGES = [
+    ("roll20.chat", r20_crit(19, "1d20cs>18"), True, False),
+    ("roll20.chat", r20_crit(18, "1d20cs>18"), True, False),  # Roll20's > is "at least"
+    ("roll20.chat", r20_crit(17, "1d20cs>18"), False, False),
+    ("roll20.chat", r20_crit(19, "1d20cs>18", GE_18), True, False),
+    ("roll20.chat", r20_crit(20, "1d20cs=19"), False, False),  # its range replaces 20
+    ("roll20.chat", r20_crit(3, "1d20cf<3"), False, True),
+    ("roll20.chat", r20_crit(2, "1d20", LE_3), False, True),
+    ("roll20.chat", r20_crit(4, "1d20cf<3"), False, False),
+    ("roll20.chat", r20_crit(20, "1d20cf<3"), True, False),  # cf alone keeps crit on 20
+    ("roll20.chat", r20_crit(19, "1d20"), False, False),
+    ("roll20.inline", r20_inline(19, "1d20cs>18+5"), True, False),
+    ("roll20.inline", r20_inline(2, "1d20cf<3+5"), False, True),
+]
+
+
+@pytest.mark.parametrize(("fmt", "payload", "crit", "fumble"), CRIT_RANGES)
+def test_roll20_custom_crit_ranges_decide_crit_and_fumble(
+    fmt: str, payload: Any, crit: bool, fumble: bool
+) -> None:
+    [record] = convert(fmt, payload, CTX)
+    assert (record.crit, record.fumble) == (crit, fumble)
