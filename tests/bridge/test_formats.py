@@ -24,6 +24,8 @@ KEYS = [
     "expression", "kind", "formula", "classes", "value", "title", "terms", "class", "faces",
     "number", "result", "active", "eventType", "data", "diceNotation", "set", "dieType",
     "dieValue", "action", "attack_rolls", "damage_rolls", "parts", "roll", "values", "id",
+    "metadata", "rodeo.owlbear.dice/roll", "rodeo.owlbear.dice/rollValues", "mods", "customCrit",
+    "customFumble", "comp", "point", "origRoll",
 ]  # fmt: skip
 CTX = RollContext(campaign_id="c1", game_id="g1", actor_id="u1", actor_name="alice")
 
