@@ -37,9 +37,11 @@ Who sees what (`visible_to`)
 - Never the client that posted it (`origin.client_id`), and never a client on
   the origin's own platform: that VTT already shows it natively, so relaying
   it back would duplicate it (and, for chat, loop).
-- `audience.gm_only` (Roll20 `gmrollresult`, Foundry blind rolls, hidden
-  Owlbear rolls): only GMs and the roller.
-- `audience.users` (whispers): only GMs, the roller and those users.
+- `audience.gm_only` (visibility `gm`: Foundry blind rolls, GM-only chat):
+  only GMs and the roller.
+- `audience.users` (visibility `private`: whispers, Roll20 `gmrollresult`,
+  hidden Owlbear rolls; the rule is in `bridge.formats`): only GMs, the
+  roller and those users, none when the list is empty.
 The bot reads with `Viewer(platform="discord", gm=True)` and decides itself
 where a GM-only event goes in Discord.
 

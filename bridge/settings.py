@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from core_client.settings import no_password_in_url, setting
+from core_client.settings import Invalid, no_password_in_url, setting
 
 EventBus = Literal["memory", "redis"]
 
@@ -14,6 +15,23 @@ EXTENSION_ORIGINS = (
     "https://www.dndbeyond.com",
     "https://www.owlbear.rodeo",
 )
+# What a browser sends as `Origin`: scheme, host, optional port; no path, no wildcard.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
+
+
+def browser_origins(origins: tuple[str, ...]) -> None:
+    """Refuse `*` (any web page could post rolls with a stolen token) and non-origins."""
+    for origin in origins:
+        if "*" in origin:
+            raise Invalid(
+                f"{origin!r} would let every web page call the bridge",
+                "list each origin, e.g. https://foundry.example.com:30000",
+            )
+        if not _ORIGIN.fullmatch(origin):
+            raise Invalid(
+                f"{origin!r} is not an origin (scheme://host[:port], no path)",
+                "write it as the browser's address bar shows it, e.g. https://foundry.example.com",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +83,11 @@ class BridgeSettings:
     )
     max_body_bytes: int = setting(262_144, "largest request body accepted", min=1024)
     cors_origins: tuple[str, ...] = setting(
-        EXTENSION_ORIGINS, "origins allowed to call the bridge from a browser"
+        EXTENSION_ORIGINS,
+        "origins allowed to call the bridge from a browser; Foundry is self-hosted,"
+        " so add your Foundry's own origin, e.g. https://foundry.example.com:30000",
+        check=browser_origins,
+        example=(*EXTENSION_ORIGINS, "http://localhost:30000"),
     )
     # The bridge's own key: with none, the `/v1` routes refuse everyone. Core's
     # query key is deliberately not accepted, so a leaked one cannot inject

@@ -257,7 +257,8 @@ class RelayCog(commands.Cog):
         line = line_for(event.type, game)
         if line is None:
             return
-        if game.audience.gm_only or game.audience.users:
+        # `users` is [] for a private roll naming no one: still not the channel's.
+        if game.audience.gm_only or game.audience.users is not None:
             task = asyncio.create_task(self._to_gm(binding, line))
             self._side_tasks.add(task)
             task.add_done_callback(self._side_tasks.discard)

@@ -3,6 +3,15 @@
 `convert(format, payload, context)` turns one payload in a VTT's own format
 into standard roll records, or raises `FormatError` naming the bad field.
 The format names are part of the HTTP API (`POST /vtt/rolls`).
+
+Who may see a roll follows one rule for every VTT, by its audience and not
+by what the VTT calls it:
+- `public`: everyone at the table;
+- `private`: the roller and the GMs, plus any named users. A roll "to the
+  GM" that the roller still sees is private: Roll20 `gmrollresult`
+  (`/gmroll`) and whispered inline rolls, a Foundry whisper, D&D Beyond's
+  "to self" or "to DM", Beyond20's "whisper to GM", a hidden Owlbear roll;
+- `gm`: the GMs only, the roller not shown the result: a Foundry blind roll.
 """
 
 from __future__ import annotations

@@ -25,6 +25,8 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dice_count,
+    face,
     integer,
     mapping,
     number,
@@ -199,8 +201,13 @@ def _parts(roll: Mapping[str, Any], where: str, *, discarded: bool) -> list[Dice
         dice = []
         for k, r in enumerate(array(part.get("rolls"), f"{where}.parts[{j}].rolls")):
             die = mapping(r, f"{where}.parts[{j}].rolls[{k}]")
-            value = integer(die.get("roll"), f"{where}.parts[{j}].rolls[{k}].roll")
+            at = f"{where}.parts[{j}].rolls[{k}].roll"
+            value = face(integer(die.get("roll"), at), sides, at)
             dice.append(Die(sides, value, kept=not (discarded or die.get("discarded"))))
+        amount = part.get("amount")
+        if amount is not None:
+            at = f"{where}.parts[{j}].amount"
+            dice_count(integer(amount, at), len(dice), at)
         notation = str(part.get("formula") or f"{part.get('amount', len(dice))}d{sides}")
         subtotal = sum(d.value for d in dice if d.kept)
         groups.append(DiceGroup(notation, sides, tuple(dice), subtotal=subtotal))

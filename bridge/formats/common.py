@@ -15,9 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from bridge.errors import FormatError
 from core_client import DiceGroup, Platform, RecordError, RollRecord, Visibility
 from core_client.contract import codec
+from core_client.contract.rolls import MAX_DICE_PER_GROUP
 from core_client.contract.scalars import MAX_TEXT, MAX_TOTAL
 from core_client.web import InvalidJSONError, decode_json
 
@@ -113,6 +116,35 @@ def opt_text(value: object, where: str) -> str | None:
     return text(str(value) if isinstance(value, int | float) else value, where)
 
 
+def face(value: int, sides: int | str, where: str, *, coin: bool = False) -> int:
+    """Return a die's value, or raise when its own die cannot show it (a d20 showing 37).
+
+    Numbered dice show 1 to `sides`, a coin 0 (tails) or 1 (heads), Fate dice -1 to 1.
+    A size of 0 means the converter could not tell the die, so nothing is checked
+    (nor for a size below, which the contract refuses naming `sides`).
+    """
+    if isinstance(sides, int) and sides < 1:
+        return value
+    low, high = (-1, 1) if sides == "F" else (0, 1) if coin else (1, int(sides))
+    if not low <= value <= high:
+        raise FormatError(f"is {value}, which a d{sides} cannot show", field=where)
+    return value
+
+
+def dice_count(count: int, results: int, where: str) -> int:
+    """Return a term's claimed number of dice, or raise when its results contradict it.
+
+    Every die rolled leaves a result (explosions and rerolls add more), so a
+    term claiming more dice than it has results, such as 10**9 dice with
+    none, is refused rather than believed.
+    """
+    if not 0 <= count <= MAX_DICE_PER_GROUP:
+        raise FormatError(f"must be 0 to {MAX_DICE_PER_GROUP} dice", field=where)
+    if results < count:
+        raise FormatError(f"claims {count} dice but carries {results} results", field=where)
+    return count
+
+
 def flag(value: object, where: str) -> bool:
     """Return `value` as a bool; absent means False."""
     if value is None:
@@ -120,6 +152,25 @@ def flag(value: object, where: str) -> bool:
     if not isinstance(value, bool):
         raise FormatError("must be true or false", field=where)
     return value
+
+
+def dropped(group: DiceGroup) -> DiceGroup:
+    """Return `group` with every die not kept: a sub-roll that keep/drop left out."""
+    dice = tuple(msgspec.structs.replace(d, kept=False) for d in group.dice)
+    return DiceGroup(group.notation, group.sides, dice, group.label, 0)
+
+
+def sub_roll_dropped(results: list[Any], index: int, *, discarded: tuple[str, ...]) -> bool:
+    """Return whether a pool's `results[index]` marks that sub-roll as dropped.
+
+    A pool (Foundry `PoolTerm`, Roll20 group) keeps or drops whole sub-rolls
+    and says so in one result per sub-roll; `discarded` names the result's
+    flags that mean dropped (`active` false always does).
+    """
+    if index >= len(results) or not isinstance(results[index], Mapping):
+        return False
+    res = results[index]
+    return res.get("active", True) is False or any(res.get(k) for k in discarded)
 
 
 def crit_fumble(groups: Iterable[DiceGroup]) -> tuple[bool, bool]:

@@ -22,6 +22,8 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dice_count,
+    face,
     integer,
     mapping,
     number,
@@ -89,7 +91,13 @@ def _set(item: object, kind: str, where: str) -> DiceGroup:
     entry = mapping(item, where)
     sides = _sides(entry.get("dieType"), f"{where}.dieType")
     values = [
-        integer(mapping(d, f"{where}.dice[{k}]").get("dieValue"), f"{where}.dice[{k}].dieValue")
+        face(
+            integer(
+                mapping(d, f"{where}.dice[{k}]").get("dieValue"), f"{where}.dice[{k}].dieValue"
+            ),
+            sides,
+            f"{where}.dice[{k}].dieValue",
+        )
         for k, d in enumerate(array(entry.get("dice"), f"{where}.dice"))
     ]
     pick = _KEEP_BY_KIND.get(kind) if sides == 20 and len(values) > 1 else None
@@ -100,7 +108,9 @@ def _set(item: object, kind: str, where: str) -> DiceGroup:
     dice = tuple(
         Die(sides, v, kept=kept_index is None or k == kept_index) for k, v in enumerate(values)
     )
-    count = integer(entry.get("count", len(values)), f"{where}.count")
+    count = dice_count(
+        integer(entry.get("count", len(values)), f"{where}.count"), len(values), f"{where}.count"
+    )
     suffix = "kh1" if pick is max else "kl1" if pick is min else ""
     subtotal = sum(d.value for d in dice if d.kept)
     return DiceGroup(f"{count}d{sides}{suffix}", sides, dice, subtotal=subtotal)

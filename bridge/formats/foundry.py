@@ -7,8 +7,9 @@ a result that is not active (or is discarded) counts as dropped. Pool and
 parenthetical terms nest further rolls, which are walked too.
 
 A ChatMessage holds `rolls` as JSON strings (v10-v11) or objects (v12+).
-`blind: true` makes it a GM-only roll; a non-empty `whisper` list a private
-one (the roller and the GM).
+`blind: true` makes it a GM-only roll (the roller is not shown the result);
+a non-empty `whisper` list a private one (the roller, the GM and those
+whispered to), as the rule in `bridge.formats` says.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dice_count,
+    dropped,
     embedded_json,
+    face,
     flag,
     integer,
     mapping,
@@ -29,6 +33,7 @@ from bridge.formats.common import (
     optional_list,
     optional_mapping,
     record,
+    sub_roll_dropped,
     text,
 )
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
@@ -104,24 +109,37 @@ def _walk(terms: list[Any], where: str, depth: int) -> list[DiceGroup]:
         cls = term.get("class")
         if cls in DICE_CLASSES:
             groups.append(_dice(term, f"{where}[{i}]"))
-        for key in ("rolls", "roll"):  # PoolTerm.rolls, ParentheticalTerm.roll
-            nested = term.get(key)
-            for j, sub in enumerate(
-                nested if isinstance(nested, list) else [nested] if nested else []
-            ):
-                inner = mapping(
-                    embedded_json(sub, f"{where}[{i}].{key}"), f"{where}[{i}].{key}[{j}]"
-                )
-                inner_terms = array(inner.get("terms", []), f"{where}[{i}].{key}[{j}].terms")
-                groups += _walk(inner_terms, f"{where}[{i}].{key}[{j}].terms", depth + 1)
+        else:
+            groups += _nested(term, f"{where}[{i}]", depth)
     return groups
 
 
-def _die(item: object, sides: int | str, where: str) -> Die:
+def _nested(term: Mapping[str, Any], where: str, depth: int) -> list[DiceGroup]:
+    """Walk a PoolTerm's `rolls` or a ParentheticalTerm's `roll`.
+
+    A pool's `results` hold one entry per sub-roll; a sub-roll `kh`/`dl` left
+    out is inactive there, and its dice are recorded as not kept, so a dropped
+    natural 1 is no fumble.
+    """
+    groups: list[DiceGroup] = []
+    pool = optional_list(term, "results")
+    for key in ("rolls", "roll"):
+        nested = term.get(key)
+        for j, sub in enumerate(nested if isinstance(nested, list) else [nested] if nested else []):
+            inner = mapping(embedded_json(sub, f"{where}.{key}"), f"{where}.{key}[{j}]")
+            inner_terms = array(inner.get("terms", []), f"{where}.{key}[{j}].terms")
+            found = _walk(inner_terms, f"{where}.{key}[{j}].terms", depth + 1)
+            if key == "rolls" and sub_roll_dropped(pool, j, discarded=("discarded",)):
+                found = [dropped(g) for g in found]
+            groups += found
+    return groups
+
+
+def _die(item: object, sides: int | str, where: str, coin: bool) -> Die:
     res = mapping(item, where)
     return Die(
         sides,
-        integer(res.get("result"), f"{where}.result"),
+        face(integer(res.get("result"), f"{where}.result"), sides, f"{where}.result", coin=coin),
         kept=res.get("active", True) is not False and not res.get("discarded"),
         exploded=bool(res.get("exploded")),
         rerolled=bool(res.get("rerolled")),
@@ -131,10 +149,14 @@ def _die(item: object, sides: int | str, where: str) -> Die:
 def _dice(term: Mapping[str, Any], where: str) -> DiceGroup:
     cls = term.get("class")
     sides = _FIXED_SIDES.get(str(cls)) or integer(term.get("faces"), f"{where}.faces")
-    count = integer(term.get("number", 1), f"{where}.number")
-    mods = "".join(m for m in optional_list(term, "modifiers") if isinstance(m, str))
     results = array(term.get("results"), f"{where}.results")
-    dice = tuple(_die(item, sides, f"{where}.results[{j}]") for j, item in enumerate(results))
+    count = dice_count(
+        integer(term.get("number", 1), f"{where}.number"), len(results), f"{where}.number"
+    )
+    mods = "".join(m for m in optional_list(term, "modifiers") if isinstance(m, str))
+    dice = tuple(
+        _die(item, sides, f"{where}.results[{j}]", cls == "Coin") for j, item in enumerate(results)
+    )
     flavor = opt_text(optional_mapping(term, "options").get("flavor"), f"{where}.options.flavor")
     subtotal = sum(d.value for d in dice if d.kept)
     notation = f"{count}d{'c' if cls == 'Coin' else sides}{mods}"

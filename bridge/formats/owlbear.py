@@ -11,10 +11,17 @@ pair reads tens + ones, where 00 + 0 is 100. A D10 on its own reads 0 as 10,
 and a D100 on its own reads 00 as 100. A pair becomes one d100 die in the
 record; the faces stay in `raw`. The payload's own `total`, when present, is
 kept; otherwise the bridge computes it by the same rules.
+
+The extension keeps a roll in the roller's player metadata, under its own
+keys `rodeo.owlbear.dice/roll` and `rodeo.owlbear.dice/rollValues`; a sender
+may post that metadata as it is, or the whole player (`{"id", "name",
+"metadata"}`), instead of renaming them to `roll` and `values`. A value that
+is still `null` is a die still rolling: the roll is refused until it lands.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +29,7 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dropped,
     integer,
     mapping,
     number,
@@ -34,20 +42,21 @@ from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
 DIE_TYPES = {"D4": 4, "D6": 6, "D8": 8, "D10": 10, "D12": 12, "D20": 20, "D100": 100}
 COMBINATIONS = {"HIGHEST", "LOWEST", "SUM", "NONE"}
 MAX_DEPTH = 10
+ROLL_KEY = "rodeo.owlbear.dice/roll"
+VALUES_KEY = "rodeo.owlbear.dice/rollValues"
 
 
 def from_dice_roll(payload: object, ctx: RollContext) -> list[RollRecord]:
     """Convert a Dice extension roll and its values to one record."""
     msg = mapping(payload, "payload")
-    roll = mapping(msg.get("roll"), "payload.roll")
-    values = mapping(msg.get("values"), "payload.values")
+    roll, values = _roll_and_values(msg)
     items = _set(roll, values, "payload.roll", 0)
     value, combined = _combine(items, roll.get("combination"), "payload.roll.combination")
     bonus = integer(roll.get("bonus", 0) or 0, "payload.roll.bonus")
     computed = value + bonus
     groups = tuple(combined)
     total = number(msg["total"], "payload.total") if msg.get("total") is not None else computed
-    player = optional_mapping(msg, "player")
+    player = optional_mapping(msg, "player") or (msg if "metadata" in msg else {})
     hidden = bool(roll.get("hidden"))
     return [
         record(
@@ -57,11 +66,40 @@ def from_dice_roll(payload: object, ctx: RollContext) -> list[RollRecord]:
             total=total,
             groups=groups,
             raw=dict(msg),
-            source_message_id=opt_text(msg.get("id"), "payload.id"),
+            source_message_id=_source_id(msg, values),
             character_name=opt_text(player.get("name"), "payload.player.name"),
-            visibility=Visibility.GM if hidden else None,
+            # The roller still sees a hidden roll in their own tray: private.
+            visibility=Visibility.PRIVATE if hidden else None,
         )
     ]
+
+
+def _roll_and_values(msg: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """Return the roll and its values, under our names or the extension's own keys."""
+    if "roll" in msg:
+        roll = mapping(msg.get("roll"), "payload.roll")
+        return roll, mapping(msg.get("values"), "payload.values")
+    where = "payload.metadata" if "metadata" in msg else "payload"
+    meta = mapping(msg.get("metadata"), where) if "metadata" in msg else msg
+    roll = mapping(meta.get(ROLL_KEY), f"{where}.{ROLL_KEY}")
+    values = mapping(meta.get(VALUES_KEY), f"{where}.{VALUES_KEY}")
+    for die_id, value in values.items():
+        if value is None:
+            raise FormatError(f"die {die_id!r} is still rolling", field=f"{where}.{VALUES_KEY}")
+    return roll, values
+
+
+def _source_id(msg: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
+    """Return the roll's id: ours, or, for the extension's metadata, one from its dice.
+
+    A player's `id` names the player, not the roll, so it cannot be used to
+    drop repeats; the die ids are new for every roll, and the same for every
+    extension in the room that posts it.
+    """
+    if "roll" in msg:
+        return opt_text(msg.get("id"), "payload.id")
+    digest = hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:32]
+    return f"obr-dice-{digest}"
 
 
 def _set(
@@ -87,12 +125,27 @@ def _set(
             die_id = str(item.get("id"))
             if die_id not in values:
                 raise FormatError(f"has no value for die {die_id!r}", field="payload.values")
-            faces.append((str(kind), integer(values[die_id], f"payload.values.{die_id}"), i))
+            at = f"payload.values.{die_id}"
+            faces.append((kind, _face(kind, integer(values[die_id], at), at), i))
     items += [
         (die.value, [DiceGroup(f"1d{die.sides}", die.sides, (die,), subtotal=die.value)])
         for die in _read(faces)
     ]
     return items
+
+
+def _face(kind: str, value: int, where: str) -> int:
+    """Return a face the die can show: D100 00-90 in tens, D10 0-9, the others 1-N."""
+    shows = (
+        range(0, 100, 10)
+        if kind == "D100"
+        else range(10)
+        if kind == "D10"
+        else range(1, DIE_TYPES[kind] + 1)
+    )
+    if value not in shows:
+        raise FormatError(f"is {value}, which a {kind} cannot show", field=where)
+    return value
 
 
 def _read(faces: list[tuple[str, int, int]]) -> list[Die]:
@@ -119,13 +172,8 @@ def _combine(
         return sum(v for v, _ in items), [g for _, gs in items for g in gs]
     pick = max if how == "HIGHEST" else min
     best = items.index(pick(items, key=lambda item: item[0]))
-    groups = [g if k == best else _dropped(g) for k, (_, gs) in enumerate(items) for g in gs]
+    groups = [g if k == best else dropped(g) for k, (_, gs) in enumerate(items) for g in gs]
     return items[best][0], groups
-
-
-def _dropped(group: DiceGroup) -> DiceGroup:
-    dice = tuple(Die(d.sides, d.value, kept=False) for d in group.dice)
-    return DiceGroup(group.notation, group.sides, dice, group.label, 0)
 
 
 def _formula(groups: tuple[DiceGroup, ...], bonus: int) -> str:

@@ -14,6 +14,13 @@ Three shapes arrive from a Roll20 extension:
 
 Roll20's own total is always kept; dice the payload marks dropped stay in the
 record with `kept: false`.
+
+Crits: a kept d20 showing 20 is a crit and 1 a fumble, unless the term sets
+its own range, `cs>18` (18 or more; Roll20 reads `>` as at least, `<` as at
+most, a bare number as equal) or `cf<3`: then its range decides, for that
+term's dice of any size. The range comes from the term's `mods`
+(`customCrit`/`customFumble`: `[{"comp": ">=", "point": 18}]`) or, failing
+that, from the formula's matching dice term.
 """
 
 from __future__ import annotations
@@ -27,23 +34,42 @@ from bridge.errors import FormatError
 from bridge.formats.common import (
     RollContext,
     array,
+    dice_count,
+    dropped,
     embedded_json,
+    face,
     integer,
     mapping,
     number,
     opt_text,
+    optional_list,
     optional_mapping,
     record,
+    sub_roll_dropped,
     text,
 )
 from core_client import DiceGroup, Die, Platform, RollRecord, Visibility
+from core_client.contract.enums import Comparison
 
-ROLL_TYPES = {"rollresult": Visibility.PUBLIC, "gmrollresult": Visibility.GM}
+Point = tuple[Comparison, int]
+
+# `/gmroll` shows the result to the roller and the GMs: private (bridge.formats).
+ROLL_TYPES = {"rollresult": Visibility.PUBLIC, "gmrollresult": Visibility.PRIVATE}
 _EXPLODING = ("exploding", "compounding", "penetrating")
-_TERM = re.compile(r"(\d*)d(\d+|F|%)", re.IGNORECASE)
+# Every pattern here is linear in its input: no unbounded repeat may be retried
+# from each start position (the tooltip once used `(.*?)\s+=`, quadratic on a
+# title of repeated "Rolling "). Fields are bounded too, so work per field is small.
+MAX_TITLE = 16_384  # a tooltip of 100d6 is about 6 KB
+_TERM = re.compile(r"(\d{0,6})d(\d{1,6}|F|%)", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)")
-_SPAN = re.compile(r'<span class="([^"]*)">\s*(-?\d+)\s*</span>')
-_TAG = re.compile(r"<[^>]+>")
+_SPAN = re.compile(r'<span class="([^"<>]{0,200})">\s{0,20}(-?\d{1,10})\s{0,20}</span>')
+_TAG = re.compile(r"<[^<>]*>")
+_ROLLING = re.compile(r"Rolling\s")
+# A dice term and its modifiers, to find a `cs`/`cf` the roll JSON did not carry.
+_TERM_MODS = re.compile(r"\d{0,6}d(?:\d{1,6}|F|%)((?:[a-z!]{1,3}[<>=]{0,2}\d{0,6}){0,10})", re.I)
+_POINT = re.compile(r"c([sf])([<>]?=?)(\d{1,6})", re.I)
+_COMPARE = {">": Comparison.GE, ">=": Comparison.GE, "<": Comparison.LE, "<=": Comparison.LE}
+_EQUALS = re.compile(r"\s=\s")
 _TEMPLATE = re.compile(r"&\{template:([^}]{1,100})\}")
 _TEMPLATE_NAME = re.compile(r"\{\{(?:rname|name|title)=([^}]{1,200})\}\}")
 # Roll20 names the kept or dropped end `h`/`l` in some payloads, `top`/`bottom` in others.
@@ -61,6 +87,7 @@ def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
     groups = _groups(array(roll.get("rolls"), "payload.content.rolls"), "payload.content.rolls")
     label = _comment(roll)
     formula = text(msg.get("origRoll") or _formula(roll), "payload.origRoll")
+    crit, fumble = _verdict(groups, formula)
     return [
         record(
             ctx,
@@ -73,6 +100,8 @@ def from_chat_message(payload: object, ctx: RollContext) -> list[RollRecord]:
             character_name=opt_text(msg.get("who"), "payload.who"),
             label=label,
             visibility=ROLL_TYPES[str(kind)],
+            crit=crit,
+            fumble=fumble,
         )
     ]
 
@@ -97,11 +126,13 @@ def from_inline_rolls(payload: object, ctx: RollContext) -> list[RollRecord]:
         entry = mapping(item, where)
         roll = _roll_json(entry.get("results"), f"{where}.results")
         groups = _groups(array(roll.get("rolls"), f"{where}.results.rolls"), f"{where}.results")
+        expression = text(entry.get("expression"), f"{where}.expression")
+        crit, fumble = _verdict(groups, expression)
         records.append(
             record(
                 ctx,
                 Platform.ROLL20,
-                formula=text(entry.get("expression"), f"{where}.expression"),
+                formula=expression,
                 total=number(roll.get("total"), f"{where}.results.total"),
                 groups=groups,
                 raw=dict(msg) if i == 0 else {"inlineroll": i, "message_id": message_id},
@@ -109,6 +140,8 @@ def from_inline_rolls(payload: object, ctx: RollContext) -> list[RollRecord]:
                 character_name=opt_text(msg.get("who"), "payload.who"),
                 label=label,
                 visibility=visibility,
+                crit=crit,
+                fumble=fumble,
             )
         )
     return records
@@ -179,7 +212,7 @@ def _groups(rolls: list[Any], where: str) -> tuple[DiceGroup, ...]:
         if kind == "R":
             groups.append(_dice(entry, f"{where}[{i}]"))
         elif kind == "G":
-            groups += _groups(array(entry.get("rolls"), f"{where}[{i}].rolls"), f"{where}[{i}]")
+            groups += _group(entry, f"{where}[{i}]")
         elif kind == "L" and groups:
             last = groups[-1]
             label = opt_text(entry.get("text"), f"{where}[{i}].text")
@@ -187,19 +220,38 @@ def _groups(rolls: list[Any], where: str) -> tuple[DiceGroup, ...]:
     return tuple(groups)
 
 
+def _group(entry: Mapping[str, Any], where: str) -> list[DiceGroup]:
+    """Return a `G` group's dice; a sub-roll its keep/drop left out (`d`) is not kept.
+
+    `{1d20+5,1d20+5}kh1` has one result per sub-roll, the dropped one marked
+    `d: true`; its dice are recorded as not kept, so a dropped 1 is no fumble.
+    """
+    results = optional_list(entry, "results")
+    groups: list[DiceGroup] = []
+    for j, sub in enumerate(array(entry.get("rolls"), f"{where}.rolls")):
+        found = _groups(sub if isinstance(sub, list) else [sub], f"{where}.rolls[{j}]")
+        if sub_roll_dropped(results, j, discarded=("d",)):
+            found = tuple(dropped(g) for g in found)
+        groups += found
+    return groups
+
+
 def _dice(entry: Mapping[str, Any], where: str) -> DiceGroup:
-    count = integer(entry.get("dice"), f"{where}.dice")
     sides: int | str = "F" if entry.get("fate") else integer(entry.get("sides"), f"{where}.sides")
+    results = array(entry.get("results"), f"{where}.results")
+    count = dice_count(integer(entry.get("dice"), f"{where}.dice"), len(results), f"{where}.dice")
     mods = optional_mapping(entry, "mods")
     explodes = any(k in mods for k in _EXPLODING)
     dice = []
-    for j, result in enumerate(array(entry.get("results"), f"{where}.results")):
+    for j, result in enumerate(results):
         res = mapping(result, f"{where}.results[{j}]")
-        value = integer(res.get("v"), f"{where}.results[{j}].v")
+        value = face(
+            integer(res.get("v"), f"{where}.results[{j}].v"), sides, f"{where}.results[{j}].v"
+        )
         dropped = bool(res.get("d")) or bool(res.get("r"))
         exploded = explodes and value == sides
         dice.append(Die(sides, value, not dropped, exploded, bool(res.get("r"))))
-    notation = f"{count}d{sides}" + _mods_text(mods)
+    notation = f"{count}d{sides}" + _mods_text(mods) + _points_text(mods)
     subtotal = sum(d.value for d in dice if d.kept)
     return DiceGroup(notation, sides, tuple(dice), subtotal=subtotal)
 
@@ -212,6 +264,50 @@ def _mods_text(mods: Mapping[str, Any]) -> str:
     if drop:
         return f"d{_ENDS.get(str(drop.get('end')), 'l')}{drop.get('count', 1)}"
     return "!" if any(k in mods for k in _EXPLODING) else ""
+
+
+def _points_text(mods: Mapping[str, Any]) -> str:
+    """Return a term's custom crit/fumble ranges in Roll20 notation: `cs>18cf<3`."""
+    out = ""
+    for key, letter in (("customCrit", "s"), ("customFumble", "f")):
+        for point in mods.get(key) or [] if isinstance(mods.get(key), list) else []:
+            if isinstance(point, Mapping) and isinstance(point.get("point"), int):
+                comp = str(point.get("comp", "=="))
+                sign = ">" if comp.startswith(">") else "<" if comp.startswith("<") else "="
+                out += f"c{letter}{sign}{point['point']}"
+    return out
+
+
+def _points(notation: str) -> tuple[list[Point], list[Point]]:
+    """Return the crit and fumble ranges a term's notation sets (`cs>18`, `cf<3`)."""
+    crits: list[Point] = []
+    fumbles: list[Point] = []
+    for letter, sign, point in _POINT.findall(notation):
+        found = (_COMPARE.get(sign, Comparison.EQ), int(point))
+        (crits if letter.lower() == "s" else fumbles).append(found)
+    return crits, fumbles
+
+
+def _hits(points: list[Point], value: int) -> bool:
+    return any(
+        value >= n if how is Comparison.GE else value <= n if how is Comparison.LE else value == n
+        for how, n in points
+    )
+
+
+def _verdict(groups: tuple[DiceGroup, ...], formula: str) -> tuple[bool, bool]:
+    """Return crit and fumble: a term's own `cs`/`cf` range, else a kept d20's 20 or 1."""
+    terms = _TERM_MODS.findall(formula[:MAX_TITLE])
+    crit = fumble = False
+    for k, group in enumerate(groups):
+        crits, fumbles = _points(group.notation)
+        if not (crits or fumbles) and k < len(terms) and len(terms) == len(groups):
+            crits, fumbles = _points(terms[k])
+        kept = [d.value for d in group.dice if d.kept]
+        default = group.sides == 20
+        crit |= any(_hits(crits, v) for v in kept) if crits else default and 20 in kept
+        fumble |= any(_hits(fumbles, v) for v in kept) if fumbles else default and 1 in kept
+    return crit, fumble
 
 
 def _formula(roll: Mapping[str, Any]) -> str:
@@ -256,7 +352,7 @@ def _scraped_die(value: object, where: str) -> tuple[Die, list[str]]:
     if sides is None:
         raise FormatError("has no 'sides' and no dN class", field=where)
     size: int | str = "F" if str(sides).upper() == "F" else integer(sides, f"{where}.sides")
-    value = integer(die.get("value"), f"{where}.value")
+    value = face(integer(die.get("value"), f"{where}.value"), size, f"{where}.value")
     return Die(size, value, "dropped" not in classes), classes
 
 
@@ -298,11 +394,16 @@ def _scraped_inline(page: Mapping[str, Any], ctx: RollContext) -> RollRecord:
 def _tooltip(page: Mapping[str, Any]) -> tuple[str, str]:
     """Return the expression and the dice breakdown of an inline roll's tooltip."""
     title = page.get("title") or page.get("original_title") or page.get("original-title")
-    tip = html.unescape(text(title, "payload.title"))
-    match = re.search(r"Rolling\s+(.*?)\s+=\s+(.*)$", _TAG.sub(_keep_spans, tip), re.S)
-    if not match:
+    raw_title = text(title, "payload.title")
+    if len(raw_title) > MAX_TITLE:
+        raise FormatError(f"must be at most {MAX_TITLE} characters", field="payload.title")
+    tip = _TAG.sub(_keep_spans, html.unescape(raw_title))
+    # The first "Rolling " and the first " = " after it: two linear scans.
+    rolling = _ROLLING.search(tip)
+    equals = _EQUALS.search(tip, rolling.end()) if rolling else None
+    if rolling is None or equals is None or not tip[rolling.end() : equals.start()].strip():
         raise FormatError("is not a Roll20 'Rolling EXPR = RESULT' tooltip", field="payload.title")
-    return match.group(1).strip(), match.group(2)
+    return tip[rolling.end() : equals.start()].strip(), tip[equals.end() :].lstrip()
 
 
 def _inline_groups(expression: str, breakdown: str) -> tuple[DiceGroup, ...]:

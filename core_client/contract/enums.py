@@ -35,8 +35,9 @@ class Visibility(enum.StrEnum):
     """Who may see a roll."""
 
     PUBLIC = "public"
-    PRIVATE = "private"  # the roller and the GM
-    GM = "gm"  # the GM only (Roll20's gmrollresult, Foundry's blind roll)
+    # The rule for every VTT is written once, in bridge/formats/__init__.py.
+    PRIVATE = "private"  # the roller and the GM (Roll20's gmrollresult, a Foundry whisper)
+    GM = "gm"  # the GM only, the roller not shown the result (Foundry's blind roll)
 
 
 class AiProvider(enum.StrEnum):

@@ -62,6 +62,13 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
             {},
             "bridge.redis_url: holds a password",
         ),
+        ("[bridge]\ncors_origins = ['*']\n", {}, "bridge.cors_origins: '*' would let every"),
+        ("", {"FUMBLEBOT_BRIDGE_CORS_ORIGINS": "https://a,*"}, "bridge.cors_origins (from"),
+        (
+            "[bridge]\ncors_origins = ['https://foundry.example.com/game']\n",
+            {},
+            "bridge.cors_origins: 'https://foundry.example.com/game' is not an origin",
+        ),
     ],
 )
 def test_bad_settings_stop_with_one_line_naming_the_key(

@@ -24,6 +24,8 @@ KEYS = [
     "expression", "kind", "formula", "classes", "value", "title", "terms", "class", "faces",
     "number", "result", "active", "eventType", "data", "diceNotation", "set", "dieType",
     "dieValue", "action", "attack_rolls", "damage_rolls", "parts", "roll", "values", "id",
+    "metadata", "rodeo.owlbear.dice/roll", "rodeo.owlbear.dice/rollValues", "mods", "customCrit",
+    "customFumble", "comp", "point", "origRoll",
 ]  # fmt: skip
 CTX = RollContext(campaign_id="c1", game_id="g1", actor_id="u1", actor_name="alice")
 
@@ -41,7 +43,7 @@ CASES = [
     ("roll20.chat", "roll20_rollresult.json",
      [(23, "public", [(20, 18, True), (20, 3, False)], False, False)]),
     ("roll20.chat", "roll20_gmrollresult.json",
-     [(15, "gm", [(6, 6, True), (6, 1, False), (6, 4, True), (6, 5, True)], False, False)]),
+     [(15, "private", [(6, 6, True), (6, 1, False), (6, 4, True), (6, 5, True)], False, False)]),
     ("roll20.inline", "roll20_inline.json",
      [(25, "public", [(20, 20, True)], True, False), (9, "public", [(8, 6, True)], False, False)]),
     ("roll20.scrape", "roll20_scrape.json",
@@ -122,10 +124,10 @@ def test_owlbear_percentile_pairs(values: dict[str, int], total: int) -> None:
     assert record.total == total
 
 
-def test_owlbear_lone_d10_reads_zero_as_ten_and_hidden_is_gm_only() -> None:
+def test_owlbear_lone_d10_reads_zero_as_ten_and_hidden_is_private() -> None:
     payload = {"roll": {"dice": [{"id": "x", "type": "D10"}], "hidden": True}, "values": {"x": 0}}
     [record] = convert("owlbear.dice", payload, CTX)
-    assert (record.total, record.visibility) == (10, Visibility.GM)
+    assert (record.total, record.visibility) == (10, Visibility.PRIVATE)
 
 
 def test_beyond20_roll_request_lists_what_to_roll() -> None:

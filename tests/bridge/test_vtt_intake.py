@@ -74,7 +74,7 @@ async def test_gm_rolls_and_whispers_reach_only_the_gm(bridge: Bridge) -> None:
     async with other.stream() as o, gm.stream() as g:
         assert (await player.post("/vtt/rolls", gm_roll)).status_code == 202
         assert (await player.post("/vtt/chat", whisper)).status_code == 202
-        assert (await g.next()).json()["audience"] == {"gm_only": True, "users": None}
+        assert (await g.next()).json()["audience"] == {"gm_only": False, "users": []}
         assert (await g.next()).json()["chat"] == {"speaker": "Alice", "text": "psst"}
         await nothing_arrives(o)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.cogs.relay import RelayCog
-from bridge.events import Origin, chat_event, game_topic
+from bridge.events import Origin, chat_event, game_topic, roll_event
+from bridge.formats import RollContext, convert
 from core_client import ChatMessage, CoreClient, Outbox, Platform
 from storage.models import AiUsage
 from tests.bot.cogs.test_campaign_commands import FOUNDRY_ACTOR, create_campaign, slash
@@ -16,6 +19,8 @@ from tests.bot.conftest import Table, private_error
 from tests.emulators.llm_script import Answer, Fault
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.core import stored_rolls
+
+FIXTURES = Path(__file__).parents[2] / "bridge" / "fixtures"
 
 
 async def bound(table: Table, core_client: CoreClient) -> tuple[str, str]:
@@ -166,3 +171,26 @@ async def test_ask_when_the_provider_fails_says_so_plainly(
     failure = await private_error(table, inter)  # ...but the failure is the asker's
     assert "is failing (HTTP 500)" in (failure.content or "")
     assert "try again" in (failure.content or "")
+
+
+async def test_a_private_vtt_roll_goes_to_the_gm_not_the_channel(
+    table: Table, core_client: CoreClient
+) -> None:
+    campaign_id, game_id = await bound(table, core_client)
+    relay = table.bot.get_cog("RelayCog")
+    assert isinstance(relay, RelayCog)
+    for _ in range(100):  # the relay resubscribes after the new binding
+        if relay.follows(game_topic(campaign_id, game_id)):
+            break
+        await asyncio.sleep(0.02)
+    # A Foundry whisper to the GM names no Discord user: `audience.users` is [].
+    whisper = json.loads((FIXTURES / "foundry_chat_message.json").read_text())
+    records = convert("foundry.chat_message", whisper, RollContext(campaign_id, game_id))
+    origin = Origin("foundry", user_id="u1Fo0", user_name="Mira")
+    for record in records:
+        data = roll_event(record, origin, game_id=game_id)
+        assert list(data["audience"]["users"]) == []
+        await table.bus.publish(game_topic(campaign_id, game_id), "roll", data)
+    dm = await table.emu.wait_channel_message(table.emu.dm_channel(table.player))
+    assert "Mira" in (dm.content or "")
+    assert all("Mira" not in (m.content or "") for m in table.emu.channel_messages(table.channel))
