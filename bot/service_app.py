@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from starlette.applications import Starlette
@@ -29,6 +29,7 @@ from bot.metrics import ServiceMetrics
 from bridge.app import health_report
 from core_client import CoreClient, CoreClientError, Outbox, Reporter
 from core_client.contract import AiConversation, AiMessage, AiProvider, AiUsage, codec
+from core_client.contract.scalars import Content, Id
 from core_client.errors import NotFoundError
 from core_client.metrics import CONTENT_TYPE, exposition
 from core_client.web import HttpError, exception_handlers, read_json, require_key
@@ -36,8 +37,6 @@ from core_client.web import HttpError, exception_handlers, read_json, require_ke
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16_384
-MAX_ID = 200
-NOT_BLANK = r"\S"  # msgspec searches: at least one character that is not a space
 
 
 def ai_reporter(
@@ -84,9 +83,9 @@ def ai_reporter(
 class ChatQuestion(msgspec.Struct, forbid_unknown_fields=True):
     """The body of `POST /ai/chat`."""
 
-    campaign_id: Annotated[str, msgspec.Meta(pattern=NOT_BLANK, max_length=MAX_ID)]
-    question: Annotated[str, msgspec.Meta(pattern=NOT_BLANK)]
-    user_id: Annotated[str, msgspec.Meta(pattern=NOT_BLANK, max_length=MAX_ID)] = "core"
+    campaign_id: Id
+    question: Content
+    user_id: Id = "core"
     task: Task = "chat"
 
 

@@ -39,13 +39,12 @@ from bridge.store import MemoryStore, StateStore
 from bridge.streams import StreamRegistry, stream_housekeeping
 from core_client import CoreClientError, Platform, RecordError, Reporter, RollRecord
 from core_client.contract import codec
+from core_client.contract.scalars import MAX_ID
 from core_client.dice import DEFAULT_LIMITS, Limits
 from core_client.web import error_response, exception_handlers, read_json, require_key
 from core_client.web.handlers import on_unexpected
 
 log = logging.getLogger(__name__)
-
-MAX_ID_LENGTH = 200
 
 
 def campaign_topic(campaign_id: str) -> str:
@@ -55,7 +54,7 @@ def campaign_topic(campaign_id: str) -> str:
 
 def _campaign(request: Request) -> str:
     campaign_id: str = request.path_params.get("campaign_id", "")
-    if not 1 <= len(campaign_id) <= MAX_ID_LENGTH:
+    if not 1 <= len(campaign_id) <= MAX_ID:
         raise BridgeNotFoundError("the campaign id is empty or too long", code="unknown_campaign")
     return campaign_id
 
@@ -83,7 +82,7 @@ async def stream(request: Request) -> Response:
     s: Services = request.app.state.services
     require_key(request, s.settings.service_keys, BridgeAuthError)
     last_id = request.headers.get("last-event-id") or None
-    if last_id is not None and len(last_id) > MAX_ID_LENGTH:
+    if last_id is not None and len(last_id) > MAX_ID:
         raise RequestSchemaError("is too long", field="last_event_id")
     topics = [campaign_topic(_campaign(request))]
 

@@ -18,11 +18,11 @@ import msgspec
 from bridge.errors import BridgeAuthError, RequestSchemaError
 from bridge.store import StateStore
 from core_client.contract import codec
+from core_client.contract.scalars import MAX_ID
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: read aloud safely
 CODE_LENGTH = 8
 MAX_GAMES = 50
-MAX_ID = 200
 
 
 @dataclass(frozen=True, slots=True)

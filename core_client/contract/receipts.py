@@ -13,17 +13,17 @@ from typing import Annotated
 
 import msgspec
 
+from core_client.contract.scalars import MAX_ID, Count
+
 MAX_REASON = 1000  # a reason is for a person to read; bound what a receipt carries
 MAX_REFUSED = 500  # at most one per event of a delivery
-
-Count = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class RefusedEvent(msgspec.Struct, frozen=True):
     """One event of a delivery Core refused for good, and why."""
 
     index: Count
-    event_id: Annotated[str, msgspec.Meta(max_length=200)] | None = msgspec.field(name="id")
+    event_id: Annotated[str, msgspec.Meta(max_length=MAX_ID)] | None = msgspec.field(name="id")
     field: Annotated[str, msgspec.Meta(max_length=MAX_REASON)]
     reason: Annotated[str, msgspec.Meta(max_length=MAX_REASON)]
 
