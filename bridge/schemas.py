@@ -18,6 +18,7 @@ import msgspec
 from bridge.errors import RequestSchemaError
 from core_client import Platform, RecordError, Visibility
 from core_client.contract import codec
+from core_client.contract.bus import MAX_AUDIENCE
 from core_client.contract.scalars import MAX_ID, PRESENT, Id, Text
 
 T = TypeVar("T")
@@ -29,7 +30,6 @@ VTT_PLATFORMS = (
     Platform.BEYOND20,
     Platform.OWLBEAR,
 )
-MAX_WHISPER = 50
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=PRESENT)]
 FormatName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=PRESENT)]
 Expression = Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=PRESENT)]
@@ -83,7 +83,7 @@ class ChatRequest(_Request, frozen=True):
     game_id: Id
     text: Text
     speaker: Id | None = None
-    whisper_to: Annotated[tuple[Id, ...], msgspec.Meta(max_length=MAX_WHISPER)] = ()
+    whisper_to: Annotated[tuple[Id, ...], msgspec.Meta(max_length=MAX_AUDIENCE)] = ()
     gm_only: bool = False
     source_id: Id | None = None
     echo_of: Id | None = None
