@@ -38,7 +38,7 @@ class CharacterImportError(FumbleBotError):
 def parse_character(raw: bytes) -> CharacterUpserted:
     """Read a character export, whichever of the supported VTTs made it."""
     if len(raw) > MAX_BYTES:
-        raise CharacterImportError(f"the file is over {MAX_BYTES // 1_000_000} MB")
+        raise CharacterImportError(f"the file is over {MAX_BYTES // 1000} kB")
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
