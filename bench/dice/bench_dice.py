@@ -216,9 +216,13 @@ def _totals(samples: Samples, results: dict[str, dict[str, float]]) -> list[str]
 
 
 def write_docs(section: str) -> None:
-    """Replace (or append) the dice section of docs/benchmarks.md, keeping the others."""
+    """Replace (or append) the generated dice section of docs/benchmarks.md.
+
+    Only the text up to the next heading is replaced: the other sections and the
+    dice section's own subsections (fuzzing, before and after) are kept.
+    """
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^##|\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:
