@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -206,12 +207,17 @@ def _invite(settings: Settings, application_id: int | None) -> int:
     return 0
 
 
-def _roll(expression: str, settings: Settings, seed: int | None) -> int:
-    import random
-
+def roll_rng(seed: int | None) -> random.Random:
+    """Return the generator of `fumblebot roll`: seeded on request, else OS randomness."""
     from core_client import dice
 
-    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    return random.Random(seed) if seed is not None else dice.BlockRandom()
+
+
+def _roll(expression: str, settings: Settings, seed: int | None) -> int:
+    from core_client import dice
+
+    rng = roll_rng(seed)
     try:
         result = dice.roll(expression, rng=rng, limits=settings.dice)
     except dice.DiceError as exc:

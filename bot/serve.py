@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import random
 import secrets
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
@@ -35,6 +34,7 @@ from bridge.app import close_streams
 from bridge.app import create_app as create_bridge_app
 from bridge.backends import open_backends
 from core_client import CoreClient, Outbox, signing
+from core_client.dice import BlockRandom
 from storage.app import create_app as create_core_app
 from storage.settings import CoreSettings
 
@@ -234,7 +234,7 @@ async def _open_service(
         return app, bridge_app, None, outbox
     deps = BotDeps(
         reporter=outbox,
-        rng=random.SystemRandom(),
+        rng=BlockRandom(),  # OS randomness, in blocks: see core_client/dice/entropy.py
         dice_limits=settings.dice,
         core=core,
         bus=backends.bus,

@@ -32,7 +32,7 @@ from bridge.schemas import ChatRequest, RollItem, RollsRequest, ServerRollReques
 from bridge.store import StateStore
 from bridge.tokens import Grant
 from core_client import CoreClientError, Platform, Reporter, RollRecord, Visibility
-from core_client.dice import DiceError, Limits, roll
+from core_client.dice import BlockRandom, DiceError, Limits, roll
 from core_client.dice_records import to_record
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Intake:
     reporter: Reporter
     dice_limits: Limits
     dedup_seconds: float = 900.0
-    rng: random.Random = field(default_factory=random.SystemRandom)
+    rng: random.Random = field(default_factory=BlockRandom)  # OS randomness, in blocks
     max_server_rolls: int = MAX_SERVER_ROLLS
     max_records: int = MAX_RECORDS
 

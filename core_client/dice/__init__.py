@@ -1,6 +1,6 @@
 """FumbleBot's dice engine: Roll20 notation, pure Python, bounded work, injected randomness.
 
-Usage: ``render_markdown(roll("2d20kh1+5 Attack", rng=random.SystemRandom()))``.
+Usage: ``render_markdown(roll("2d20kh1+5 Attack", rng=BlockRandom()))``.
 See docs/dice.md for the notation and every dialect decision.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from .advantage import Advantage, apply_advantage
 from .bounds import bounds
 from .distribution import Distribution
+from .entropy import BlockRandom
 from .errors import (
     DiceError,
     DiceLimitError,
@@ -41,6 +42,7 @@ from .stats import distribution
 __all__ = [
     "DEFAULT_LIMITS",
     "Advantage",
+    "BlockRandom",
     "Call",
     "Chain",
     "Constant",

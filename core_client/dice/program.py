@@ -1,7 +1,9 @@
 """The public entry points: roll an expression once or several times.
 
 Parsed and compiled expressions are cached by text (an LRU), so rolling the same
-`1d20+5` again only draws dice and builds the result tree.
+`1d20+5` again only draws dice and builds the result tree. One-die rolls such as
+`1d20+5` also get a direct roller (see `shortcut`), used whenever the roll has a
+fresh dice budget of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .nodes import CritMark, DiceNode, Expr, NumberNode, format_number, notation, walk
 from .parse import Parsed, parse
 from .results import DiceTerm, RollResult
+from .shortcut import Direct, compile_direct
 
 _CACHE_SIZE = 1024
 
@@ -31,6 +34,7 @@ class Program:
     notation: str
     comment: str | None
     may_crit: bool  # has a d20, a computed die size or cs/cf, so crits must be looked for
+    direct: Direct | None  # rolls it without a Context, for one-die shapes (`shortcut`)
 
 
 def parse_roll(expression: str, limits: Limits, advantage: Advantage) -> Parsed:
@@ -45,7 +49,9 @@ def _build(expression: str, limits: Limits, advantage: Advantage) -> Program:
     try:
         parsed = parse_roll(expression, limits, advantage)
         tree = parsed.tree
-        return Program(compile_expr(tree), notation(tree), parsed.comment, _may_crit(tree))
+        text, comment = notation(tree), parsed.comment
+        direct = compile_direct(tree, limits, text, comment)
+        return Program(compile_expr(tree), text, comment, _may_crit(tree), direct)
     except RecursionError:
         raise DiceLimitError("The expression is nested too deeply") from None
 
@@ -106,6 +112,9 @@ def roll(
     else:
         program = compile_roll(expression, limits, advantage)
         limits = limits or DEFAULT_LIMITS
+    direct = program.direct
+    if direct is not None:
+        return direct(rng.randrange)  # one die: it always fits the fresh budget
     return _run(program, Context(rng.randrange, limits))
 
 
