@@ -62,7 +62,20 @@ def judge(roll: Mapping[str, Any], rules: Sequence[Rule] | None) -> tuple[bool, 
     """Return (crit, fumble): the roll's own verdict, or the campaign's rules' on its dice."""
     crit, fumble = bool(roll.get("crit")), bool(roll.get("fumble"))
     if rules:
-        groups = roll.get("groups")
-        ruled_crit, ruled_fumble, _ = verdict(rules, groups if isinstance(groups, list) else [])
+        ruled_crit, ruled_fumble, _ = verdict(rules, _groups(roll))
         crit, fumble = crit or ruled_crit, fumble or ruled_fumble
     return crit, fumble
+
+
+def _groups(roll: Mapping[str, Any]) -> list[dict[str, Any]]:
+    # In process the groups are tuples, through Redis lists; a die without
+    # "kept" was kept (a record's defaults may be left out on the wire).
+    groups = roll.get("groups")
+    return [
+        {
+            "sides": g.get("sides"),
+            "dice": [{"value": d.get("value"), "kept": d.get("kept", True)} for d in g["dice"]],
+        }
+        for g in (groups if isinstance(groups, list | tuple) else ())
+        if isinstance(g, Mapping) and isinstance(g.get("dice"), list | tuple)
+    ]
