@@ -125,8 +125,9 @@ async def overlay_stream(
                 if not events:
                     yield frame(PING, {})
                     continue
-                found = await rules.rules(key.campaign_id)
-                cards = [(e.id, card(e, found)) for e in events]
+                rolls = [e for e in events if e.type == ROLL]
+                found = await rules.rules(key.campaign_id) if rolls else None
+                cards = [(e.id, card(e, found)) for e in rolls]
                 out = [frame(ROLL, c, i) for i, c in cards if c is not None]
                 if out:
                     yield b"".join(out)

@@ -24,12 +24,13 @@ from bridge.overlay.keys import (
     list_overlay_keys,
     revoke_overlay_key,
 )
-from bridge.settings import BridgeSettings
+from bridge.settings import BridgeSettings, public_base_url, public_url
 from bridge.store import MemoryStore
 from bridge.store_sqlite import SqliteStore
 from core_client import DiceGroup, Die, Outbox, Platform, RollRecord, Visibility
 from core_client.contract.enums import Comparison, Reads
 from core_client.contract.rules import Rule
+from core_client.settings import Invalid
 from tests.bridge.conftest import SETTINGS, Bridge, link
 from tests.support.servers import serve
 from tests.support.sse import SSEStream, open_stream
@@ -263,3 +264,18 @@ async def test_the_access_log_never_prints_a_key(
     assert sum("/overlay/<redacted>" in line for line in lines) == 2
     assert any("/overlay/assets/overlay.js" in line for line in lines)
     await bus.aclose()
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://dice.example.com", "https://u:pw@dice.example.com", "https://d.example.com/?k=1"]
+)
+def test_the_public_url_must_be_a_plain_http_address(url: str) -> None:
+    with pytest.raises(Invalid):
+        public_url(url)
+
+
+def test_the_public_url_defaults_to_where_the_bridge_listens() -> None:
+    assert public_base_url(BridgeSettings(port=9000)) == "http://127.0.0.1:9000"
+    assert public_base_url(BridgeSettings(host="::1", port=9000)) == "http://[::1]:9000"
+    public = BridgeSettings(public_url="https://dice.example.com/fb/")
+    assert public_base_url(public) == "https://dice.example.com/fb"
