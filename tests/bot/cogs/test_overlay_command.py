@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 
@@ -81,3 +82,18 @@ async def test_without_a_bridge_the_command_says_so(table: Table) -> None:
     answer = await (await slash(table, "overlay create")).wait_response()
     assert answer.ephemeral
     assert "bridge is not running" in (answer.content or "")
+
+
+async def test_making_a_link_logs_no_key_even_at_debug(
+    table_with_bridge: Table, caplog: pytest.LogCaptureFixture
+) -> None:
+    table = table_with_bridge
+    await create_campaign(table)
+    with caplog.at_level(logging.DEBUG):
+        made = await (await slash(table, "overlay create")).wait_response()
+    found = URL.search(made.content or "")
+    assert found is not None
+    key = found.group(2)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("overlay key ovl_" in line for line in lines)  # the id is logged, at INFO
+    assert not [line for line in lines if key in line]
