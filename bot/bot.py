@@ -107,6 +107,7 @@ class BotDeps:
     store: StateStore | None = None
     ai: AIService | None = None
     relay_path: str | None = None  # the relay's queue file; None keeps it in memory (tests)
+    bridge_url: str | None = None  # the bridge's public address, for /overlay links
 
 
 class FumbleBot(commands.Bot):

@@ -33,6 +33,7 @@ from bot.service_app import ai_reporter, create_service_app
 from bridge.app import close_streams
 from bridge.app import create_app as create_bridge_app
 from bridge.backends import open_backends
+from bridge.settings import public_base_url
 from core_client import CoreClient, Outbox, signing
 from core_client.dice import BlockRandom
 from storage.app import create_app as create_core_app
@@ -220,6 +221,7 @@ async def _open_service(
         bus=backends.bus,
         store=backends.store,
         dice_limits=settings.dice,
+        crit_rules=core.rules_in_force if core is not None else None,
     )
     app = create_service_app(
         bridge_app,
@@ -241,6 +243,7 @@ async def _open_service(
         store=backends.store,
         ai=ai,
         relay_path=settings.relay_path,
+        bridge_url=public_base_url(settings.bridge),
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
     return app, bridge_app, bot, outbox

@@ -32,6 +32,10 @@ from bridge.errors import (
     RequestSchemaError,
 )
 from bridge.intake import Intake
+from bridge.overlay import redact
+from bridge.overlay.routes import ROUTES as OVERLAY_ROUTES
+from bridge.overlay.routes import OverlayServices
+from bridge.overlay.verdicts import CritRuleCache, RulesFetch
 from bridge.ratelimit import RateLimiter
 from bridge.reports import report_roll
 from bridge.settings import BridgeSettings
@@ -167,8 +171,13 @@ def create_app(
     bus: EventBus | None = None,
     store: StateStore | None = None,
     dice_limits: Limits = DEFAULT_LIMITS,
+    crit_rules: RulesFetch | None = None,
 ) -> Starlette:
-    """Build the bridge's app; without a bus and store it opens the configured ones."""
+    """Build the bridge's app; without a bus and store it opens the configured ones.
+
+    `crit_rules` fetches a campaign's crit rules from Core, for the overlay's
+    verdicts; without it the overlay shows each roll's own.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -193,6 +202,7 @@ def create_app(
             Route("/v1/campaigns/{campaign_id}/rolls", post_roll, methods=["POST"]),
             Route("/v1/campaigns/{campaign_id}/events", stream, methods=["GET"]),
             *ROUTES,
+            *OVERLAY_ROUTES,
         ],
         middleware=[
             Middleware(
@@ -210,4 +220,6 @@ def create_app(
         ),
     )
     app.state.metrics = metrics.registry_for(app)  # per app: never the global registry
+    app.state.overlay = OverlayServices(CritRuleCache(crit_rules))
+    redact.install()  # overlay keys stand in URLs: keep them out of access logs
     return app

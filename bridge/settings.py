@@ -34,12 +34,30 @@ def browser_origins(origins: tuple[str, ...]) -> None:
             )
 
 
+def public_url(url: str) -> None:
+    """Refuse a public address that is not a plain http(s) URL (it is shown in Discord)."""
+    if not url:
+        return
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\[\]:-]{1,260}(/[A-Za-z0-9._~/-]*)?", url):
+        raise Invalid(
+            f"{url!r} is not an http(s) address without credentials, query or fragment",
+            "write it as browsers reach the bridge, e.g. https://fumblebot.example.com",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class BridgeSettings:
     """Everything the bridge needs to start."""
 
     host: str = setting("127.0.0.1", "address the bridge listens on")
     port: int = setting(8711, "port the bridge listens on", min=1, max=65535)
+    public_url: str = setting(
+        "",
+        "the bridge's address as browsers and OBS reach it, for overlay links;"
+        " empty: http://host:port",
+        check=public_url,
+        example="https://fumblebot.example.com",
+    )
     event_bus: EventBus = setting("memory", "event bus backend")
     redis_url: str = setting(
         "redis://127.0.0.1:6379/0",
@@ -100,3 +118,11 @@ class BridgeSettings:
     redis_password: str | None = setting(
         None, "the Redis password", secret=True, env="FUMBLEBOT_REDIS_PASSWORD"
     )
+
+
+def public_base_url(settings: BridgeSettings) -> str:
+    """Return the bridge's public address, without a trailing slash."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"

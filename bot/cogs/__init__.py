@@ -15,6 +15,7 @@ async def load_cogs(bot: FumbleBot) -> None:
     from bot.cogs.character import CharacterCog
     from bot.cogs.ic import InCharacterCog
     from bot.cogs.link import LinkCog
+    from bot.cogs.overlay import OverlayCog
     from bot.cogs.relay import RelayCog
     from bot.cogs.roll import RollAgainButton, RollCog
     from bot.cogs.session import SessionCog
@@ -27,4 +28,5 @@ async def load_cogs(bot: FumbleBot) -> None:
         for cog in (CampaignCog, SessionCog, CharacterCog, StatsCog, InCharacterCog, AskCog):
             await bot.add_cog(cog(bot))
         await bot.add_cog(LinkCog(bot))
+        await bot.add_cog(OverlayCog(bot))
         await bot.add_cog(RelayCog(bot))
