@@ -10,12 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core_client.contract import answers
+from core_client.contract import answers, codec
 from storage import cursors
 from storage.auth import Principal
 from storage.models import Campaign, ChangeLog, Character, GameLink, GameSession, Roll
@@ -82,7 +82,8 @@ async def context(
         "last_session": view(latest) if latest and not is_open else None,
         "notes": list(latest.notes) if latest else [],
     }
-    return shaped(answers.CampaignContext, answer)
+    # Checked with the characters' summaries as Structs, answered as plain JSON.
+    return cast(answers.CampaignContext, codec.to_builtins(shaped(answers.CampaignContext, answer)))
 
 
 async def change_page(

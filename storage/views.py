@@ -29,6 +29,10 @@ SHAPES: dict[type, type] = {
     Roll: answers.RollDict,
 }
 
+# Shapes holding contract Structs (a character's summary): checked, then
+# turned back into plain JSON for the response.
+NESTED = frozenset({answers.CharacterDict})
+
 # Never shown, never logged: encrypted or not, credentials stay in their column.
 HIDDEN = frozenset({"credentials"})
 
@@ -62,7 +66,10 @@ def view(obj: Any) -> dict[str, Any]:
     if "credentials" in {a.key for a in mapper.column_attrs}:
         out["has_credentials"] = getattr(obj, "credentials", None) is not None
     shape = SHAPES.get(type(obj))
-    return out if shape is None else shaped(shape, out)
+    if shape is None:
+        return out
+    checked: dict[str, Any] = shaped(shape, out)
+    return codec.to_builtins(checked) if shape in NESTED else checked
 
 
 class AnswerShapeError(StorageError):
