@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from sqlalchemy import inspect
 
@@ -98,3 +99,18 @@ async def test_revision_0005_adds_and_removes_the_summary_column(
         assert await db.current_revision(engine) == db.head_revision() == "0005"
     finally:
         await engine.dispose()
+
+
+async def test_a_summary_sent_by_a_client_is_not_what_core_stores(
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_api_key: str
+) -> None:
+    campaign = await core_client.create_campaign(name="Night Below")
+    body = {"name": "Zanna", "source_platform": "foundry", "source_json":
+            sheet("foundry_wizard.json"), "summary": {"name": "Zanna", "ac": 30}}  # fmt: skip
+    response = await core_http.post(
+        f"/campaigns/{campaign['id']}/characters",
+        json=body,
+        headers={"authorization": f"Bearer {core_api_key}"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["summary"]["ac"] == 11  # derived from the sheet, not taken
