@@ -55,11 +55,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def view(obj: Any) -> dict[str, Any]:
-    """Return every visible column of a row as JSON."""
+def view(obj: Any, left_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return every visible column of a row as JSON; `left_out` columns (not loaded) as null."""
     mapper = inspect(type(obj))
     out = {
-        attr.key: jsonable(getattr(obj, attr.key))
+        attr.key: None if attr.key in left_out else jsonable(getattr(obj, attr.key))
         for attr in mapper.column_attrs
         if attr.key not in HIDDEN
     }

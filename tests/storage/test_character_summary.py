@@ -114,3 +114,25 @@ async def test_a_summary_sent_by_a_client_is_not_what_core_stores(
     )
     assert response.status_code == 201, response.text
     assert response.json()["summary"]["ac"] == 11  # derived from the sheet, not taken
+
+
+async def test_the_context_without_sheets_keeps_summaries_and_leaves_the_exports_out(
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_api_key: str
+) -> None:
+    campaign = await core_client.create_campaign(name="Night Below")
+    for name, platform in (("foundry_wizard.json", Platform.FOUNDRY),
+                           ("dicecloud_cleric.json", Platform.DICECLOUD),
+                           ("roll20_ranger.json", Platform.ROLL20)):  # fmt: skip
+        await core_client.create_character(
+            campaign["id"], name=name, source_platform=platform, source_json=sheet(name)
+        )
+    slim = await core_client.campaign_context(campaign["id"], sheets=False)
+    assert [c["summary"] is not None for c in slim["characters"]] == [True] * 3
+    assert {c["source_json"] is None for c in slim["characters"]} == {True}
+    path, auth = f"/campaigns/{campaign['id']}/context", {"authorization": f"Bearer {core_api_key}"}
+    full = await core_http.get(path, headers=auth)
+    lean = await core_http.get(path, params={"sheets": "0"}, headers=auth)
+    assert len(lean.content) * 20 < len(full.content)
+    refused = await core_http.get(path, params={"sheets": "no"}, headers=auth)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "sheets"
