@@ -18,13 +18,19 @@ from tests.emulators.llm_script import Answer
 from tests.emulators.openai_api import OpenAIEmulator
 
 
-async def import_and_play(table: Table, file: str, user: EmuUser | None = None) -> str:
-    """Import a fixture sheet as `user` and play it; return its character id."""
+async def import_sheet(table: Table, file: str, user: EmuUser | None = None) -> bytes:
+    """Import a fixture sheet as `user`; return the file."""
     raw = (FIXTURES / file).read_bytes()
     inter = await slash(table, "character import", {"file": (file, raw)}, user=user)
     await inter.wait_response()
     imported = await inter.wait_followup()
     assert "Imported" in (imported.content or ""), imported.content
+    return raw
+
+
+async def import_and_play(table: Table, file: str, user: EmuUser | None = None) -> str:
+    """Import a fixture sheet as `user` and play it; return its character id."""
+    raw = await import_sheet(table, file, user)
     name = json.loads(raw).get("name") or json.loads(raw)["creatures"][0]["name"]
     choices = await table.emu.autocomplete(
         table.guild, table.channel, user or table.player, "character use", {"name": name[:5]},
@@ -76,7 +82,7 @@ async def test_characters_come_asker_first_then_who_rolled_then_the_rest(
     for user in (bob, cat):
         table.emu.add_member(table.guild, user)
     await import_and_play(table, "foundry_wizard.json")
-    await import_and_play(table, "roll20_ranger.json", user=cat)
+    await import_sheet(table, "roll20_ranger.json", user=cat)  # imported, not played
     await import_and_play(table, "dicecloud_cleric.json", user=bob)
     rolled = await (await slash(table, "roll", {"expression": "1d20+4"}, user=bob)).wait_response()
     assert rolled.embed is not None
