@@ -91,7 +91,7 @@ class ChatQuestion(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _campaign_context(core: CoreClient, campaign_id: str) -> Mapping[str, Any]:
     try:
-        return await core.campaign_context(campaign_id)
+        return await core.campaign_context(campaign_id, sheets=False)
     except NotFoundError:
         raise HttpError("no such campaign", status=404, code="not_found") from None
     except CoreClientError as exc:

@@ -185,11 +185,16 @@ class CoreClient:
         )
 
     async def campaign_context(
-        self, campaign_id: str, *, recent_rolls: int = 20
+        self, campaign_id: str, *, recent_rolls: int = 20, sheets: bool = True
     ) -> CampaignContext:
-        """Return a campaign, its characters, recent rolls, open session and notes."""
+        """Return a campaign, its characters, recent rolls, open session and notes.
+
+        With `sheets=False` the characters' exported sheets (`source_json` and
+        the VTT columns) are null: their summaries say what the bot needs.
+        """
         path = f"/campaigns/{_id(campaign_id)}/context"
-        return await self._call("GET", path, params={"limit": recent_rolls}, answer=CampaignContext)
+        params = {"limit": recent_rolls, "sheets": int(sheets)}
+        return await self._call("GET", path, params=params, answer=CampaignContext)
 
     async def create_character(
         self, campaign_id: str, **fields: Unpack[NewCharacter]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
-from core_client.contract import answers
+from core_client.contract import answers, codec
 from storage import cursors
 from storage.auth import Principal
 from storage.models import Campaign, ChangeLog, Character, GameLink, GameSession, Roll
@@ -56,12 +57,25 @@ async def _latest_session(session: AsyncSession, campaign_id: uuid.UUID) -> Game
     return await session.scalar(query)
 
 
+# A character's sheet as exported, tens of kilobytes each: `sheets=0` leaves them out.
+SHEET_COLUMNS = frozenset({"source_json", "roll20_json", "foundry_json", "owlbear_json"})
+
+
 async def context(
-    session: AsyncSession, campaign: Campaign, recent: int
+    session: AsyncSession, campaign: Campaign, recent: int, sheets: bool = True
 ) -> answers.CampaignContext:
-    """Return everything the AI needs about a campaign in one answer."""
+    """Return everything the AI needs about a campaign in one answer.
+
+    Without `sheets`, each character comes with its summary and stats but its
+    sheet columns are null and never read: what `/ask` and the character
+    commands need, at a fraction of the size.
+    """
     live = (Character.campaign_id == campaign.id, Character.archived_at.is_(None))
-    characters = await session.scalars(select(Character).where(*live).order_by(Character.name))
+    query = select(Character).where(*live).order_by(Character.name)
+    left_out = frozenset() if sheets else SHEET_COLUMNS
+    if left_out:
+        query = query.options(*(defer(getattr(Character, c)) for c in left_out))
+    characters = await session.scalars(query)
     links = await session.scalars(
         select(GameLink).where(GameLink.campaign_id == campaign.id, GameLink.archived_at.is_(None))
     )
@@ -75,14 +89,15 @@ async def context(
     is_open = latest is not None and latest.ended_at is None
     answer = {
         "campaign": view(campaign),
-        "characters": [view(c) for c in characters],
+        "characters": [view(c, left_out) for c in characters],
         "game_links": [view(g) for g in links],
         "recent_rolls": [view(r) for r in rolls],
         "open_session": view(latest) if latest and is_open else None,
         "last_session": view(latest) if latest and not is_open else None,
         "notes": list(latest.notes) if latest else [],
     }
-    return shaped(answers.CampaignContext, answer)
+    # Checked with the characters' summaries as Structs, answered as plain JSON.
+    return cast(answers.CampaignContext, codec.to_builtins(shaped(answers.CampaignContext, answer)))
 
 
 async def change_page(

@@ -29,6 +29,10 @@ SHAPES: dict[type, type] = {
     Roll: answers.RollDict,
 }
 
+# Shapes holding contract Structs (a character's summary): checked, then
+# turned back into plain JSON for the response.
+NESTED = frozenset({answers.CharacterDict})
+
 # Never shown, never logged: encrypted or not, credentials stay in their column.
 HIDDEN = frozenset({"credentials"})
 
@@ -51,18 +55,21 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def view(obj: Any) -> dict[str, Any]:
-    """Return every visible column of a row as JSON."""
+def view(obj: Any, left_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return every visible column of a row as JSON; `left_out` columns (not loaded) as null."""
     mapper = inspect(type(obj))
     out = {
-        attr.key: jsonable(getattr(obj, attr.key))
+        attr.key: None if attr.key in left_out else jsonable(getattr(obj, attr.key))
         for attr in mapper.column_attrs
         if attr.key not in HIDDEN
     }
     if "credentials" in {a.key for a in mapper.column_attrs}:
         out["has_credentials"] = getattr(obj, "credentials", None) is not None
     shape = SHAPES.get(type(obj))
-    return out if shape is None else shaped(shape, out)
+    if shape is None:
+        return out
+    checked: dict[str, Any] = shaped(shape, out)
+    return codec.to_builtins(checked) if shape in NESTED else checked
 
 
 class AnswerShapeError(StorageError):

@@ -23,9 +23,11 @@ prompt tells the model that the block is data, never instructions.
 Budget: tokens are estimated as characters / 4 (ceil), the usual rule of thumb
 for English text; it errs high for plain prose, which keeps us under real limits.
 Items go in most relevant first (the asking user's character, the open
-session's notes newest first, recent rolls newest first, other characters)
-and the first item that does not fit is dropped with everything after it, so
-a less relevant item never displaces a more relevant one. An item is never cut
+session's notes newest first, the characters who rolled recently, recent
+rolls newest first, the other characters); a character is its compact
+summary (`bot.ai.sheets`), never its raw sheet. The first item that does not
+fit is dropped with everything after it, so a less relevant item never
+displaces a more relevant one. An item is never cut
 in the middle, except that one over `MAX_ITEM_CHARS` is clipped first.
 """
 
@@ -39,6 +41,7 @@ from typing import Any
 
 from bot.ai.errors import AIContextError
 from bot.ai.providers.base import estimate_tokens
+from bot.ai.sheets import character_data
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +150,7 @@ def ranked_items(data: Mapping[str, Any]) -> list[ContextItem]:
     active = active if isinstance(active, Mapping) else None
     items: list[ContextItem] = []
     if active is not None:
-        items.append(ContextItem("ASKING_PLAYER_CHARACTER", _public(active)))
+        items.append(ContextItem("ASKING_PLAYER_CHARACTER", _character(active)))
     session = data.get("open_session")
     if isinstance(session, Mapping):
         items.append(ContextItem("OPEN_SESSION", {"started_at": session.get("started_at")}))
@@ -155,10 +158,36 @@ def ranked_items(data: Mapping[str, Any]) -> list[ContextItem]:
         items += [ContextItem("SESSION_NOTE", _note(note)) for note in reversed(notes)]
     rolls = _items(data.get("recent_rolls"))
     rolls.sort(key=lambda roll: str(roll.get("rolled_at", "")), reverse=True)
-    items += [ContextItem("ROLL", _public(roll)) for roll in rolls]
     others = [c for c in _items(data.get("characters")) if not _same_character(c, active)]
-    items += [ContextItem("CHARACTER", _public(character)) for character in others]
+    rolled = _rolled_recently(others, rolls)
+    items += [ContextItem("CHARACTER", _character(character)) for character in rolled]
+    items += [ContextItem("ROLL", _public(roll)) for roll in rolls]
+    rest = [c for c in others if not any(c is r for r in rolled)]
+    items += [ContextItem("CHARACTER", _character(character)) for character in rest]
     return items
+
+
+def _rolled_recently(
+    characters: list[Mapping[str, Any]], rolls: list[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """Return the characters of the rolls (newest first), by id, else by name."""
+    found: list[Mapping[str, Any]] = []
+    for roll in rolls:
+        for character in characters:
+            if any(character is f for f in found):
+                continue
+            by_id = roll.get("character_id") is not None and roll["character_id"] == character.get(
+                "id"
+            )
+            named = roll.get("character_name") or roll.get("actor_name")
+            if by_id or (named is not None and named == character.get("name")):
+                found.append(character)
+    return found
+
+
+def _character(character: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a character's summary without ids, sized to fit one item."""
+    return _public(character_data(character, MAX_ITEM_CHARS - 100))
 
 
 def _note(note: Any) -> dict[str, Any]:

@@ -99,7 +99,9 @@ class AskCog(commands.Cog):
             raise UserFacingError(str(exc)) from exc
 
     async def _context(self, binding: ChannelBinding, user_id: int) -> dict[str, Any]:
-        context: dict[str, Any] = dict(await self.bot.core.campaign_context(binding.campaign_id))
+        context: dict[str, Any] = dict(
+            await self.bot.core.campaign_context(binding.campaign_id, sheets=False)
+        )
         mine = active_character(binding.campaign, user_id)
         context["active_character"] = next(
             (c for c in context.get("characters", []) if c["id"] == mine), None

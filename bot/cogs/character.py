@@ -29,7 +29,9 @@ class CharacterCog(commands.GroupCog, group_name="character"):
         super().__init__()
 
     async def _characters(self, binding: ChannelBinding) -> list[CharacterDict]:
-        context = await self.bot.core.campaign_context(binding.campaign_id, recent_rolls=1)
+        context = await self.bot.core.campaign_context(
+            binding.campaign_id, recent_rolls=1, sheets=False
+        )
         return [c for c in context["characters"] if c["archived_at"] is None]
 
     async def _find(self, binding: ChannelBinding, name_or_id: str) -> CharacterDict:

@@ -26,6 +26,7 @@ import discord
 from discord.ext import commands
 
 from bot.campaigns import ChannelBinding, gm_discord_id
+from bot.played import played_by
 from bot.relay.coalesce import Line, Post
 from bot.relay.pending import MEMORY, PendingLines
 from bot.relay.poster import ChannelPoster, PermanentSendError, RateLimitedSendError
@@ -41,7 +42,7 @@ from bridge.events import (
     roll_event,
     visible_to,
 )
-from core_client import CoreClientError, Platform, RecordError, dice
+from core_client import CoreClientError, Platform, RecordError, dice, dice_refs
 from core_client.contract import ChatMessage, codec
 from core_client.critrules import Rule
 from core_client.dice_records import judged, to_record
@@ -125,10 +126,14 @@ class RelayCog(commands.Cog):
             await self._publish_chat(message, binding)
 
     async def _inline(self, message: discord.Message, binding: ChannelBinding) -> None:
+        played = await played_by(self.bot.channels, binding, message.author.id)
         try:
-            rolled = dice.roll_inline(
-                message.content, rng=self.bot.rng, limits=self.bot.dice_limits
-            )
+            text = message.content
+            if dice_refs.has_refs(text):
+                stats = played.stats if played is not None else None
+                name = played.name if played is not None else ""
+                text = dice_refs.resolve_inline(text, stats, character=name)
+            rolled = dice.roll_inline(text, rng=self.bot.rng, limits=self.bot.dice_limits)
         except dice.DiceError as exc:
             await message.reply(f"⚠️ {exc}", mention_author=False)
             return
@@ -145,6 +150,8 @@ class RelayCog(commands.Cog):
                 campaign_id=binding.campaign_id,
                 actor_id=str(message.author.id),
                 actor_name=message.author.display_name,
+                character_id=played.id if played is not None else None,
+                character_name=played.name if played is not None else None,
                 source_message_id=str(message.id),
             )
             with contextlib.suppress(CoreClientError):
@@ -152,7 +159,7 @@ class RelayCog(commands.Cog):
             if binding.link["sync_rolls"] and self.bot.deps.bus is not None:
                 data = roll_event(record, origin, game_id=binding.game_id)
                 await self.bot.deps.bus.publish(_topic(binding), "roll", data)
-        await message.reply(inline_reply(message.content, rolled), mention_author=False)
+        await message.reply(inline_reply(text, rolled), mention_author=False)
 
     async def _publish_chat(self, message: discord.Message, binding: ChannelBinding) -> None:
         name = message.author.display_name

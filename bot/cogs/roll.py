@@ -11,7 +11,7 @@ import asyncio
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -19,13 +19,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import roll_request
-from bot.campaigns import ChannelBinding, active_character, gm_discord_id
+from bot.campaigns import gm_discord_id
 from bot.cogs.common import Interaction
 from bot.cogs.errors import UserFacingError
 from bot.embeds import CHART_NAME, roll_embed, stats_embed
+from bot.played import Played, played_by
 from bot.roll_request import RollRequest
 from bot.stats_chart import render_chart
-from core_client import CoreClientError, Visibility, dice
+from core_client import CoreClientError, Visibility, dice, dice_refs
 from core_client.critrules import Rule
 from core_client.dice import Advantage, RollResult
 from core_client.dice_records import judged, to_record
@@ -37,14 +38,6 @@ log = logging.getLogger(__name__)
 
 
 PLACE_BUDGET = 1.5  # seconds of Discord's 3 s window a roll may spend asking Core
-
-
-@dataclass(frozen=True, slots=True)
-class Played:
-    """The character a player rolls as: Core's id and its name."""
-
-    id: str
-    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +59,7 @@ async def place_of(interaction: Interaction) -> Place:
                 binding = await bot.channels.binding(interaction.channel_id)
                 if binding is not None:
                     rules = await bot.channels.crit_rules(binding.campaign_id)
-                    played = await _played(interaction, binding)
+                    played = await played_by(bot.channels, binding, interaction.user.id)
                     gm = gm_discord_id(binding.campaign)
                     return Place(binding.campaign_id, gm, rules, played)
         except (CoreClientError, TimeoutError):
@@ -78,20 +71,25 @@ async def place_of(interaction: Interaction) -> Place:
     return Place(f"dm:{interaction.user.id}")
 
 
-async def _played(interaction: Interaction, binding: ChannelBinding) -> Played | None:
-    """Return the character the roller chose with `/character use` here, if any."""
-    chosen = active_character(binding.campaign, interaction.user.id)
-    if chosen is None:
-        return None
-    try:
-        character = await interaction.client.channels.character(chosen)
-    except CoreClientError:
-        # Deleted since it was chosen, or Core is away: roll as the player.
-        log.warning("rolling as the player: character %s is not available", chosen)
-        return None
-    if character["archived_at"] is not None:
-        return None
-    return Played(character["id"], character["name"])
+async def resolved(
+    interaction: Interaction, request: RollRequest
+) -> tuple[RollRequest, Place | None]:
+    """Return the request with its `$dex`-style references resolved, and the place if looked up.
+
+    The place (and so the player's character) is looked up first only when
+    the expression names a stat; raises `DiceError` for a name that cannot be
+    resolved, which every caller reports privately, as a bad expression.
+    """
+    if not dice_refs.has_refs(request.expression):
+        return request, None
+    place = await place_of(interaction)
+    played = place.character
+    expression = dice_refs.resolve(
+        request.expression,
+        played.stats if played is not None else None,
+        character=played.name if played is not None else "",
+    )
+    return replace(request, expression=expression), place
 
 
 class RollAgainButton(
@@ -141,13 +139,14 @@ async def answer_roll(interaction: Interaction, request: RollRequest) -> None:
     """Roll a request and answer the interaction; report each roll to Core."""
     bot = interaction.client
     try:
-        results = roll_request.roll(request, rng=bot.rng, limits=bot.dice_limits)
+        rolled, place = await resolved(interaction, request)
+        results = roll_request.roll(rolled, rng=bot.rng, limits=bot.dice_limits)
     except dice.DiceError as exc:
         await interaction.response.send_message(f"⚠️ {exc}", ephemeral=True)
         return
     label = roll_request.label_of(request, results[0])
     visibility = Visibility.PRIVATE if request.private else Visibility.PUBLIC
-    place = await place_of(interaction)
+    place = place or await place_of(interaction)
     results = [judged(r, place.rules) for r in results]
     await _report(interaction, place, results, label, visibility)
     roller = place.character.name if place.character else interaction.user.display_name
@@ -218,6 +217,11 @@ def _where(interaction: Interaction) -> str:
 async def answer_stats(interaction: Interaction, request: RollRequest) -> None:
     """Answer with the exact distribution of an expression and its chart."""
     bot = interaction.client
+    try:
+        request, _ = await resolved(interaction, request)
+    except dice.DiceError as exc:  # before deferring: the first reply, private
+        await interaction.response.send_message(f"⚠️ {exc}", ephemeral=True)
+        return
     await interaction.response.defer(ephemeral=request.private, thinking=True)
     try:
         dist = await asyncio.to_thread(

@@ -26,7 +26,7 @@ class SessionCog(commands.GroupCog, group_name="session"):
         super().__init__()
 
     async def _open_session(self, campaign_id: str) -> SessionDict | None:
-        context = await self.bot.core.campaign_context(campaign_id, recent_rolls=1)
+        context = await self.bot.core.campaign_context(campaign_id, recent_rolls=1, sheets=False)
         return context["open_session"]
 
     @app_commands.command(name="start", description="Start a game session in this campaign")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from core_client.contract.rules import Rule
+from core_client.contract.summary import CharacterSummary
 
 
 class CampaignDict(TypedDict):
@@ -40,6 +41,7 @@ class CharacterDict(TypedDict):
     foundry_json: Any
     owlbear_json: Any
     stats: dict[str, Any]
+    summary: CharacterSummary | None  # derived by Core from the source JSON
     version: int
     archived_at: str | None
     created_at: str

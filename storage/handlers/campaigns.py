@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core_client.contract import CampaignUpserted, CharacterUpserted, GameLinkUpserted
-from storage import changes, claims
+from storage import changes, claims, summaries
 from storage.handlers.context import Ingest, Item
 from storage.handlers.users import upsert_user
 from storage.models import Campaign, Character, GameLink
@@ -97,6 +97,7 @@ async def store_characters(ctx: Ingest, items: Sequence[Item]) -> None:
         character.campaign_id = campaign if campaign is not None else character.campaign_id
         character.source_json = p.source
         character.stats = dict(p.stats)
+        summaries.refresh(character)
         formats = {"roll20_json": p.roll20, "foundry_json": p.foundry, "owlbear_json": p.owlbear}
         for column, value in formats.items():
             if value is not None:

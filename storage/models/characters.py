@@ -12,7 +12,7 @@ from storage.models.base import Archivable, Base, Timestamped, Versioned, new_id
 
 
 class Character(Timestamped, Versioned, Archivable, Base):
-    """A character: the source JSON as received, one JSON per VTT format, and stats."""
+    """A character: the source JSON as received, one JSON per VTT format, stats, summary."""
 
     __tablename__ = "characters"
     __table_args__ = (
@@ -34,3 +34,5 @@ class Character(Timestamped, Versioned, Archivable, Base):
     foundry_json: Mapped[Any | None] = mapped_column(JSON)
     owlbear_json: Mapped[Any | None] = mapped_column(JSON)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Derived by Core from the source JSON on every write (`storage.summaries`).
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -19,7 +19,7 @@ from storage import changes, critrules, cursors, queries, writes
 from storage.errors import RequestError
 from storage.models import Campaign, CritRule, User
 from storage.routes.guard import caller, campaign_or_404, checked_body, service_only
-from storage.routes.responses import page_size, path_id
+from storage.routes.responses import invalid_parameter, page_size, path_id
 from storage.views import shaped, view
 
 MAX_CONTEXT_ROLLS = 200
@@ -120,9 +120,12 @@ async def patch_campaign(request: Request) -> JSONResponse:
 async def campaign_context(request: Request) -> JSONResponse:
     """Return a campaign with its characters, recent rolls, open session and notes."""
     recent = page_size(request, default=20, maximum=MAX_CONTEXT_ROLLS)
+    sheets = request.query_params.get("sheets", "1")
+    if sheets not in ("0", "1"):
+        raise invalid_parameter("sheets", "must be 0 or 1")
     async with caller(request) as (session, principal):
         campaign = await campaign_or_404(session, principal, path_id(request))
-        return JSONResponse(await queries.context(session, campaign, recent))
+        return JSONResponse(await queries.context(session, campaign, recent, sheets == "1"))
 
 
 async def list_crit_rules(request: Request) -> JSONResponse:

@@ -28,7 +28,7 @@ from core_client.contract.writes import (
     SessionFields,
     SessionPatch,
 )
-from storage import claims, writes
+from storage import claims, summaries, writes
 from storage.handlers.users import upsert_user
 from storage.models import Character, GameLink, GameSession, utcnow
 from storage.resolve import parse_uuid
@@ -58,9 +58,10 @@ def _creator(model: type) -> Callable[[Request], Any]:
         async with caller(request) as (session, principal):
             campaign = await campaign_or_404(session, principal, path_id(request))
             await _resolve_owner(session, values)
-            obj = await writes.create(
-                session, model(id=uuid.uuid4(), campaign_id=campaign.id), values
-            )
+            obj = model(id=uuid.uuid4(), campaign_id=campaign.id)
+            if model is Character:
+                values = summaries.with_summary(obj, values)
+            obj = await writes.create(session, obj, values)
             if model is GameLink:
                 await claims.check(session, obj)
             out = view(obj)
@@ -90,6 +91,8 @@ def _patcher(model: type, what: str) -> Callable[[Request], Any]:
             await _resolve_owner(session, values)
             if write.note is not None:
                 values["notes"] = [*obj.notes, _note(write.note)]
+            if model is Character:
+                values = summaries.with_summary(obj, values)
             await writes.update(session, obj, write.version or 0, values, write.archived)
             if model is GameLink:
                 await claims.check(session, obj)

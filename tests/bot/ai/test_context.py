@@ -79,12 +79,12 @@ def test_items_come_most_relevant_first() -> None:
         "OPEN_SESSION",
         "SESSION_NOTE",
         "SESSION_NOTE",
+        "CHARACTER",  # Thorn, who rolled; Mira is the asking player's and is not repeated
         "ROLL",
         "ROLL",
-        "CHARACTER",  # Thorn; Mira is the asking player's and is not repeated
     ]
     assert "Ismark" in lines(context.text)[4]  # newest note first
-    assert "Persuasion" in lines(context.text)[6]  # newest roll first
+    assert "Persuasion" in lines(context.text)[7]  # newest roll first
 
 
 def test_the_context_is_trimmed_to_the_budget_dropping_the_least_relevant() -> None:
@@ -93,9 +93,66 @@ def test_the_context_is_trimmed_to_the_budget_dropping_the_least_relevant() -> N
     trimmed = build_context(campaign_context(), campaign_id=CAMPAIGN, budget_tokens=budget)
     assert trimmed.tokens <= budget
     assert trimmed.dropped >= 1
-    assert "Thorn" in full.text.split("CHARACTER {")[-1]
-    assert '"class": "Fighter"' not in trimmed.text
+    assert '"label": "Attack"' in full.text.split("\n")[-2]  # the oldest roll comes last
+    assert '"label": "Attack"' not in trimmed.text
     assert '"class": "Bard"' in trimmed.text
+
+
+def summarized(name: str, **fields: Any) -> dict[str, Any]:
+    """Return a character as Core answers it: its sheet, and the summary derived from it."""
+    summary = {"name": name, "ac": 15, "hp": 9, "hp_max": 20, "abilities": {
+        "dex": {"score": 16, "mod": 3}}, "spells": [{"name": "Light"}], **fields}  # fmt: skip
+    return {"id": f"id-{name}", "name": name, "source_platform": "foundry",
+            "source_json": {"system": {"blob": "x" * 40_000}}, "summary": summary,
+            "stats": {"ac": 15}}  # fmt: skip
+
+
+def test_a_character_is_its_compact_summary_never_its_sheet() -> None:
+    data = campaign_context(active_character=summarized("Mira"), characters=[], recent_rolls=[])
+    context = build_context(data, campaign_id=CAMPAIGN, budget_tokens=2000)
+    [line] = [row for row in lines(context.text) if row.startswith("ASKING_PLAYER_CHARACTER")]
+    mira = json.loads(line.partition(" ")[2])
+    assert mira == {"name": "Mira", "ac": 15, "hp": "9/20", "abilities": "DEX 16 (+3)",
+                    "spells": {"cantrips": ["Light"]}, "conditions": "none"}  # fmt: skip
+    assert "xxxx" not in context.text
+
+
+def test_characters_rank_asker_then_recent_rollers_newest_first_then_the_rest() -> None:
+    rolls = [
+        {"actor_name": "Alice", "character_id": "id-Ash", "formula": "1d20", "total": 3,
+         "rolled_at": "2026-11-21T20:01:00Z"},
+        {"actor_name": "Bob", "character_name": "Birch", "formula": "1d20", "total": 9,
+         "rolled_at": "2026-11-21T20:09:00Z"},
+    ]  # fmt: skip
+    characters = [summarized(n) for n in ("Ash", "Birch", "Cedar", "Mira")]
+    data = campaign_context(
+        active_character=summarized("Mira"), characters=characters, recent_rolls=rolls
+    )
+    context = build_context(data, campaign_id=CAMPAIGN, budget_tokens=5000)
+    ranked = [(row.split(" ")[0], json.loads(row.partition(" ")[2]).get("name"))
+              for row in lines(context.text)[2:-1]]  # fmt: skip
+    assert [r for r in ranked if r[0] != "OPEN_SESSION" and r[0] != "SESSION_NOTE"] == [
+        ("ASKING_PLAYER_CHARACTER", "Mira"),
+        ("CHARACTER", "Birch"),  # rolled last, named by the roll
+        ("CHARACTER", "Ash"),  # rolled before, by id
+        ("ROLL", None),
+        ("ROLL", None),
+        ("CHARACTER", "Cedar"),
+    ]
+
+
+def test_a_summary_too_long_for_one_item_sheds_spells_whole() -> None:
+    spells = [{"name": f"Spell number {n:02d} of a long list", "level": 1} for n in range(40)]
+    skills = {f"skill_{n}": n for n in range(30)}
+    data = campaign_context(
+        active_character=summarized("Mira", spells=spells, skills=skills), recent_rolls=[]
+    )
+    context = build_context(data, campaign_id=CAMPAIGN, budget_tokens=5000)
+    [line] = [row for row in lines(context.text) if row.startswith("ASKING_PLAYER_CHARACTER")]
+    mira = json.loads(line.partition(" ")[2])
+    assert "spells" not in mira
+    assert "truncated" not in mira
+    assert mira["ac"] == 15
 
 
 def test_the_token_estimate_is_chars_over_four() -> None:
