@@ -23,7 +23,7 @@ from storage import auth, db
 from storage.crypto import CredentialCipher
 from storage.errors import RequestError
 from storage.metrics import CoreMetrics
-from storage.routes import campaigns, changes, chat, entities, rolls, usage, webhooks
+from storage.routes import campaigns, changes, chat, entities, keys, rolls, usage, webhooks
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app(settings: CoreSettings) -> Starlette:
     """Build Core's Starlette app."""
-    keys = [signing.decode_secret(s) for s in settings.signing_secrets]
+    signing_keys = [signing.decode_secret(s) for s in settings.signing_secrets]
     cipher = CredentialCipher(settings.encryption_key) if settings.encryption_key else None
     if cipher is None:
         log.warning("no FUMBLEBOT_CORE_ENCRYPTION_KEY: VTT credentials will be refused")
@@ -85,6 +85,7 @@ def create_app(settings: CoreSettings) -> Starlette:
             *changes.ROUTES,
             *chat.ROUTES,
             *usage.ROUTES,
+            *keys.ROUTES,
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(
@@ -92,7 +93,7 @@ def create_app(settings: CoreSettings) -> Starlette:
         ),
     )
     app.state.settings = settings
-    app.state.signing_keys = keys
+    app.state.signing_keys = signing_keys
     app.state.api_keys = auth.key_table(settings)
     app.state.cipher = cipher
     app.state.metrics = CoreMetrics.create()  # per app: never the global registry
