@@ -241,6 +241,7 @@ async def _open_service(
         store=backends.store,
         ai=ai,
         relay_path=settings.relay_path,
+        metrics=metrics,
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
     return app, bridge_app, bot, outbox
