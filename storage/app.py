@@ -45,7 +45,9 @@ async def on_database_error(_request: Request, exc: Exception) -> Response:
     if isinstance(exc, IntegrityError):
         message = "the change conflicts with an existing row's unique key"
         return error_response(RequestError(message, status=409, code="duplicate_key"))
-    log.error("a query failed: %s", type(exc).__name__, exc_info=exc)
+    # The traceback only at DEBUG: a driver's message may quote the value it refused.
+    log.error("a query failed: %s", db.failure(exc))
+    log.debug("the failed query's traceback", exc_info=exc)
     message = "Core's database failed; retry later"
     return error_response(RequestError(message, status=503, code="storage_unavailable"))
 
