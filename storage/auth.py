@@ -77,10 +77,11 @@ def key_table(settings: CoreSettings) -> dict[str, Grant]:
     return table
 
 
-async def grant_of(request: Request) -> Grant:
+async def grant_of(request: Request, session: AsyncSession | None = None) -> Grant:
     """Return the grant of a request's bearer key, or refuse it with 401.
 
-    The configured keys are tried first; then the keys Core issued, in a
+    The configured keys are tried first; then the keys Core issued, read in
+    `session` (the request's own transaction) or, without one, in a
     transaction of their own. The answer is kept for the rest of the request.
     """
     known = getattr(request.state, "grant", None)
@@ -90,13 +91,20 @@ async def grant_of(request: Request) -> Grant:
     table: dict[str, Grant] = request.app.state.api_keys
     grant = find_key(token, table)
     if grant is None and apikeys.key_id(token) is not None:
-        async with request.app.state.sessions() as session, session.begin():
-            row = await apikeys.find(session, token)
-        grant = None if row is None else issued_grant(row)
+        grant = await _issued(request, token, session)
     if grant is None:
         raise UnauthorizedError("the API key is not known")
     request.state.grant = grant
     return grant
+
+
+async def _issued(request: Request, token: str, session: AsyncSession | None) -> Grant | None:
+    if session is None:
+        async with request.app.state.sessions() as own, own.begin():
+            row = await apikeys.find(own, token)
+    else:
+        row = await apikeys.find(session, token)
+    return None if row is None else issued_grant(row)
 
 
 def issued_grant(row: ApiKey) -> Grant:

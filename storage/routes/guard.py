@@ -20,9 +20,10 @@ from storage.routes.responses import json_body, not_found
 async def caller(request: Request) -> AsyncIterator[tuple[AsyncSession, Principal]]:
     """Open a transaction and authenticate the request in it; an error rolls it back."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    grant = await grant_of(request)  # a stranger opens no session but the key's lookup
     async with sessions() as session, session.begin():
-        principal = await authenticate(session, grant)
+        # A session connects on its first query: a stranger is refused before
+        # any, and an issued key's row is read in the request's own transaction.
+        principal = await authenticate(session, await grant_of(request, session))
         yield session, principal
 
 

@@ -2,8 +2,9 @@
 
 The routes come from Core's own route table, so a route added without an
 entry in `ACCESS` fails `test_every_route_has_an_entry`. Each caller (the
-configured admin key, an issued unscoped key, the configured and an issued
-key scoped to campaign A, a stranger, no key at all) calls every route once
+configured admin key, an issued admin and an issued unscoped query key, the
+configured and an issued key scoped to campaign A, a stranger, the webhook
+signing secret presented as a bearer key, no key at all) calls every route once
 naming A's rows and once naming B's; the entry says who may and what a
 refusal is (401, 403 or 404). Whatever a scoped key is answered, B's ids and
 B's distinctive strings never appear in it. Runs on SQLite and PostgreSQL.
@@ -79,16 +80,18 @@ ACCESS: dict[tuple[str, str], Entry] = {
 EXPECTED_ELSEWHERE = {("GET", "/openapi.json"): Entry(Access.PUBLIC)}
 ACCESS.update(EXPECTED_ELSEWHERE)
 
-ADMIN, QUERY, SCOPED, ISSUED_SCOPED, STRANGER, NOBODY = (
+ADMIN, ISSUED_ADMIN, QUERY, SCOPED, ISSUED_SCOPED = (
     "admin",
+    "issued-admin",
     "query",
     "scoped",
     "issued-scoped",
-    "stranger",
-    "nobody",
 )
-CALLERS = [ADMIN, QUERY, SCOPED, ISSUED_SCOPED, STRANGER, NOBODY]
-UNSCOPED = {ADMIN, QUERY}
+STRANGER, SECRET, NOBODY = "stranger", "webhook-secret", "nobody"
+CALLERS = [ADMIN, ISSUED_ADMIN, QUERY, SCOPED, ISSUED_SCOPED, STRANGER, SECRET, NOBODY]
+ADMINS = {ADMIN, ISSUED_ADMIN}
+UNSCOPED = {*ADMINS, QUERY}
+REFUSED = {STRANGER, SECRET, NOBODY}  # no bearer key Core knows
 MARKERS = {"A": "Alpha-Tuesday-Table", "B": "Bravo-Friday-Table"}
 
 
@@ -130,7 +133,9 @@ def _as(key: str | None) -> dict[str, str]:
 
 
 @pytest.fixture
-async def world(core_client: CoreClient, core_http: httpx2.AsyncClient, core_api_key: str) -> World:
+async def world(
+    core_client: CoreClient, core_http: httpx2.AsyncClient, core_api_key: str, webhook_secret: str
+) -> World:
     ids: dict[str, dict[str, str]] = {}
     for name, key in (("A", "guild:1"), ("B", "guild:2")):
         marker = MARKERS[name]
@@ -158,6 +163,7 @@ async def world(core_client: CoreClient, core_http: httpx2.AsyncClient, core_api
         }
     issued: dict[str, str] = {}
     for who, body in (
+        (ISSUED_ADMIN, {"role": "admin"}),
         (QUERY, {}),
         (ISSUED_SCOPED, {"campaigns": [ids["A"]["campaign"]]}),
         ("target", {"label": "revoked by the matrix"}),
@@ -168,10 +174,12 @@ async def world(core_client: CoreClient, core_http: httpx2.AsyncClient, core_api
         ids.setdefault("keys", {})[who] = response.json()["id"]
     keys = {
         ADMIN: core_api_key,
+        ISSUED_ADMIN: issued[ISSUED_ADMIN],
         QUERY: issued[QUERY],
         SCOPED: SCOPED_KEY,
         ISSUED_SCOPED: issued[ISSUED_SCOPED],
         STRANGER: "fbk_" + "0" * 32 + "_not-a-key",
+        SECRET: webhook_secret,  # signs reports; never a bearer key
         NOBODY: None,
     }
     return World(ids, keys, issued["target"])
@@ -197,10 +205,10 @@ def _expected(entry: Entry, caller: str, own: bool) -> int | None:
     """Return the status a caller must get, or None for 'allowed' (2xx)."""
     if entry.access is Access.PUBLIC:
         return None
-    if entry.access is Access.SIGNED or caller in (STRANGER, NOBODY):
+    if entry.access is Access.SIGNED or caller in REFUSED:
         return 401
     if entry.access is Access.ADMIN:
-        return None if caller == ADMIN else 403
+        return None if caller in ADMINS else 403
     if entry.access is Access.SERVICE:
         return None if caller in UNSCOPED else 403
     if caller in UNSCOPED or own:
@@ -243,7 +251,7 @@ async def test_each_key_reaches_only_its_campaigns_on_every_route(
                 assert 200 <= response.status_code < 300, where
             else:
                 assert response.status_code == expected, where
-            if caller not in UNSCOPED and caller not in (STRANGER, NOBODY):
+            if caller not in UNSCOPED and caller not in REFUSED:
                 for foreign in world.foreign_strings():
                     assert foreign not in response.text, (foreign, *where)
 
