@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.ai import AIService
 from bot.campaigns import ChannelDirectory
 from bot.cogs.errors import UserFacingError
+from bot.metrics import ServiceMetrics
 from bot.settings import BotSettings
 from bridge.bus import EventBus
 from bridge.store import StateStore
@@ -108,6 +109,14 @@ class BotDeps:
     ai: AIService | None = None
     relay_path: str | None = None  # the relay's queue file; None keeps it in memory (tests)
     bridge_url: str | None = None  # the bridge's public address, for /overlay links
+    metrics: ServiceMetrics | None = None  # the service's /metrics: relay queue, Discord 429s
+
+
+def _traced(deps: BotDeps, options: dict[str, Any]) -> dict[str, Any]:
+    """Return discord.py's options with the trace that counts Discord's 429s, if measured."""
+    if deps.metrics is not None and "http_trace" not in options:
+        return {**options, "http_trace": deps.metrics.discord_trace()}
+    return options
 
 
 class FumbleBot(commands.Bot):
@@ -128,7 +137,7 @@ class FumbleBot(commands.Bot):
             help_command=None,
             # Relayed VTT chat and roll labels are player text: never let them ping.
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,
+            **_traced(deps, options),
         )
         self.settings = settings
         self.deps = deps

@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_outbox_parser(sub)
     _add_migrate_parser(sub)
+    _add_keys_parser(sub)
     export = sub.add_parser("export", help="write a campaign and all it holds as one JSON file")
     export.add_argument("campaign", help="the campaign's id or external key")
     export.add_argument("-o", "--output", type=Path, help="the file (default: stdout)")
@@ -83,6 +84,24 @@ def _add_migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     down.add_argument("revision")
     actions.add_parser("current", help="show the database's revision")
     actions.add_parser("history", help="list the migrations this version ships")
+
+
+def _add_keys_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="issue, list or revoke the API keys Core issues itself")
+    actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="issue a key and print it, this once")
+    create.add_argument("--role", default="query", choices=["query", "admin"])
+    create.add_argument(
+        "--campaign",
+        action="append",
+        default=[],
+        dest="campaigns",
+        help="a campaign (id or external key) the key sees; repeat for more; none: every one",
+    )
+    create.add_argument("--label", help="who or what holds the key")
+    actions.add_parser("list", help="list issued keys (never the keys themselves)")
+    revoke = actions.add_parser("revoke", help="revoke a key by id, at once")
+    revoke.add_argument("key_id", metavar="ID")
 
 
 def _add_outbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,6 +159,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _outbox(args, settings)
     if args.command in ("export", "import", "migrate"):
         return _database(args, settings.database_url)
+    if args.command == "keys":
+        return _keys(args, settings.database_url)
     if args.command == "check-config":
         from bot.config import describe, template
 
@@ -174,6 +195,16 @@ def _database(args: argparse.Namespace, url: str) -> int:
     if args.command == "export":
         return transfer.export(url, args.campaign, args.output)
     return transfer.import_(url, args.file)
+
+
+def _keys(args: argparse.Namespace, url: str) -> int:
+    from bot import keys  # imported late: only this command needs it
+
+    if args.keys_action == "create":
+        return keys.create(url, args.role, args.campaigns, args.label)
+    if args.keys_action == "list":
+        return keys.list_(url)
+    return keys.revoke(url, args.key_id)
 
 
 def _outbox(args: argparse.Namespace, settings: Settings) -> int:

@@ -244,6 +244,7 @@ async def _open_service(
         ai=ai,
         relay_path=settings.relay_path,
         bridge_url=public_base_url(settings.bridge),
+        metrics=metrics,
     )
     bot = await stack.enter_async_context(build_bot(settings, deps))
     return app, bridge_app, bot, outbox

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from core_client.files import private_file
+
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 1024  # writes between sweeps of expired keys
@@ -45,7 +47,7 @@ class SqliteStore:
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
         """Open (creating if needed) the state file and drop what has expired."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # link tokens and grants: the owner's alone, whatever the umask
         db = await aiosqlite.connect(path)
         await db.executescript(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;" + SCHEMA

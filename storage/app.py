@@ -23,7 +23,7 @@ from storage import auth, db
 from storage.crypto import CredentialCipher
 from storage.errors import RequestError
 from storage.metrics import CoreMetrics
-from storage.routes import campaigns, changes, chat, entities, rolls, usage, webhooks
+from storage.routes import campaigns, changes, chat, entities, keys, rolls, usage, webhooks
 from storage.settings import CoreSettings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ async def on_database_error(_request: Request, exc: Exception) -> Response:
     if isinstance(exc, IntegrityError):
         message = "the change conflicts with an existing row's unique key"
         return error_response(RequestError(message, status=409, code="duplicate_key"))
-    log.error("a query failed: %s", type(exc).__name__, exc_info=exc)
+    # The traceback only at DEBUG: a driver's message may quote the value it refused.
+    log.error("a query failed: %s", db.failure(exc))
+    log.debug("the failed query's traceback", exc_info=exc)
     message = "Core's database failed; retry later"
     return error_response(RequestError(message, status=503, code="storage_unavailable"))
 
@@ -72,7 +74,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app(settings: CoreSettings) -> Starlette:
     """Build Core's Starlette app."""
-    keys = [signing.decode_secret(s) for s in settings.signing_secrets]
+    signing_keys = [signing.decode_secret(s) for s in settings.signing_secrets]
     cipher = CredentialCipher(settings.encryption_key) if settings.encryption_key else None
     if cipher is None:
         log.warning("no FUMBLEBOT_CORE_ENCRYPTION_KEY: VTT credentials will be refused")
@@ -85,6 +87,7 @@ def create_app(settings: CoreSettings) -> Starlette:
             *changes.ROUTES,
             *chat.ROUTES,
             *usage.ROUTES,
+            *keys.ROUTES,
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(
@@ -92,7 +95,7 @@ def create_app(settings: CoreSettings) -> Starlette:
         ),
     )
     app.state.settings = settings
-    app.state.signing_keys = keys
+    app.state.signing_keys = signing_keys
     app.state.api_keys = auth.key_table(settings)
     app.state.cipher = cipher
     app.state.metrics = CoreMetrics.create()  # per app: never the global registry

@@ -46,16 +46,37 @@ MIGRATION_LOCK = 0x66756D626D696772
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine, tuned per backend."""
+    """Create an async engine, tuned per backend.
+
+    Bound parameters are players' text (chat, roll labels, questions), so
+    they are kept out of `echo`'s log lines and out of every error's message
+    (`hide_parameters`): a log at any level never holds them.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A `file:` URI (uri=true) names its file in SQLite's own syntax: left alone.
         if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
             private_file(parsed.database)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+
+
+def failure(exc: BaseException) -> str:
+    """Name a database failure for a log line: its type and SQLSTATE, never its text.
+
+    A driver's message may quote the value it refused (PostgreSQL's `DETAIL:
+    Key (...)=(...)`, "invalid input syntax: ..."), which is user content.
+    """
+    cur: BaseException | None = exc
+    for _ in range(8):  # the driver's error is a few causes down; never loop on a cycle
+        if cur is None:
+            break
+        if state := getattr(cur, "sqlstate", None) or getattr(cur, "pgcode", None):
+            return f"{type(exc).__name__} (SQLSTATE {state})"
+        cur = cur.__cause__ or cur.__context__
+    return type(exc).__name__
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

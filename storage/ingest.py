@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core_client.contract import PAYLOADS, Event, EventType, VttAccountLinked, codec
 from core_client.contract.receipts import DeliveryReceipt, RefusedEvent, refused_event
 from core_client.errors import RecordError
+from storage import db
 from storage.crypto import CredentialCipher
 from storage.errors import ClaimConflictError
 from storage.handlers import ai, campaigns, rolls, sessions, users
@@ -125,7 +126,9 @@ async def store_checked(
     except Exception as exc:
         if not unstorable(exc):
             raise
-        log.warning("the database refused a delivery (%s); storing its events one by one", exc)
+        log.warning(
+            "the database refused a delivery (%s); storing its events one by one", db.failure(exc)
+        )
         return await _store_each(sessions, checked, cipher)
     return DeliveryReceipt(receipt.accepted, receipt.duplicates, tuple(checked.refused))
 
@@ -142,7 +145,7 @@ async def _store_each(
         except Exception as exc:
             if not unstorable(exc):
                 raise
-            log.error("Core cannot store event %s: %s", event.id, exc)
+            log.error("Core cannot store event %s: %s", event.id, db.failure(exc))
             refused.append(_refusal(index, event.id, exc))
         else:
             accepted, duplicates = accepted + one.accepted, duplicates + one.duplicates

@@ -78,6 +78,8 @@ class RelayCog(commands.Cog):
         """Start following the linked games once the bot is up."""
         if self.bot.deps.bus is not None and self.bot.deps.core is not None:
             self._pending = await PendingLines.open(self.bot.deps.relay_path or MEMORY)
+            if self.bot.deps.metrics is not None:  # lines kept from the last run
+                self.bot.deps.metrics.relay_queue.set(await self._pending.count())
             self._task = asyncio.create_task(self._follow(), name="vtt-relay")
 
     async def cog_unload(self) -> None:
@@ -286,7 +288,14 @@ class RelayCog(commands.Cog):
             async def refused(exc: PermanentSendError) -> None:
                 await self._tell_gm_refused(channel_id, exc)
 
-            poster = ChannelPoster(channel_id, self._pending, send, on_refused=refused)
+            metrics = self.bot.deps.metrics
+            poster = ChannelPoster(
+                channel_id,
+                self._pending,
+                send,
+                on_refused=refused,
+                on_depth=metrics.relay_queue.set if metrics is not None else None,
+            )
             self._posters[channel_id] = poster
         return poster
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.relay.coalesce import Line
+from core_client.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class PendingLines:
     async def open(cls, path: str | Path = MEMORY) -> PendingLines:
         """Open (creating if needed) the queue file; `:memory:` keeps it in memory."""
         if str(path) != MEMORY:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)  # players' chat lines: the owner's alone, whatever the umask
         db = await aiosqlite.connect(path)
         await db.executescript(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;" + SCHEMA

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[Post], Awaitable[None]]
 Refused = Callable[["PermanentSendError"], Awaitable[None]]
+Depth = Callable[[int], None]  # told how many lines the queue file holds, after each change
 
 BATCH = 200  # lines read from the queue file per round
 
@@ -59,6 +60,7 @@ class ChannelPoster:
         send: Send,
         *,
         on_refused: Refused = _nobody_told,
+        on_depth: Depth | None = None,
         window: float = 0.4,
         retry_delay: float = 1.0,
         max_retry_delay: float = 30.0,
@@ -67,6 +69,7 @@ class ChannelPoster:
         self._pending = pending
         self._send = send
         self._on_refused = on_refused
+        self._on_depth = on_depth
         self._window = window
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
@@ -79,6 +82,7 @@ class ChannelPoster:
     async def put(self, line: Line) -> None:
         """Keep a line durably and have the worker post it."""
         await self._pending.add(self._channel_id, line)
+        await self._tell_depth()
         self.wake(gather=True)
 
     def wake(self, *, gather: bool = False) -> None:
@@ -122,8 +126,13 @@ class ChannelPoster:
                 await self._deliver(post)
                 if post.done > forgotten:
                     await self._pending.remove(self._channel_id, rows[post.done - 1].seq)
+                    await self._tell_depth()
                     forgotten = post.done
             gather = False
+
+    async def _tell_depth(self) -> None:
+        if self._on_depth is not None:
+            self._on_depth(await self._pending.count())
 
     async def _deliver(self, post: Post) -> None:
         delay = self._retry_delay

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+import msgspec
+
+from core_client.contract.enums import KeyRole
 from core_client.contract.rules import Rule
 from core_client.contract.summary import CharacterSummary
 
@@ -246,3 +249,28 @@ class GameLinkList(TypedDict):
 
 class SessionList(TypedDict):
     sessions: list[SessionDict]
+
+
+class ApiKeyInfo(msgspec.Struct, kw_only=True):
+    """An API key Core issued, as listed: never the key itself, which Core does not keep.
+
+    `campaigns` are the ids the key sees; None means every campaign.
+    """
+
+    id: str
+    role: KeyRole
+    campaigns: list[str] | None
+    label: str | None
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class IssuedApiKey(ApiKeyInfo, kw_only=True):
+    """The answer to `POST /keys`: the key, shown this once, with what it may do."""
+
+    key: str
+
+
+class ApiKeyList(msgspec.Struct, kw_only=True):
+    keys: list[ApiKeyInfo]

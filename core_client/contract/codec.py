@@ -181,6 +181,10 @@ def record_error(message: str, where: str = "") -> RecordError:
     if problem.startswith("Expected `str` matching regex"):
         # The text pattern of `scalars` (a regex means nothing to a player).
         problem = "must be text with a visible character and no NUL byte or lone surrogate"
+    elif problem.startswith("Invalid enum value"):
+        # msgspec quotes the value, which may be anything a user typed: refusals
+        # are logged (the outbox's dead letters), and logs hold no user content.
+        problem = "is not one of the values this field takes"
     named = _NAMED.match(problem)
     if named:
         path = _join(path, named["name"])

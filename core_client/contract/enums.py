@@ -48,6 +48,19 @@ class AiProvider(enum.StrEnum):
     OTHER = "other"
 
 
+class KeyRole(enum.StrEnum):
+    """What an API key Core issued may do on Core's query API.
+
+    `query` matches the configured keys: without campaigns it sees every
+    campaign (as FUMBLEBOT_CORE_API_KEY), with them only those (as
+    `scoped_api_keys`). `admin` also issues, lists and revokes keys, as the
+    configured FUMBLEBOT_CORE_API_KEY keys do; it is never scoped.
+    """
+
+    QUERY = "query"
+    ADMIN = "admin"
+
+
 class AiRole(enum.StrEnum):
     """Who said one turn of an AI conversation."""
 

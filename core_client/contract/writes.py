@@ -13,7 +13,7 @@ from typing import Annotated, Any, Required, TypedDict, TypeVar
 import msgspec
 
 from core_client.contract import codec
-from core_client.contract.enums import Platform, VttPlatform
+from core_client.contract.enums import KeyRole, Platform, VttPlatform
 from core_client.contract.scalars import (
     MAX_SHEET_BYTES,
     DiscordId,
@@ -117,6 +117,18 @@ class SessionPatch(SessionFields, total=False):
 
 class PresetSwitch(TypedDict, total=False):
     enabled: bool
+
+
+# The campaigns one issued key sees, by id or external key.
+KeyCampaigns = Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100)]
+
+
+class NewApiKey(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`POST /keys`: the key to issue. No campaigns: every campaign (role `query`)."""
+
+    role: KeyRole = KeyRole.QUERY
+    campaigns: KeyCampaigns | None = None
+    label: Name | None = None
 
 
 class RollQuery(TypedDict, total=False):

@@ -20,7 +20,7 @@ from core_client.web.errors import (
     UnsupportedMediaTypeError,
 )
 from core_client.web.handlers import error_response, exception_handlers, json_response
-from core_client.web.keys import bearer_token, find_key, require_key
+from core_client.web.keys import bearer_token, digest, find_key, matches_digest, require_key
 
 __all__ = [
     "BodyTooLargeError",
@@ -33,10 +33,12 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "bearer_token",
     "decode_json",
+    "digest",
     "error_response",
     "exception_handlers",
     "find_key",
     "json_response",
+    "matches_digest",
     "read_bytes",
     "read_json",
     "require_json",

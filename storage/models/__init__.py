@@ -7,6 +7,7 @@ these models must match them, and a test compares the two.
 from __future__ import annotations
 
 from storage.models.ai import AiConversation, AiUsage
+from storage.models.api_keys import ApiKey
 from storage.models.base import Archivable, Base, Timestamped, Versioned, new_id, utcnow
 from storage.models.campaigns import Campaign, GameLink
 from storage.models.changes import ChangeLog
@@ -20,6 +21,7 @@ from storage.models.users import User, VttAccount
 __all__ = [
     "AiConversation",
     "AiUsage",
+    "ApiKey",
     "Archivable",
     "Base",
     "Campaign",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 
-from storage.auth import Principal, authenticate, grant_of
+from storage.auth import Grant, Principal, authenticate, grant_of
 from storage.errors import RequestError
 from storage.models import Campaign
 from storage.routes.responses import json_body, not_found
@@ -20,15 +20,16 @@ from storage.routes.responses import json_body, not_found
 async def caller(request: Request) -> AsyncIterator[tuple[AsyncSession, Principal]]:
     """Open a transaction and authenticate the request in it; an error rolls it back."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    grant = grant_of(request.app.state.api_keys, request)  # a stranger opens no session
     async with sessions() as session, session.begin():
-        principal = await authenticate(session, grant)
+        # A session connects on its first query: a stranger is refused before
+        # any, and an issued key's row is read in the request's own transaction.
+        principal = await authenticate(session, await grant_of(request, session))
         yield session, principal
 
 
 async def checked_body(request: Request) -> dict[str, Any]:
     """Check the API key, then read the JSON body: strangers learn nothing from validation."""
-    grant_of(request.app.state.api_keys, request)
+    await grant_of(request)
     return await json_body(request)
 
 
@@ -57,3 +58,11 @@ def service_only(principal: Principal) -> None:
     """Refuse an action only a service key may take."""
     if not principal.is_service:
         raise RequestError("only a service key may do this", status=403, code="forbidden")
+
+
+async def admin_grant(request: Request) -> Grant:
+    """Return the caller's grant if it may manage keys; refuse any other key with 403."""
+    grant = await grant_of(request)
+    if not grant.admin:
+        raise RequestError("only an admin key may manage keys", status=403, code="forbidden")
+    return grant

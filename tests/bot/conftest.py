@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from bot.ai import AIService, AISettings, build_ai_service
 from bot.bot import BotDeps, FumbleBot
+from bot.metrics import ServiceMetrics
 from bot.service_app import ai_reporter
 from bot.settings import BotSettings
 from bridge.bus import InMemoryBus
@@ -42,6 +43,7 @@ class Table:
     bot: FumbleBot
     bus: InMemoryBus
     store: MemoryStore
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics.create)
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ async def table(
     player = emu.add_user("alice", global_name="Alice")
     guild = emu.add_guild(name="Friday Game", owner=player)
     channel = emu.add_text_channel(guild, name="table")
-    bus, store = InMemoryBus(), MemoryStore()
+    bus, store, metrics = InMemoryBus(), MemoryStore(), ServiceMetrics.create()
     deps = BotDeps(
         reporter=outbox,
         rng=random.Random(20),
@@ -102,10 +104,11 @@ async def table(
         bus=bus,
         store=store,
         ai=ai,
+        metrics=metrics,
     )
     bot = FumbleBot(settings=BotSettings(), deps=deps)
     async with bot, run_bot(bot, emu):
-        yield Table(emu, guild, channel, player, bot, bus, store)
+        yield Table(emu, guild, channel, player, bot, bus, store, metrics)
     await bus.aclose()
 
 

@@ -175,7 +175,8 @@ async def require_redis() -> None:
 
 
 async def wait_healthy(http: httpx2.AsyncClient, url: str) -> None:
-    for _ in range(200):
+    # Patient: on the shared 2-core box, importing `run`'s stack alone took 7-14 s.
+    for _ in range(1200):
         try:
             response = await http.get(url)
             if response.status_code == 200 and response.json()["ok"]:

@@ -7,8 +7,14 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from bot.relay.pending import PendingLines
+from bridge.store_sqlite import SqliteStore
 from core_client.outbox_store import OutboxStore
 
 
@@ -56,12 +62,22 @@ def test_the_data_dir_and_core_database_are_created_for_their_owner(tmp_path: Pa
     assert _mode(data / "core.sqlite3") == 0o600
 
 
-async def test_the_outbox_file_is_created_for_its_owner(tmp_path: Path) -> None:
+# Every SQLite file a deployment writes: the outbox (reports), the bridge's
+# state (link tokens), the relay's queue (players' chat lines).
+OPENERS: dict[str, Callable[[Path], Awaitable[Any]]] = {
+    "outbox.sqlite3": OutboxStore.open,
+    "bridge.sqlite3": SqliteStore.open,
+    "relay.sqlite3": PendingLines.open,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPENERS))
+async def test_each_state_file_is_created_for_its_owner(tmp_path: Path, name: str) -> None:
     old = os.umask(0o022)
     try:
-        store = await OutboxStore.open(tmp_path / "fresh" / "outbox.sqlite3")
+        store = await OPENERS[name](tmp_path / "fresh" / name)
         await store.close()
     finally:
         os.umask(old)
     assert _mode(tmp_path / "fresh") == 0o700
-    assert _mode(tmp_path / "fresh" / "outbox.sqlite3") == 0o600
+    assert _mode(tmp_path / "fresh" / name) == 0o600

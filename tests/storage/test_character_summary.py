@@ -92,7 +92,7 @@ async def test_revision_0005_adds_and_removes_the_summary_column(
         await db.upgrade(engine)
         async with engine.connect() as conn:
             assert "summary" in await conn.run_sync(columns)
-        await db.downgrade(engine, "0002")
+        await db.downgrade(engine, "-1")
         async with engine.connect() as conn:
             assert "summary" not in await conn.run_sync(columns)
         await db.upgrade(engine)

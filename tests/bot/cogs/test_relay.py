@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx2
+
 from bot.cogs.relay import RelayCog
+from bot.service_app import create_service_app
+from bridge.app import create_app as create_bridge_app
 from bridge.events import Origin, chat_event, game_topic
+from bridge.settings import BridgeSettings
 from core_client import CoreClient
 from tests.bot.cogs.test_campaign_commands import create_campaign
 from tests.bot.conftest import Table
 from tests.emulators.discord_models import Perm
+from tests.support.metrics import scrape
 
 WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
 
@@ -53,6 +59,39 @@ async def test_a_sustained_429_delays_lines_but_never_drops_or_reorders_them(
     assert posted == [(f"{s} (Roll20)", t) for s, t in lines]
     limited = [r for r in table.emu.requests_for("execute_webhook") if r.status == 429]
     assert len(limited) == 12
+
+
+async def test_metrics_show_the_relay_queue_and_count_every_discord_429(
+    table: Table, core_client: CoreClient
+) -> None:
+    bridge = create_bridge_app(BridgeSettings(), reporter=core_client)
+    app = create_service_app(bridge, ai=None, core=None, api_keys=(), metrics=table.metrics)  # type: ignore[arg-type]
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://service") as service:
+        before = await scrape(service)
+        assert before[("fumblebot_relay_queue_lines", "")] == 0
+        assert before[("fumblebot_discord_rate_limited_total", "")] == 0
+        campaign_id, game_id, relay = await following(table, core_client)
+        # Long enough waits that the three lines are all queued while Discord says 429.
+        table.emu.inject_rate_limit("POST", WEBHOOK_ROUTE, retry_after=0.3, count=7)
+        for n in range(3):
+            await say(table, campaign_id, game_id, f"Speaker{n}", f"line {n}")
+        await table.emu.state.wait_until(
+            lambda: any(r.status == 429 for r in table.emu.requests_for("execute_webhook")),
+            10,
+            "Discord to refuse a post",
+        )
+        held = await scrape(service)
+        assert held[("fumblebot_relay_queue_lines", "")] == 3
+        await table.emu.wait_channel_message(
+            table.channel, lambda m: m.content == "line 2", timeout=20
+        )
+        assert await relay.drained(5)
+        after = await scrape(service)
+    limited = [r for r in table.emu.requests_for("execute_webhook") if r.status == 429]
+    assert len(limited) == 7
+    assert after[("fumblebot_discord_rate_limited_total", "")] == 7
+    assert after[("fumblebot_relay_queue_lines", "")] == 0
 
 
 async def test_a_channel_that_refuses_for_good_is_told_to_the_gm_once(
