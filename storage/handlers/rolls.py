@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_client.contract import ChatMessage, Platform, RollRecord, codec
-from storage import critrules
+from storage import critrules, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
@@ -115,12 +115,21 @@ def _character(record: RollRecord, campaign: uuid.UUID | None, links: _Links) ->
 
 
 async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
-    """Insert a run of roll.recorded events, linked to what they name."""
+    """Insert a run of roll.recorded events, linked to what they name, and tally them."""
     pairs = [(e, p) for e, p in items if isinstance(p, RollRecord)]
     links = await _resolve(ctx, [p for _, p in pairs])
-    rows = [_linked_row(record, event.occurred_at, links) for event, record in pairs]
+    rows: dict[str, dict[str, Any]] = {}
+    for event, record in pairs:  # a record id twice in one batch: the first one counts
+        if record.id not in rows:
+            rows[record.id] = _linked_row(record, event.occurred_at, links)
     stmt = insert_ignoring(ctx.session, Roll.__table__, ["idempotency_key"])
-    await ctx.session.execute(stmt, rows)
+    result = await ctx.session.execute(stmt.returning(_KEY), list(rows.values()))
+    # Only the rolls the database inserted are counted: a roll stored before
+    # (same idempotency key, another event id) must not be counted twice.
+    await tallies.record(ctx.session, [rows[key] for (key,) in result])
+
+
+_KEY = Roll.__table__.c.idempotency_key
 
 
 def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:

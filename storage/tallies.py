@@ -1,0 +1,171 @@
+"""Roll tallies: the counts statistics are made of, kept up to date at ingest.
+
+`GET /rolls/stats` once read every matching roll and decoded its dice; at a
+million rolls that took seconds and stopped at 200,000. Instead, each
+transaction that inserts rolls adds them to their bucket's counts (one row
+per campaign, user and character in `roll_tallies`, one per face of each
+die size in `roll_faces`) with an upsert that adds to what is stored, so
+concurrent writers never lose a count: the database adds under its own row
+lock. Only rolls the database actually inserted are counted (the caller
+passes those), which keeps the counts exact when the same roll is
+delivered again. Rows are upserted in key order, so two writers lock the
+same rows in the same order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import RollFace, RollTally
+
+log = logging.getLogger(__name__)
+
+# Faces are counted per die size up to this many sides; bigger dice still
+# count in the dice totals, but a d100000 would make a row per face it shows.
+MAX_FACE_SIDES = 1000
+COUNTED = ("rolls", "crits", "fumbles", "total_sum", "dice", "dice_sum", "dice_sides")
+Key = tuple[uuid.UUID | None, uuid.UUID | None, uuid.UUID | None]
+
+
+@dataclass(slots=True)
+class Counts:
+    """Running counts over a set of rolls."""
+
+    rolls: int = 0
+    crits: int = 0
+    fumbles: int = 0
+    total_sum: float = 0.0
+    dice: int = 0
+    dice_sum: int = 0
+    dice_sides: int = 0
+    faces: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # -> [count, kept]
+
+    def add(self, groups: Sequence[Any], crit: bool, fumble: bool, total: float) -> None:
+        """Count one roll, given its dice groups as stored (JSON)."""
+        self.rolls += 1
+        self.crits += bool(crit)
+        self.fumbles += bool(fumble)
+        self.total_sum += total
+        for group in groups:
+            sides = group.get("sides")
+            if isinstance(sides, int) and sides > 0:
+                self._add_dice(sides, group.get("dice", []))
+
+    def _add_dice(self, sides: int, dice: Iterable[Mapping[str, Any]]) -> None:
+        for die in dice:
+            value = int(die.get("value", 0))
+            self.dice += 1
+            self.dice_sum += value
+            self.dice_sides += sides
+            if 1 <= value <= sides <= MAX_FACE_SIDES:
+                face = self.faces.setdefault((sides, value), [0, 0])
+                face[0] += 1
+                face[1] += bool(die.get("kept", True))
+
+    def merge(self, other: Counts) -> None:
+        """Add another set of counts to these."""
+        for name in COUNTED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, (n, kept) in other.faces.items():
+            face = self.faces.setdefault(key, [0, 0])
+            face[0] += n
+            face[1] += kept
+
+    def face_counts(self, sides: int) -> list[int]:
+        """Return how often each face of a die size came up, face 1 first."""
+        return [self.faces.get((sides, f), [0, 0])[0] for f in range(1, sides + 1)]
+
+    def kept(self, sides: int, face: int) -> int:
+        """Return how often a face came up on a kept die."""
+        return self.faces.get((sides, face), [0, 0])[1]
+
+
+def key_of(row: Mapping[Any, Any]) -> Key:
+    """Return the bucket of a rolls-table row."""
+    return row.get("campaign_id"), row.get("user_id"), row.get("character_id")
+
+
+def bucket(key: Key) -> str:
+    """Return a bucket's primary key: its three ids (hex, empty for none)."""
+    return "|".join(u.hex if u is not None else "" for u in key)
+
+
+def count(
+    rows: Iterable[Mapping[Any, Any]], into: dict[Key, Counts] | None = None
+) -> dict[Key, Counts]:
+    """Tally rolls-table rows (as dicts) by bucket, adding to `into` if given."""
+    out: dict[Key, Counts] = {} if into is None else into
+    for row in rows:
+        counts = out.get(key := key_of(row))
+        if counts is None:
+            counts = out[key] = Counts()
+        counts.add(row["groups"] or [], row["crit"], row["fumble"], row["total"])
+    return out
+
+
+async def record(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Add inserted rolls (rolls-table rows as dicts) to the stored tallies."""
+    tallies = count(rows)
+    if not tallies:
+        return
+    buckets, faces = rows_of(tallies)
+    await session.execute(_upsert(session, RollTally.__table__, ["bucket"]), buckets)
+    if faces:
+        upsert = _upsert(session, RollFace.__table__, ["bucket", "sides", "face"])
+        await session.execute(upsert, faces)
+
+
+def rows_of(tallies: dict[Key, Counts]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the (roll_tallies, roll_faces) rows of tallies, in key order."""
+    ordered = sorted(tallies.items(), key=lambda kv: bucket(kv[0]))
+    return _tally_rows(ordered), _face_rows(ordered)
+
+
+def _tally_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "bucket": bucket(key),
+            "campaign_id": key[0],
+            "user_id": key[1],
+            "character_id": key[2],
+            **{name: getattr(c, name) for name in COUNTED},
+        }
+        for key, c in ordered
+    ]
+
+
+def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "bucket": bucket(key),
+            "sides": sides,
+            "face": face,
+            "campaign_id": key[0],
+            "user_id": key[1],
+            "character_id": key[2],
+            "count": n,
+            "kept": kept,
+        }
+        for key, c in ordered
+        for (sides, face), (n, kept) in sorted(c.faces.items())
+    ]
+
+
+def _upsert(session: AsyncSession, table: Any, keys: list[str]) -> Any:
+    """Return an INSERT that adds its counts to a row already there."""
+    assert isinstance(table, Table)
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table)
+    counted = [c.name for c in table.c if c.name in (*COUNTED, "count", "kept")]
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={name: table.c[name] + stmt.excluded[name] for name in counted}
+    )
