@@ -55,8 +55,8 @@ def baseline_rows(url: str, events: list[Event]) -> Rows:
     """Return the (webhook_events, rolls) rows of `events`, as the driver of `url` takes them."""
     claims, rolls = _rows(events)
     if make_url(url).get_backend_name() == "sqlite":
-        claims = [tuple(_sqlite(v) for v in c) for c in claims]
-        rolls = [tuple(_sqlite(v) for v in r) for r in rolls]
+        claims = [tuple(sqlite_value(v) for v in c) for c in claims]
+        rolls = [tuple(sqlite_value(v) for v in r) for r in rolls]
     return claims, rolls
 
 
@@ -98,7 +98,7 @@ def _sqlite_insert(path: str, claims: list[tuple[Any, ...]], rolls: list[tuple[A
         conn.close()
 
 
-def _sqlite(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
     """Store a value as SQLAlchemy's SQLite types do (UUID as hex, datetime as text)."""
     if isinstance(value, uuid.UUID):
         return value.hex
