@@ -20,10 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import bulk
 from storage.models import RollFace, RollTally
 
 log = logging.getLogger(__name__)
@@ -117,10 +116,9 @@ async def record(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> No
     if not tallies:
         return
     buckets, faces = rows_of(tallies)
-    await session.execute(_upsert(session, RollTally.__table__, ["bucket"]), buckets)
-    if faces:
-        upsert = _upsert(session, RollFace.__table__, ["bucket", "sides", "face"])
-        await session.execute(upsert, faces)
+    await bulk.insert(session, RollTally.__table__, buckets, conflict=["bucket"], add=COUNTED)
+    keys = ["bucket", "sides", "face"]
+    await bulk.insert(session, RollFace.__table__, faces, conflict=keys, add=["count", "kept"])
 
 
 def rows_of(tallies: dict[Key, Counts]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -157,15 +155,3 @@ def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
         for key, c in ordered
         for (sides, face), (n, kept) in sorted(c.faces.items())
     ]
-
-
-def _upsert(session: AsyncSession, table: Any, keys: list[str]) -> Any:
-    """Return an INSERT that adds its counts to a row already there."""
-    assert isinstance(table, Table)
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table)
-    counted = [c.name for c in table.c if c.name in (*COUNTED, "count", "kept")]
-    return stmt.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + stmt.excluded[name] for name in counted}
-    )

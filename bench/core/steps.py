@@ -4,7 +4,7 @@ Runs the steps Core runs for one signed delivery (storage/routes/webhooks.py
 and storage/ingest.py), in-process on a freshly migrated database, timing
 each one with the process's CPU clock (which counts aiosqlite's thread too):
 signature, decode (body and event envelopes), validation (payloads), dedup
-claim, resolve, crit rules, row building, insert, commit. HTTP (uvicorn,
+claim, resolve, crit rules, row building, insert, tallies, commit. HTTP (uvicorn,
 Starlette) is not in it: `ingest.py` measures the whole server process, and
 the difference is the HTTP share.
 
@@ -27,9 +27,9 @@ from bench.core.rows import make_events
 from core_client import Event, signing
 from core_client.contract import PAYLOADS, RollRecord, codec
 from core_client.contract.events import encode_delivery, split_delivery
-from storage import db, ingest
+from storage import bulk, db, ingest, tallies
 from storage.handlers import rolls
-from storage.handlers.context import Ingest, insert_ignoring
+from storage.handlers.context import Ingest
 from storage.models import Roll
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,16 @@ async def _rows(clock: Clock, ctx: Ingest, pairs: list[Any], links: Any) -> None
     with clock.step("row building"):  # includes the crit rules again: taken off in report()
         rows = [rolls._linked_row(r, e.occurred_at, links) for e, r in pairs]
     with clock.step("insert"):
-        stmt = insert_ignoring(ctx.session, Roll.__table__, ["idempotency_key"])
-        await ctx.session.execute(stmt, rows)
+        keys = await bulk.insert(
+            ctx.session,
+            Roll.__table__,
+            rows,
+            conflict=["idempotency_key"],
+            returning="idempotency_key",
+        )
+    with clock.step("tallies"):
+        by_key = {r["idempotency_key"]: r for r in rows}
+        await tallies.record(ctx.session, [by_key[k] for k in keys])
 
 
 def report(backend: str, clock: Clock, events: int) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_client.contract import ChatMessage, Platform, RollRecord, codec
-from storage import critrules, tallies
+from storage import bulk, critrules, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
@@ -122,14 +122,16 @@ async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
     for event, record in pairs:  # a record id twice in one batch: the first one counts
         if record.id not in rows:
             rows[record.id] = _linked_row(record, event.occurred_at, links)
-    stmt = insert_ignoring(ctx.session, Roll.__table__, ["idempotency_key"])
-    result = await ctx.session.execute(stmt.returning(_KEY), list(rows.values()))
+    inserted = await bulk.insert(
+        ctx.session,
+        Roll.__table__,
+        [rows[key] for key in sorted(rows)],  # in key order, as the claims: no deadlock
+        conflict=["idempotency_key"],
+        returning="idempotency_key",
+    )
     # Only the rolls the database inserted are counted: a roll stored before
     # (same idempotency key, another event id) must not be counted twice.
-    await tallies.record(ctx.session, [rows[key] for (key,) in result])
-
-
-_KEY = Roll.__table__.c.idempotency_key
+    await tallies.record(ctx.session, [rows[key] for key in inserted])
 
 
 def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:
