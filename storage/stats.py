@@ -26,7 +26,7 @@ from storage import chisquare
 from storage.auth import Principal
 from storage.models import Roll, RollFace, RollTally
 from storage.rollfilter import RollFilter
-from storage.tallies import COUNTED, Counts
+from storage.tallies import COUNTED, FACE_ADDED, Counts
 from storage.views import shaped
 
 MIN_D20_SAMPLE = 100  # 5 expected per face, the usual floor for chi-square
@@ -144,14 +144,23 @@ async def _from_tallies(
         groups[row[0] if name else None] = _counts(dict(zip(COUNTED, sums, strict=True)))
     face_keys: list[Any] = [faces.c[name]] if name else []
     face_query = (
-        select(*face_keys, faces.c.face, func.sum(faces.c.count), func.sum(faces.c.kept))
+        select(*face_keys, *[func.sum(faces.c[n]) for n in FACE_ADDED])
         .where(faces.c.sides == 20, *_bucket_filter(faces, where, principal))
-        .group_by(*face_keys, faces.c.face)
+        .group_by(*face_keys)
     )
     for row in await session.execute(face_query):
-        group, face, n, kept = (row[0], *row[1:]) if name else (None, *row)
-        groups.setdefault(group, Counts()).faces[(20, int(face))] = [int(n), int(kept)]
+        group, sums = (row[0], row[1:]) if name else (None, row)
+        if sums[0] is not None:
+            _add_d20(groups.setdefault(group, Counts()), [int(n) for n in sums])
     return groups
+
+
+def _add_d20(counts: Counts, sums: list[int]) -> None:
+    kept_one, kept_top, faces = sums[0], sums[1], sums[2:]
+    for face, n in enumerate(faces, 1):
+        kept = kept_one if face == 1 else kept_top if face == 20 else 0
+        if n or kept:
+            counts.faces[(20, face)] = [n, kept]
 
 
 def _counts(sums: Mapping[str, Any]) -> Counts:

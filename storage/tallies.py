@@ -24,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import bulk
 from storage.models import RollFace, RollTally
+from storage.models.tallies import FACE_COLUMNS
 
 log = logging.getLogger(__name__)
 
-# Faces are counted per die size up to this many sides; bigger dice still
-# count in the dice totals, but a d100000 would make a row per face it shows.
-MAX_FACE_SIDES = 1000
+# Faces are counted per die size up to d20 (a column each in `roll_faces`);
+# bigger dice count in the dice totals only.
+MAX_FACE_SIDES = FACE_COLUMNS
 COUNTED = ("rolls", "crits", "fumbles", "total_sum", "dice", "dice_sum", "dice_sides")
 Key = tuple[uuid.UUID | None, uuid.UUID | None, uuid.UUID | None]
 
@@ -117,8 +118,8 @@ async def record(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> No
         return
     buckets, faces = rows_of(tallies)
     await bulk.insert(session, RollTally.__table__, buckets, conflict=["bucket"], add=COUNTED)
-    keys = ["bucket", "sides", "face"]
-    await bulk.insert(session, RollFace.__table__, faces, conflict=keys, add=["count", "kept"])
+    keys = ["bucket", "sides"]
+    await bulk.insert(session, RollFace.__table__, faces, conflict=keys, add=FACE_ADDED)
 
 
 def rows_of(tallies: dict[Key, Counts]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -141,17 +142,17 @@ def _tally_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
 
 
 def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "bucket": bucket(key),
-            "sides": sides,
-            "face": face,
-            "campaign_id": key[0],
-            "user_id": key[1],
-            "character_id": key[2],
-            "count": n,
-            "kept": kept,
-        }
-        for key, c in ordered
-        for (sides, face), (n, kept) in sorted(c.faces.items())
-    ]
+    rows = []
+    for key, c in ordered:
+        for sides in sorted({s for s, _ in c.faces}):
+            row = {"bucket": bucket(key), "sides": sides}
+            row |= {"campaign_id": key[0], "user_id": key[1], "character_id": key[2]}
+            row |= {"kept_one": c.kept(sides, 1), "kept_top": c.kept(sides, sides)}
+            counts = c.face_counts(sides)
+            row |= {f"face_{f}": counts[f - 1] if f <= sides else 0 for f in FACES}
+            rows.append(row)
+    return rows
+
+
+FACES = range(1, FACE_COLUMNS + 1)
+FACE_ADDED = ("kept_one", "kept_top", *(f"face_{f}" for f in FACES))

@@ -1,7 +1,7 @@
 """Running tallies of the rolls, so statistics never read the rolls themselves.
 
 One row per bucket, the (campaign, user, character) a roll was stored under,
-and one row per (bucket, die size, face) in `roll_faces`. Both are kept up
+and one row per bucket and die size in `roll_faces`. Both are kept up
 to date by `storage.tallies` in the transaction that inserts the rolls, so
 they are exactly as durable as the rolls are. `bucket` is the three ids as
 one text key: a primary key cannot hold NULLs, and most rolls have some.
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import BigInteger, Float, Index, Integer, String, Uuid
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
 
 BUCKET_LENGTH = 120
+FACE_COLUMNS = 20  # faces are counted for dice of up to 20 sides
 
 
 class RollTally(Base):
@@ -43,22 +44,36 @@ class RollTally(Base):
 
 
 class RollFace(Base):
-    """How often one face of one die size came up in a bucket (all dice, and kept ones)."""
+    """How often each face of one die size came up in a bucket.
+
+    One row per bucket and die size up to d20, a column per face; the kept
+    dice showing 1 and showing the top face (natural 1s and 20s on a d20)
+    are counted apart, since dropped dice are no naturals.
+    """
 
     __tablename__ = "roll_faces"
     __table_args__ = (
-        # Covering: the statistics' sums read the index alone, not the table.
-        Index("ix_roll_faces_campaign", "campaign_id", "sides", "face", "count", "kept"),
-        Index("ix_roll_faces_user", "user_id", "sides", "face", "count", "kept"),
-        Index("ix_roll_faces_character", "character_id", "sides", "face", "count", "kept"),
-        Index("ix_roll_faces_sides", "sides", "face", "count", "kept"),
+        Index("ix_roll_faces_campaign", "campaign_id", "sides"),
+        Index("ix_roll_faces_user", "user_id", "sides"),
+        Index("ix_roll_faces_character", "character_id", "sides"),
+        Index("ix_roll_faces_sides", "sides"),
     )
 
     bucket: Mapped[str] = mapped_column(String(BUCKET_LENGTH), primary_key=True)
     sides: Mapped[int] = mapped_column(Integer, primary_key=True)
-    face: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     character_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    count: Mapped[int] = mapped_column(BigInteger)
-    kept: Mapped[int] = mapped_column(BigInteger)
+    kept_one: Mapped[int] = mapped_column(BigInteger)
+    kept_top: Mapped[int] = mapped_column(BigInteger)
+
+
+def _face_columns() -> None:
+    """Declare face_1 ... face_20 in a loop, as the migration creates them (Core only)."""
+    table = RollFace.__table__
+    assert isinstance(table, Table)
+    for face in range(1, FACE_COLUMNS + 1):
+        table.append_column(Column(f"face_{face}", BigInteger, nullable=False))
+
+
+_face_columns()

@@ -1,7 +1,7 @@
 """Roll tallies: the counts roll statistics are answered from.
 
 Creates `roll_tallies` (per campaign, user and character: rolls, crits,
-fumbles, totals, dice) and `roll_faces` (per bucket, die size and face),
+fumbles, totals, dice) and `roll_faces` (per bucket and die size, a column per face),
 then fills them from the rolls already stored, so statistics stay over all
 rolls from the first request on. Ingest keeps them up to date afterwards
 (`storage.tallies`).
@@ -54,16 +54,14 @@ def upgrade() -> None:
         "roll_faces",
         sa.Column("bucket", BUCKET, primary_key=True),
         sa.Column("sides", sa.Integer(), primary_key=True),
-        sa.Column("face", sa.Integer(), primary_key=True),
         *_keys(),
-        _counter("count"),
-        _counter("kept"),
+        _counter("kept_one"),
+        _counter("kept_top"),
+        *[_counter(f"face_{face}") for face in range(1, 21)],
     )
-    # Covering indexes: the statistics' sums read the index alone, not the table.
-    summed = ["sides", "face", "count", "kept"]
     for name in ("campaign", "user", "character"):
-        op.create_index(f"ix_roll_faces_{name}", "roll_faces", [f"{name}_id", *summed])
-    op.create_index("ix_roll_faces_sides", "roll_faces", summed)
+        op.create_index(f"ix_roll_faces_{name}", "roll_faces", [f"{name}_id", "sides"])
+    op.create_index("ix_roll_faces_sides", "roll_faces", ["sides"])
     _backfill(counts, faces)
 
 
