@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import DateTime, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,24 +57,48 @@ async def insert(
         sql = _statement(
             dialect, table.name, columns, len(chunk), tuple(conflict), tuple(add), returning
         )
-        values = tuple(
-            value if fn is None else fn(value)
-            for row in chunk
-            for fn, value in zip(convert, (row[c] for c in columns), strict=True)
-        )
-        result = await conn.exec_driver_sql(sql, values)
+        result = await conn.exec_driver_sql(sql, _values(chunk, columns, convert))
         if returning is not None:
             found += [r[0] for r in result]
     return found
 
 
+def _values(
+    rows: Sequence[Mapping[str, Any]],
+    columns: tuple[str, ...],
+    convert: list[tuple[int, Callable[[Any], Any], bool]],
+) -> tuple[Any, ...]:
+    """Return the rows' values, flat, each converted as its column's type does."""
+    get = operator.itemgetter(*columns)
+    memos: dict[int, dict[Any, Any]] = {i: {} for i, _, memo in convert if memo}
+    flat: list[Any] = []
+    for row in rows:
+        values = list(get(row)) if len(columns) > 1 else [get(row)]
+        for i, fn, memo in convert:
+            value = values[i]
+            if memo:  # a batch's rows share their timestamps: convert each once
+                seen = memos[i]
+                if value not in seen:
+                    seen[value] = fn(value)
+                values[i] = seen[value]
+            else:
+                values[i] = fn(value)
+        flat += values
+    return tuple(flat)
+
+
 @functools.lru_cache(maxsize=64)
 def _processors(
     table: Table, columns: tuple[str, ...], dialect: Dialect
-) -> list[Callable[[Any], Any] | None]:
-    """Return each column's bind processor: what SQLAlchemy does to a value before the driver."""
-    types = [table.c[name].type for name in columns]
-    return [t.dialect_impl(dialect).bind_processor(dialect) for t in types]
+) -> list[tuple[int, Callable[[Any], Any], bool]]:
+    """Return (index, bind processor, memoize?) of each column SQLAlchemy converts."""
+    out: list[tuple[int, Callable[[Any], Any], bool]] = []
+    for i, name in enumerate(columns):
+        kind = table.c[name].type
+        fn = kind.dialect_impl(dialect).bind_processor(dialect)
+        if fn is not None:
+            out.append((i, fn, isinstance(kind, DateTime)))
+    return out
 
 
 @functools.lru_cache(maxsize=512)
