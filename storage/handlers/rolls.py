@@ -73,7 +73,6 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
     campaigns = await _campaigns(ctx, records)
     known = {c for c in campaigns.values() if c is not None}
     pairs = {(c, r.character_name) for r in records if (c := campaigns[r.id]) and r.character_name}
-    rule_rows = await critrules.load(ctx.session, known)
     return _Links(
         campaigns=campaigns,
         users=await _users(ctx, records),
@@ -82,7 +81,7 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
             r.character_id for r in records if r.character_id
         ),
         sessions=await ctx.resolver.open_sessions(known),
-        rules={c: critrules.effective(rule_rows, c) for c in [None, *known]},
+        rules=await critrules.in_force(ctx.session, known),
     )
 
 
