@@ -9,7 +9,8 @@ authentication, the query and the JSON answer are in it), one of each kind
 in turn: everything, one campaign, one player, one character, and a
 campaign grouped by player. Medians in milliseconds.
 
-Run: .venv/bin/python -m bench.core.stats [--sizes 0,100000,1000000] [--repeats 21] [--no-postgres]
+Run: .venv/bin/python -m bench.core.stats [--sizes 0,100000,1000000] [--repeats 21]
+     [--no-postgres] [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ async def time_queries(url: str, seats: list[Any], repeats: int) -> dict[str, fl
 
 async def main(args: argparse.Namespace) -> None:
     """Run every size on every backend and print a Markdown table."""
-    backends: list[tuple[str, Any]] = [("SQLite", sqlite_db)]
+    backends: list[tuple[str, Any]] = [] if args.no_sqlite else [("SQLite", sqlite_db)]
     if not args.no_postgres:
         backends.append(("PostgreSQL", postgres_db))
     lines = []
@@ -201,6 +202,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     return parser.parse_args(argv)
 
 
