@@ -3,10 +3,10 @@
 `GET /rolls/stats` once read every matching roll and decoded its dice; at a
 million rolls that took seconds and stopped at 200,000. Instead, each
 transaction that inserts rolls adds them to their bucket's counts (one row
-per campaign, user and character in `roll_tallies`, one per face of each
-die size in `roll_faces`) with an upsert that adds to what is stored, so
-concurrent writers never lose a count: the database adds under its own row
-lock. Only rolls the database actually inserted are counted (the caller
+per campaign, user and character in `roll_tallies`, one per bucket and
+die size, a column per face, in `roll_faces`) with an upsert that adds to
+what is stored, so concurrent writers never lose a count: the database adds
+under its own row lock. Only rolls the database actually inserted are counted (the caller
 passes those), which keeps the counts exact when the same roll is
 delivered again. Rows are upserted in key order, so two writers lock the
 same rows in the same order and cannot deadlock each other.

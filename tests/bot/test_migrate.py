@@ -31,18 +31,23 @@ def test_migrate_upgrades_downgrades_and_reports_the_revision(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = db.head_revision()
-    assert _migrate(capsys, "current") == "database at revision <base> (head is 0002)\n"
+    assert _migrate(capsys, "current") == "database at revision <base> (head is 0004)\n"
     assert _migrate(capsys, "upgrade") == f"database at revision {head} (head)\n"
     assert (data_dir / "core.sqlite3").is_file()
-    assert _migrate(capsys, "downgrade", "0001") == "database at revision 0001 (head is 0002)\n"
-    assert _migrate(capsys, "upgrade", "0002") == "database at revision 0002 (head)\n"
+    assert _migrate(capsys, "downgrade", "0001") == "database at revision 0001 (head is 0004)\n"
+    assert _migrate(capsys, "upgrade", "0002") == "database at revision 0002 (head is 0004)\n"
+    assert _migrate(capsys, "upgrade") == "database at revision 0004 (head)\n"
 
 
 def test_migrate_history_lists_every_shipped_revision(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = _migrate(capsys, "history").splitlines()
-    assert [line.split(":")[0] for line in lines] == ["0001 -> 0002", "<base> -> 0001"]
+    assert [line.split(":")[0] for line in lines] == [
+        "0002 -> 0004",
+        "0001 -> 0002",
+        "<base> -> 0001",
+    ]
     assert not (data_dir / "core.sqlite3").exists()  # history needs no database
 
 
