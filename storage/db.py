@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -57,10 +58,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # A `file:` URI (uri=true) names its file in SQLite's own syntax: left alone.
         if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
             private_file(parsed.database)
-        engine = create_async_engine(url, echo=echo, hide_parameters=True)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, json_serializer=_json)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, json_serializer=_json
+    )
 
 
 def failure(exc: BaseException) -> str:
@@ -77,6 +80,11 @@ def failure(exc: BaseException) -> str:
             return f"{type(exc).__name__} (SQLSTATE {state})"
         cur = cur.__cause__ or cur.__context__
     return type(exc).__name__
+
+
+def _json(value: Any) -> str:
+    """Serialise a JSON column's value: msgspec, several times faster than `json.dumps`."""
+    return msgspec.json.encode(value).decode()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

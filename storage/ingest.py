@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core_client.contract import PAYLOADS, Event, EventType, VttAccountLinked, codec
 from core_client.contract.receipts import DeliveryReceipt, RefusedEvent, refused_event
 from core_client.errors import RecordError
-from storage import db
+from storage import bulk, db
 from storage.crypto import CredentialCipher
 from storage.errors import ClaimConflictError
 from storage.handlers import ai, campaigns, rolls, sessions, users
-from storage.handlers.context import Handler, Ingest, Item, insert_ignoring
+from storage.handlers.context import Handler, Ingest, Item
 from storage.models import WebhookEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -201,9 +201,11 @@ async def _claim(session: AsyncSession, events: Sequence[Event]) -> set[str]:
             "created_at": now,
             "updated_at": now,
         }
-        for e in {e.id: e for e in events}.values()
+        for e in sorted({e.id: e for e in events}.values(), key=lambda e: e.id)
     ]
-    # executemany form: one cached statement, batched by SQLAlchemy's insertmanyvalues
-    stmt = insert_ignoring(session, WebhookEvent.__table__, ["event_id"])
-    result = await session.execute(stmt.returning(WebhookEvent.__table__.c.event_id), values)
-    return {row[0] for row in result}
+    # ON CONFLICT DO NOTHING: of two deliveries racing with one event, one inserts it.
+    # In id order, so two deliveries sharing events wait on each other, never deadlock.
+    table = WebhookEvent.__table__
+    return set(
+        await bulk.insert(session, table, values, conflict=["event_id"], returning="event_id")
+    )

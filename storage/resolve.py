@@ -3,7 +3,9 @@
 A roll names its campaign by a key such as "guild:123", a campaign's UUID,
 or its external key; a VTT roll may be known only by its game id. Lookups
 are batched (one query per kind per delivery) and cached for the delivery,
-so resolving costs the same for one event as for five hundred. Nothing here
+so resolving costs the same for one event as for five hundred, and run on
+the session's connection rather than through the ORM, which only added
+cost to queries that load no entity. Nothing here
 refuses anything: an unknown key resolves to None.
 """
 
@@ -47,6 +49,17 @@ class Resolver:
         self._campaigns: dict[str, uuid.UUID | None] = {}
         self._games: dict[str, uuid.UUID | None] = {}
 
+    async def _run(self, query: Any) -> Any:
+        """Run a lookup on the session's connection, past the ORM (no entity is loaded).
+
+        Objects the session holds unflushed (a campaign created earlier in
+        the same delivery) are flushed first, as the ORM's autoflush would.
+        """
+        session = self.session
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
+        return await (await session.connection()).execute(query)
+
     async def campaigns(self, keys: Iterable[str]) -> dict[str, uuid.UUID | None]:
         """Map campaign keys to campaign ids (None when unknown)."""
         wanted = set(keys)
@@ -69,7 +82,7 @@ class Resolver:
             )
             .order_by(Campaign.created_at)
         )
-        rows = (await self.session.execute(query)).all()
+        rows = (await self._run(query)).all()
         by_key = {r.external_key: r.id for r in rows if r.external_key}
         by_id = {str(r.id): r.id for r in rows}
         by_guild: dict[str, uuid.UUID] = {}
@@ -99,7 +112,7 @@ class Resolver:
                 GameLink.vtt_game_id.in_(missing), GameLink.archived_at.is_(None)
             )
             holders: dict[str, set[uuid.UUID]] = {}
-            for r in await self.session.execute(query):
+            for r in await self._run(query):
                 holders.setdefault(r.vtt_game_id, set()).add(r.campaign_id)
             self._games.update({g: _sole(g, holders.get(g, set())) for g in missing})
         return {g: self._games[g] for g in wanted}
@@ -114,7 +127,7 @@ class Resolver:
         if not wanted:
             return {}
         query = select(User.discord_id, User.id).where(User.discord_id.in_(wanted))
-        return {r.discord_id: r.id for r in await self.session.execute(query)}
+        return {r.discord_id: r.id for r in await self._run(query)}
 
     async def users_by_vtt(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
         """Map (platform, platform user id) to the user of a live linked account."""
@@ -125,7 +138,7 @@ class Resolver:
             VttAccount.platform_user_id.in_({p[1] for p in wanted}),
             VttAccount.revoked_at.is_(None),
         )
-        rows = await self.session.execute(query)
+        rows = await self._run(query)
         found = {(r.platform, r.platform_user_id): r.user_id for r in rows}
         return {p: found[p] for p in wanted if p in found}
 
@@ -145,7 +158,7 @@ class Resolver:
             )
             .order_by(Character.created_at.desc())
         )
-        found = {(r.campaign_id, r.name): r.id for r in await self.session.execute(query)}
+        found = {(r.campaign_id, r.name): r.id for r in await self._run(query)}
         return {p: found[p] for p in wanted if p in found}
 
     async def character_campaigns(self, ids: Iterable[str]) -> dict[str, uuid.UUID | None]:
@@ -156,7 +169,7 @@ class Resolver:
         query = select(Character.id, Character.campaign_id).where(
             Character.id.in_(wanted), Character.archived_at.is_(None)
         )
-        return {str(r.id): r.campaign_id for r in await self.session.execute(query)}
+        return {str(r.id): r.campaign_id for r in await self._run(query)}
 
     async def open_sessions(self, campaign_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
         """Map campaign ids to their open game session, the latest started."""
@@ -172,4 +185,4 @@ class Resolver:
             )
             .order_by(GameSession.started_at)
         )
-        return {r.campaign_id: r.id for r in await self.session.execute(query)}
+        return {r.campaign_id: r.id for r in await self._run(query)}

@@ -4,79 +4,51 @@ For a set of rolls: how many, crits and fumbles, the mean of every die
 against the mean a fair die gives, natural 20s and 1s (kept d20s), and a
 chi-square test of all d20 faces rolled (dropped dice too: each one is a
 fair sample) against a uniform die.
+
+Statistics of everything, of a campaign, a user or a character (and any of
+them grouped) are summed from the tallies ingest keeps (`storage.tallies`):
+a few thousand rows at most, whatever the number of rolls. Filters the
+tallies cannot answer (a session, an actor id, a time range) read the
+matching rolls themselves, all of them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_client.contract.answers import StatsAnswer
 from storage import chisquare
-from storage.models import Roll
+from storage.auth import Principal
+from storage.models import Roll, RollFace, RollTally
+from storage.rollfilter import RollFilter
+from storage.tallies import COUNTED, FACE_ADDED, Counts
 from storage.views import shaped
 
 MIN_D20_SAMPLE = 100  # 5 expected per face, the usual floor for chi-square
 CURSED_P = 0.001
 SUSPICIOUS_P = 0.05
-MAX_ROLLS = 200_000  # bounds one request's work; the answer says when it was reached
 GROUP_COLUMNS = {"user": Roll.user_id, "character": Roll.character_id, "campaign": Roll.campaign_id}
+GroupKey = uuid.UUID | None
 
 
-@dataclass
-class Tally:
-    """Running counts over a set of rolls."""
-
-    rolls: int = 0
-    crits: int = 0
-    fumbles: int = 0
-    dice: int = 0
-    dice_sum: float = 0.0
-    dice_expected: float = 0.0
-    faces: list[int] = field(default_factory=lambda: [0] * 20)
-    nat20: int = 0
-    nat1: int = 0
-
-    def add(self, groups: Sequence[Any], crit: bool, fumble: bool) -> None:
-        """Count one roll."""
-        self.rolls += 1
-        self.crits += crit
-        self.fumbles += fumble
-        for group in groups:
-            sides = group.get("sides")
-            if isinstance(sides, int) and sides > 0:
-                self._add_dice(sides, group.get("dice", []))
-
-    def _add_dice(self, sides: int, dice: Iterable[Mapping[str, Any]]) -> None:
-        for die in dice:
-            value = int(die.get("value", 0))
-            self.dice += 1
-            self.dice_sum += value
-            self.dice_expected += (sides + 1) / 2
-            if sides == 20 and 1 <= value <= 20:
-                self.faces[value - 1] += 1
-                if die.get("kept", True):
-                    self.nat20 += value == 20
-                    self.nat1 += value == 1
-
-    def report(self) -> dict[str, Any]:
-        """Return the statistics as JSON."""
-        return {
-            "rolls": self.rolls,
-            "crits": self.crits,
-            "fumbles": self.fumbles,
-            "dice": {
-                "count": self.dice,
-                "mean": self.dice_sum / self.dice if self.dice else None,
-                "expected_mean": self.dice_expected / self.dice if self.dice else None,
-            },
-            "d20": d20_report(self.faces, self.nat20, self.nat1),
-        }
+def report(c: Counts) -> dict[str, Any]:
+    """Return the statistics of some counts as JSON."""
+    return {
+        "rolls": c.rolls,
+        "crits": c.crits,
+        "fumbles": c.fumbles,
+        "dice": {
+            "count": c.dice,
+            "mean": c.dice_sum / c.dice if c.dice else None,
+            "expected_mean": (c.dice_sides + c.dice) / 2 / c.dice if c.dice else None,
+        },
+        "d20": d20_report(c.face_counts(20), c.kept(20, 20), c.kept(20, 1)),
+    }
 
 
 def d20_report(faces: Sequence[int], nat20: int, nat1: int) -> dict[str, Any]:
@@ -111,24 +83,90 @@ def verdict(n: int, p: float) -> str:
 
 
 async def compute(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]], group_by: str | None
+    session: AsyncSession, where: RollFilter, principal: Principal, group_by: str | None
 ) -> StatsAnswer:
-    """Tally the rolls matching `where`, overall or per user, character or campaign."""
-    key = GROUP_COLUMNS[group_by] if group_by else None
-    columns: list[Any] = [Roll.groups, Roll.crit, Roll.fumble, *([key] if key is not None else [])]
-    query = select(*columns).where(*where).order_by(Roll.rolled_at.desc()).limit(MAX_ROLLS)
-    tallies: dict[uuid.UUID | None, Tally] = {}
-    total = Tally()
-    result = await session.stream(query.execution_options(yield_per=2000))
-    async for row in result:
-        total.add(row[0], row[1], row[2])
-        if key is not None:
-            tallies.setdefault(row[3], Tally()).add(row[0], row[1], row[2])
-    out = {"stats": total.report(), "truncated": total.rolls >= MAX_ROLLS}
+    """Return the statistics of the rolls matching `where`, overall or grouped."""
+    if where.session_id or where.actor_id or where.since or where.until:
+        groups = await _from_rolls(session, where.conditions(principal), group_by)
+    else:
+        groups = await _from_tallies(session, where, principal, group_by)
+    total = Counts()
+    for counts in groups.values():
+        total.merge(counts)
+    out: dict[str, Any] = {"stats": report(total), "truncated": False}
     if group_by:
         name = f"{group_by}_id"
-        out["groups"] = [
-            {name: str(k) if k else None, "stats": t.report()}
-            for k, t in sorted(tallies.items(), key=lambda kv: -kv[1].rolls)
-        ]
+        ordered = sorted(groups.items(), key=lambda kv: (-kv[1].rolls, str(kv[0])))
+        out["groups"] = [{name: str(k) if k else None, "stats": report(c)} for k, c in ordered]
     return shaped(StatsAnswer, out)
+
+
+async def _from_rolls(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], group_by: str | None
+) -> dict[GroupKey, Counts]:
+    """Count every matching roll, reading its dice."""
+    key = GROUP_COLUMNS[group_by] if group_by else None
+    columns: list[Any] = [Roll.groups, Roll.crit, Roll.fumble, Roll.total]
+    query = select(*columns, *([key] if key is not None else [])).where(*where)
+    groups: dict[GroupKey, Counts] = {}
+    result = await session.stream(query.execution_options(yield_per=2000))
+    async for row in result:
+        group = row[4] if key is not None else None
+        counts = groups.get(group)
+        if counts is None:
+            counts = groups[group] = Counts()
+        counts.add(row[0] or [], row[1], row[2], row[3])
+    return groups
+
+
+def _bucket_filter(table: Any, where: RollFilter, principal: Principal) -> list[Any]:
+    out = [principal.where(table.c.campaign_id)]
+    for name in ("campaign_id", "user_id", "character_id"):
+        if (value := getattr(where, name)) is not None:
+            out.append(table.c[name] == value)
+    return out
+
+
+async def _from_tallies(
+    session: AsyncSession, where: RollFilter, principal: Principal, group_by: str | None
+) -> dict[GroupKey, Counts]:
+    """Sum the stored tallies of the matching buckets."""
+    tally, faces = RollTally.__table__, RollFace.__table__
+    name = f"{group_by}_id" if group_by else None
+    keys: list[Any] = [tally.c[name]] if name else []
+    query = select(*keys, *[func.sum(tally.c[n]) for n in COUNTED])
+    query = query.where(*_bucket_filter(tally, where, principal)).group_by(*keys)
+    groups: dict[GroupKey, Counts] = {}
+    for row in await session.execute(query):
+        sums = row[len(keys) :]
+        if sums[0] is None:  # no bucket at all: SUM over nothing
+            continue
+        groups[row[0] if name else None] = _counts(dict(zip(COUNTED, sums, strict=True)))
+    face_keys: list[Any] = [faces.c[name]] if name else []
+    face_query = (
+        select(*face_keys, *[func.sum(faces.c[n]) for n in FACE_ADDED])
+        .where(faces.c.sides == 20, *_bucket_filter(faces, where, principal))
+        .group_by(*face_keys)
+    )
+    for row in await session.execute(face_query):
+        group, sums = (row[0], row[1:]) if name else (None, row)
+        if sums[0] is not None:
+            _add_d20(groups.setdefault(group, Counts()), [int(n) for n in sums])
+    return groups
+
+
+def _add_d20(counts: Counts, sums: list[int]) -> None:
+    kept_one, kept_top, faces = sums[0], sums[1], sums[2:]
+    for face, n in enumerate(faces, 1):
+        kept = kept_one if face == 1 else kept_top if face == 20 else 0
+        if n or kept:
+            counts.faces[(20, face)] = [n, kept]
+
+
+def _counts(sums: Mapping[str, Any]) -> Counts:
+    # PostgreSQL sums bigints as numeric (Decimal): back to int, exactly.
+    counts = Counts(total_sum=float(sums["total_sum"]))
+    for name in COUNTED:
+        if name != "total_sum":
+            setattr(counts, name, int(sums[name]))
+    return counts

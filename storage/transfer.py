@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import DateTime, Uuid, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import claims
+from storage import claims, tallies
 from storage.errors import StorageError
 from storage.models import (
     AiConversation,
@@ -120,6 +120,7 @@ async def import_campaign(session: AsyncSession, document: Any) -> uuid.UUID:
                 row[name] = remap.get(row[name], row[name])
         if rows:
             await session.execute(insert(model), rows)
+    await tallies.record(session, tables[Roll.__tablename__])  # the statistics count them too
     log.info("imported campaign %s", campaign["id"])
     return uuid.UUID(str(campaign["id"]))
 

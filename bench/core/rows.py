@@ -48,7 +48,19 @@ ROLL_COLUMNS = [
 ]  # fmt: skip
 
 
-def _rows(events: list[Event]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def baseline_rows(url: str, events: list[Event]) -> Rows:
+    """Return the (webhook_events, rolls) rows of `events`, as the driver of `url` takes them."""
+    claims, rolls = _rows(events)
+    if make_url(url).get_backend_name() == "sqlite":
+        claims = [tuple(sqlite_value(v) for v in c) for c in claims]
+        rolls = [tuple(sqlite_value(v) for v in r) for r in rolls]
+    return claims, rolls
+
+
+def _rows(events: list[Event]) -> Rows:
     now = datetime.now(UTC)
     claims, rolls = [], []
     for event in events:
@@ -61,9 +73,9 @@ def _rows(events: list[Event]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, .
     return claims, rolls
 
 
-async def baseline_insert(url: str, events: list[Event]) -> None:
-    """Insert the rows of `events` with the driver's executemany, in one transaction."""
-    claims, rolls = _rows(events)
+async def baseline_insert(url: str, rows: Rows) -> None:
+    """Insert prepared rows with the driver's executemany, in one transaction."""
+    claims, rolls = rows
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _sqlite_insert(str(parsed.database), claims, rolls)
@@ -76,21 +88,17 @@ def _sqlite_insert(path: str, claims: list[tuple[Any, ...]], rolls: list[tuple[A
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        text = [tuple(_sqlite(v) for v in r) for r in rolls]
         with conn:
-            conn.executemany(
-                "INSERT INTO webhook_events VALUES (?, ?, ?, ?, ?)",
-                [tuple(_sqlite(v) for v in c) for c in claims],
-            )
+            conn.executemany("INSERT INTO webhook_events VALUES (?, ?, ?, ?, ?)", claims)
             marks = ", ".join("?" * len(ROLL_COLUMNS))
             conn.executemany(
-                f"INSERT INTO rolls ({', '.join(ROLL_COLUMNS)}) VALUES ({marks})", text
+                f"INSERT INTO rolls ({', '.join(ROLL_COLUMNS)}) VALUES ({marks})", rolls
             )
     finally:
         conn.close()
 
 
-def _sqlite(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
     """Store a value as SQLAlchemy's SQLite types do (UUID as hex, datetime as text)."""
     if isinstance(value, uuid.UUID):
         return value.hex

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_client.contract import ChatMessage, Platform, RollRecord, codec
-from storage import critrules
+from storage import bulk, critrules, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
@@ -73,7 +73,6 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
     campaigns = await _campaigns(ctx, records)
     known = {c for c in campaigns.values() if c is not None}
     pairs = {(c, r.character_name) for r in records if (c := campaigns[r.id]) and r.character_name}
-    rule_rows = await critrules.load(ctx.session, known)
     return _Links(
         campaigns=campaigns,
         users=await _users(ctx, records),
@@ -82,7 +81,7 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
             r.character_id for r in records if r.character_id
         ),
         sessions=await ctx.resolver.open_sessions(known),
-        rules={c: critrules.effective(rule_rows, c) for c in [None, *known]},
+        rules=await critrules.in_force(ctx.session, known),
     )
 
 
@@ -115,12 +114,23 @@ def _character(record: RollRecord, campaign: uuid.UUID | None, links: _Links) ->
 
 
 async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
-    """Insert a run of roll.recorded events, linked to what they name."""
+    """Insert a run of roll.recorded events, linked to what they name, and tally them."""
     pairs = [(e, p) for e, p in items if isinstance(p, RollRecord)]
     links = await _resolve(ctx, [p for _, p in pairs])
-    rows = [_linked_row(record, event.occurred_at, links) for event, record in pairs]
-    stmt = insert_ignoring(ctx.session, Roll.__table__, ["idempotency_key"])
-    await ctx.session.execute(stmt, rows)
+    rows: dict[str, dict[str, Any]] = {}
+    for event, record in pairs:  # a record id twice in one batch: the first one counts
+        if record.id not in rows:
+            rows[record.id] = _linked_row(record, event.occurred_at, links)
+    inserted = await bulk.insert(
+        ctx.session,
+        Roll.__table__,
+        [rows[key] for key in sorted(rows)],  # in key order, as the claims: no deadlock
+        conflict=["idempotency_key"],
+        returning="idempotency_key",
+    )
+    # Only the rolls the database inserted are counted: a roll stored before
+    # (same idempotency key, another event id) must not be counted twice.
+    await tallies.record(ctx.session, [rows[key] for key in inserted])
 
 
 def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:

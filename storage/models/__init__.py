@@ -16,6 +16,7 @@ from storage.models.chat import ChatMessage
 from storage.models.crit_rules import CritRule
 from storage.models.rolls import Roll, WebhookEvent
 from storage.models.sessions import GameSession
+from storage.models.tallies import RollFace, RollTally
 from storage.models.users import User, VttAccount
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "GameLink",
     "GameSession",
     "Roll",
+    "RollFace",
+    "RollTally",
     "Timestamped",
     "User",
     "Versioned",

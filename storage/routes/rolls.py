@@ -31,7 +31,7 @@ async def roll_stats(request: Request) -> JSONResponse:
         allowed = ", ".join(stats.GROUP_COLUMNS)
         raise invalid_parameter("group_by", f"must be one of {allowed}")
     async with caller(request) as (session, principal):
-        return JSONResponse(await stats.compute(session, where.conditions(principal), group_by))
+        return JSONResponse(await stats.compute(session, where, principal, group_by))
 
 
 ROUTES = [

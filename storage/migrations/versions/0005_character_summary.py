@@ -4,7 +4,7 @@ Nullable: rows written before this revision get theirs on their next write,
 and a sheet with no extractor (typed in by hand) has none.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

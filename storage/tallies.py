@@ -1,0 +1,158 @@
+"""Roll tallies: the counts statistics are made of, kept up to date at ingest.
+
+`GET /rolls/stats` once read every matching roll and decoded its dice; at a
+million rolls that took seconds and stopped at 200,000. Instead, each
+transaction that inserts rolls adds them to their bucket's counts (one row
+per campaign, user and character in `roll_tallies`, one per bucket and
+die size, a column per face, in `roll_faces`) with an upsert that adds to
+what is stored, so concurrent writers never lose a count: the database adds
+under its own row lock. Only rolls the database actually inserted are counted (the caller
+passes those), which keeps the counts exact when the same roll is
+delivered again. Rows are upserted in key order, so two writers lock the
+same rows in the same order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import bulk
+from storage.models import RollFace, RollTally
+from storage.models.tallies import FACE_COLUMNS
+
+log = logging.getLogger(__name__)
+
+# Faces are counted per die size up to d20 (a column each in `roll_faces`);
+# bigger dice count in the dice totals only.
+MAX_FACE_SIDES = FACE_COLUMNS
+COUNTED = ("rolls", "crits", "fumbles", "total_sum", "dice", "dice_sum", "dice_sides")
+Key = tuple[uuid.UUID | None, uuid.UUID | None, uuid.UUID | None]
+
+
+@dataclass(slots=True)
+class Counts:
+    """Running counts over a set of rolls."""
+
+    rolls: int = 0
+    crits: int = 0
+    fumbles: int = 0
+    total_sum: float = 0.0
+    dice: int = 0
+    dice_sum: int = 0
+    dice_sides: int = 0
+    faces: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # -> [count, kept]
+
+    def add(self, groups: Sequence[Any], crit: bool, fumble: bool, total: float) -> None:
+        """Count one roll, given its dice groups as stored (JSON)."""
+        self.rolls += 1
+        self.crits += bool(crit)
+        self.fumbles += bool(fumble)
+        self.total_sum += total
+        for group in groups:
+            sides = group.get("sides")
+            if isinstance(sides, int) and sides > 0:
+                self._add_dice(sides, group.get("dice", []))
+
+    def _add_dice(self, sides: int, dice: Iterable[Mapping[str, Any]]) -> None:
+        for die in dice:
+            value = int(die.get("value", 0))
+            self.dice += 1
+            self.dice_sum += value
+            self.dice_sides += sides
+            if 1 <= value <= sides <= MAX_FACE_SIDES:
+                face = self.faces.setdefault((sides, value), [0, 0])
+                face[0] += 1
+                face[1] += bool(die.get("kept", True))
+
+    def merge(self, other: Counts) -> None:
+        """Add another set of counts to these."""
+        for name in COUNTED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, (n, kept) in other.faces.items():
+            face = self.faces.setdefault(key, [0, 0])
+            face[0] += n
+            face[1] += kept
+
+    def face_counts(self, sides: int) -> list[int]:
+        """Return how often each face of a die size came up, face 1 first."""
+        return [self.faces.get((sides, f), [0, 0])[0] for f in range(1, sides + 1)]
+
+    def kept(self, sides: int, face: int) -> int:
+        """Return how often a face came up on a kept die."""
+        return self.faces.get((sides, face), [0, 0])[1]
+
+
+def key_of(row: Mapping[Any, Any]) -> Key:
+    """Return the bucket of a rolls-table row."""
+    return row.get("campaign_id"), row.get("user_id"), row.get("character_id")
+
+
+def bucket(key: Key) -> str:
+    """Return a bucket's primary key: its three ids (hex, empty for none)."""
+    return "|".join(u.hex if u is not None else "" for u in key)
+
+
+def count(
+    rows: Iterable[Mapping[Any, Any]], into: dict[Key, Counts] | None = None
+) -> dict[Key, Counts]:
+    """Tally rolls-table rows (as dicts) by bucket, adding to `into` if given."""
+    out: dict[Key, Counts] = {} if into is None else into
+    for row in rows:
+        counts = out.get(key := key_of(row))
+        if counts is None:
+            counts = out[key] = Counts()
+        counts.add(row["groups"] or [], row["crit"], row["fumble"], row["total"])
+    return out
+
+
+async def record(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Add inserted rolls (rolls-table rows as dicts) to the stored tallies."""
+    tallies = count(rows)
+    if not tallies:
+        return
+    buckets, faces = rows_of(tallies)
+    await bulk.insert(session, RollTally.__table__, buckets, conflict=["bucket"], add=COUNTED)
+    keys = ["bucket", "sides"]
+    await bulk.insert(session, RollFace.__table__, faces, conflict=keys, add=FACE_ADDED)
+
+
+def rows_of(tallies: dict[Key, Counts]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the (roll_tallies, roll_faces) rows of tallies, in key order."""
+    ordered = sorted(tallies.items(), key=lambda kv: bucket(kv[0]))
+    return _tally_rows(ordered), _face_rows(ordered)
+
+
+def _tally_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "bucket": bucket(key),
+            "campaign_id": key[0],
+            "user_id": key[1],
+            "character_id": key[2],
+            **{name: getattr(c, name) for name in COUNTED},
+        }
+        for key, c in ordered
+    ]
+
+
+def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
+    rows = []
+    for key, c in ordered:
+        for sides in sorted({s for s, _ in c.faces}):
+            row = {"bucket": bucket(key), "sides": sides}
+            row |= {"campaign_id": key[0], "user_id": key[1], "character_id": key[2]}
+            row |= {"kept_one": c.kept(sides, 1), "kept_top": c.kept(sides, sides)}
+            counts = c.face_counts(sides)
+            row |= {f"face_{f}": counts[f - 1] if f <= sides else 0 for f in FACES}
+            rows.append(row)
+    return rows
+
+
+FACES = range(1, FACE_COLUMNS + 1)
+FACE_ADDED = ("kept_one", "kept_top", *(f"face_{f}" for f in FACES))
