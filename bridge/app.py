@@ -32,6 +32,7 @@ from bridge.errors import (
     RequestSchemaError,
 )
 from bridge.intake import Intake
+from bridge.parse_failures import ParseFailures
 from bridge.ratelimit import RateLimiter
 from bridge.reports import report_roll
 from bridge.settings import BridgeSettings
@@ -146,6 +147,7 @@ def _services(
             rate=settings.link_rate_per_second, burst=settings.link_rate_burst
         ),
         streams=StreamRegistry(),
+        parse_failures=ParseFailures(),
     )
 
 
