@@ -22,7 +22,7 @@ const FAILURE_REPORT_EVERY_MS = 60_000;
 
 let live = null; // {config, client, stream}
 const tabs = new Map(); // tab id -> last hello (ms)
-const lease = { holder: false, timer: null };
+const lease = { holder: false, until: 0, timer: null }; // `until`: when our last claim lapses
 const reported = new Map(); // parse-failure kind -> last report (ms)
 let flushing = null;
 
@@ -92,6 +92,7 @@ function stopAll() {
   live = null;
   clearTimeout(lease.timer);
   lease.holder = false;
+  lease.until = 0;
 }
 
 // -- Discord -> Roll20 -------------------------------------------------------
@@ -99,7 +100,7 @@ function stopAll() {
 async function onEvent(event) {
   const data = event.data ?? {};
   if (!live || data.origin?.platform !== "discord" || data.game_id !== live.config.gameId) return;
-  if (!lease.holder) return; // another player's extension types it
+  if (!(await holdsLease())) return; // another player's extension types it
   const text = injectionText(event);
   const injected = await store.get("injected", []);
   if (!text || injected.includes(event.id)) return;
@@ -120,6 +121,13 @@ function liveTabs() {
   return [...tabs.keys()];
 }
 
+/** Whether this extension holds the lease now; asks the bridge when it is not sure. */
+async function holdsLease() {
+  if (lease.holder && Date.now() < lease.until) return true;
+  await leaseTick(); // after a restart or an outage our claim may have lapsed: claim again
+  return lease.holder && Date.now() < lease.until;
+}
+
 async function leaseTick() {
   clearTimeout(lease.timer);
   if (!live?.config.gameId) return;
@@ -128,17 +136,20 @@ async function leaseTick() {
   if (liveTabs().length === 0) {
     if (lease.holder) await client.releaseLease(cfg.gameId, cfg.clientId).catch(() => {});
     lease.holder = false;
+    lease.until = 0;
   } else {
     try {
+      const asked = Date.now();
       const answer = await client.claimLease(cfg.gameId, cfg.clientId);
       lease.holder = answer.holder;
+      lease.until = answer.holder ? asked + answer.expires_in * 1000 : 0;
       wait = answer.holder ? (answer.expires_in * 1000) / 3 : answer.expires_in * 1000 + 100 + Math.random() * 400;
     } catch (err) {
-      lease.holder = false;
+      // Unreachable: our claim, if any, still runs until `lease.until` on the bridge too.
       if (err instanceof BridgeError && err.unauthorised) return revoked();
     }
   }
-  await setStatus({ holder: lease.holder });
+  await setStatus({ holder: lease.holder && Date.now() < lease.until });
   clearTimeout(lease.timer); // a tick that ran meanwhile scheduled one too
   if (live) lease.timer = setTimeout(leaseTick, Math.max(250, wait));
 }

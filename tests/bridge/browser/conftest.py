@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, Worker
+from starlette.applications import Starlette
 
 from bot.cogs.relay import RelayCog
-from bridge.app import create_app
+from bridge.app import close_streams, create_app
 from bridge.assets import extension_dir
 from bridge.events import game_topic
 from bridge.settings import BridgeSettings
@@ -104,6 +105,10 @@ class Player:
         status = await self.worker.evaluate("chrome.storage.local.get('status')")
         return dict(status.get("status") or {})
 
+    async def holds(self) -> bool:
+        """Return whether this extension holds its game's inject lease."""
+        return bool((await self.status()).get("holder"))
+
     async def popup(self) -> str:
         page = await self.context.new_page()
         await page.goto(self.page_url("popup.html"))
@@ -128,6 +133,7 @@ class Game:
     campaign_id: str
     game_id: str
     bridge: RestartableServer
+    bridge_app: Starlette
     roll20_url: str
     log: ChatLog
     outbox: Outbox
@@ -167,6 +173,11 @@ class Game:
         topic = game_topic(self.campaign_id, self.game_id)
         await eventually(lambda: relay.follows(topic), "the relay to follow the game")
 
+    async def stop_bridge(self) -> None:
+        """Stop the bridge as `fumblebot run` does: end its streams, then the server."""
+        close_streams(self.bridge_app)
+        await self.bridge.stop()
+
     def webhook_posts(self) -> list[str]:
         return [
             m.content or ""
@@ -193,7 +204,7 @@ async def game(
     log = ChatLog()
     async with AsyncExitStack() as stack, serve(create_roll20(log)) as roll20_url:
         yield Game(
-            table, campaign_id, str(link["id"]), bridge, roll20_url, log, outbox, stack,
+            table, campaign_id, str(link["id"]), bridge, app, roll20_url, log, outbox, stack,
             tmp_path / "profiles",
         )  # fmt: skip
         await stack.aclose()  # the browsers first, then the servers they talk to

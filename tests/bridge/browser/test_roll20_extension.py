@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from tests.bridge.browser.conftest import Game, eventually
+from tests.bridge.browser.conftest import Game, Player, eventually
 from tests.support.core import stored_rolls
 
 
@@ -31,3 +31,99 @@ async def test_a_roll_in_roll20_reaches_discord_and_core_once(
     # The chat line came after the roll, so by now a second copy of the roll would show.
     assert game.webhook_posts() == [posts[0], "The goblin flees."]
     assert len(await stored_rolls(core_app)) == 1
+
+
+async def test_a_discord_message_appears_in_roll20_once(game: Game) -> None:
+    alice = await game.player("alice", game.table.player, gm=True)
+    await eventually(alice.holds, "alice's extension to hold the inject lease")
+    emu = game.table.emu
+    await emu.post_message(game.table.channel, game.table.player, "Roll initiative, everyone.")
+    injected = await eventually(
+        lambda: [m for m in game.log.messages if "Roll initiative" in m.get("text", "")],
+        "the Discord message to be typed into Roll20",
+    )
+    assert [m["text"] for m in injected] == ["(Discord) Alice: Roll initiative, everyone."]
+    # Typed by the extension, it is shown in Roll20 but never relayed back to Discord.
+    await alice.say("Sentinel line.")
+    await eventually(lambda: "Sentinel line." in game.webhook_posts(), "the sentinel")
+    assert not [p for p in game.webhook_posts() if "initiative" in p]
+    shown = await alice.chat_texts()
+    assert sum("Roll initiative" in t for t in shown) == 1
+
+
+
+async def test_two_players_extensions_give_no_duplicates_either_way(game: Game) -> None:
+    await game.relay_ready()
+    alice = await game.player("alice", game.table.player, gm=True)
+    bob = await game.player("bob")
+    await eventually(lambda: _one_holder(alice, bob), "one of the two to hold the lease")
+    # Both Roll20 pages show bob's roll and alice's line; each is relayed once.
+    await bob.say("/r 2d20kh1+3")
+    await alice.say("Nice roll, Bob.")
+    await eventually(lambda: len(game.webhook_posts()) >= 2, "both to reach Discord")
+    await game.table.emu.post_message(game.table.channel, game.table.player, "From Discord.")
+    for player in (alice, bob):
+        await eventually(lambda p=player: _count(p, "From Discord."), f"{player.name} to see it")
+    await bob.say("Sentinel line.")
+    await eventually(lambda: "Sentinel line." in game.webhook_posts(), "the sentinel")
+    posts = game.webhook_posts()
+    assert len(posts) == 3, posts
+    assert posts[1:] == ["Nice roll, Bob.", "Sentinel line."]
+    assert sum("From Discord." in (m.get("text") or "") for m in game.log.messages) == 1
+    for player in (alice, bob):
+        assert await _count(player, "From Discord.") == 1
+
+
+async def _one_holder(*players: Player) -> bool:
+    held = [await p.holds() for p in players]
+    return held.count(True) == 1
+
+
+async def _count(player: Player, text: str) -> int:
+    return sum(text in t for t in await player.chat_texts())
+
+
+async def test_a_bridge_restart_mid_session_loses_nothing(game: Game) -> None:
+    await game.relay_ready()
+    alice = await game.player("alice", game.table.player, gm=True)
+    await eventually(alice.holds, "alice's extension to hold the inject lease")
+    emu, channel, gm = game.table.emu, game.table.channel, game.table.player
+    await emu.post_message(channel, gm, "Before the restart.")
+    await eventually(lambda: _count(alice, "Before the restart."), "the first line in Roll20")
+    await game.stop_bridge()
+    await eventually(lambda: _state_in(alice, "reconnecting"), "the extension to notice")
+    await alice.say("/r 1d20+2")  # typed while the bridge is down: kept in the outbox
+    await emu.post_message(channel, gm, "During the restart.")  # kept in the bus's history
+    [roll] = await eventually(
+        lambda: [m for m in game.log.messages if m["kind"] == "rollresult"], "the roll in Roll20"
+    )
+    await game.bridge.start()
+    await eventually(lambda: _count(alice, "During the restart."), "the missed line in Roll20")
+    await eventually(
+        lambda: [p for p in game.webhook_posts() if str(roll["roll"]["total"]) in p],
+        "the roll typed during the restart to reach Discord",
+    )
+    await alice.say("Sentinel line.")
+    await eventually(lambda: "Sentinel line." in game.webhook_posts(), "the sentinel")
+    assert len(game.webhook_posts()) == 2, game.webhook_posts()
+    for line in ("Before the restart.", "During the restart."):
+        assert await _count(alice, line) == 1
+    assert (await alice.status())["state"] == "connected"
+
+
+async def test_a_revoked_token_stops_the_extension_and_says_so(game: Game) -> None:
+    alice = await game.player("alice", game.table.player, gm=True)
+    inter = await game.table.emu.invoke_slash(
+        game.table.guild, game.table.channel, game.table.player, "unlink", {}
+    )
+    assert "Unlinked 1 extension" in ((await inter.wait_response()).content or "")
+    await eventually(lambda: _state_in(alice, "revoked"), "the extension to stop")
+    shown = await alice.popup()
+    assert "This browser was unlinked from FumbleBot" in shown
+    assert "run /link in Discord" in shown
+    config = await alice.worker.evaluate("chrome.storage.local.get('config')")
+    assert config["config"]["token"] is None  # forgotten, never retried
+
+
+async def _state_in(player: Player, state: str) -> bool:
+    return (await player.status()).get("state") == state
