@@ -162,9 +162,7 @@ class Game:
         shown = await player.link(self.bridge.url, await self.code_for(user))
         assert "Linked as" in shown, shown
         await player.open_roll20(self.roll20_url, gm=gm)
-        await eventually(
-            lambda: _state_is(player, "connected"), f"{name}'s extension to connect"
-        )
+        await eventually(lambda: _state_is(player, "connected"), f"{name}'s extension to connect")
         return player
 
     async def relay_ready(self) -> None:

@@ -61,7 +61,9 @@ class ChatLog:
             return self.add({**base, "kind": "general", "text": text[6:], "whisper": True})
         inline = [self.inline(m.group(1)) for m in _INLINE.finditer(text)]
         if inline:
-            return self.add({**base, "kind": "general", "text": _INLINE.sub("", text), "inline": inline})
+            return self.add(
+                {**base, "kind": "general", "text": _INLINE.sub("", text), "inline": inline}
+            )
         return self.add({**base, "kind": "general", "text": text})
 
     def roll(self, formula: str) -> dict[str, Any]:
@@ -76,7 +78,9 @@ class ChatLog:
             best = (max if found.group(3) == "kh1" else min)(range(count), key=values.__getitem__)
             kept = [best]
         modifier = int(found.group(4) or 0)
-        dice = [{"sides": sides, "value": v, "dropped": i not in kept} for i, v in enumerate(values)]
+        dice = [
+            {"sides": sides, "value": v, "dropped": i not in kept} for i, v in enumerate(values)
+        ]
         total = sum(values[i] for i in kept) + modifier
         return {"formula": formula, "dice": dice, "modifier": modifier, "total": total}
 

@@ -7,10 +7,12 @@ from `/link` in the Discord emulator; the bot, Core and the bridge are real.
 
 from __future__ import annotations
 
+import httpx2
 from starlette.applications import Starlette
 
 from tests.bridge.browser.conftest import Game, Player, eventually
 from tests.support.core import stored_rolls
+from tests.support.metrics import scrape
 
 
 async def test_a_roll_in_roll20_reaches_discord_and_core_once(
@@ -49,7 +51,6 @@ async def test_a_discord_message_appears_in_roll20_once(game: Game) -> None:
     assert not [p for p in game.webhook_posts() if "initiative" in p]
     shown = await alice.chat_texts()
     assert sum("Roll initiative" in t for t in shown) == 1
-
 
 
 async def test_two_players_extensions_give_no_duplicates_either_way(game: Game) -> None:
@@ -127,3 +128,23 @@ async def test_a_revoked_token_stops_the_extension_and_says_so(game: Game) -> No
 
 async def _state_in(player: Player, state: str) -> bool:
     return (await player.status()).get("state") == state
+
+
+async def test_markup_the_extension_cannot_read_is_reported_and_counted(game: Game) -> None:
+    alice = await game.player("alice", game.table.player, gm=True)
+    game.log.add({"kind": "newfangled", "who": "Roll20", "playerid": "-Psystem", "text": "?"})
+    game.log.add({"kind": "newfangled", "who": "Roll20", "playerid": "-Psystem", "text": "?"})
+    key = ("fumblebot_bridge_parse_failures_total", "kind=unknown_message,platform=roll20")
+    async with httpx2.AsyncClient(timeout=5) as http:
+        samples = await eventually(
+            lambda: _scraped(http, f"{game.bridge.url}/metrics", key), "the report to be counted"
+        )
+    assert samples[key] == 1  # reported once a minute per kind, not once per message
+    assert await _count(alice, "?") == 2
+
+
+async def _scraped(
+    http: httpx2.AsyncClient, url: str, key: tuple[str, str]
+) -> dict[tuple[str, str], float] | None:
+    samples = await scrape(http, url)
+    return samples if key in samples else None
