@@ -148,3 +148,21 @@ async def _scraped(
 ) -> dict[tuple[str, str], float] | None:
     samples = await scrape(http, url)
     return samples if key in samples else None
+
+
+async def test_when_the_lease_holder_leaves_another_player_types_discords_side(
+    game: Game,
+) -> None:
+    alice = await game.player("alice", game.table.player, gm=True)
+    await eventually(alice.holds, "alice's extension to hold the inject lease")
+    bob = await game.player("bob")
+    assert not await bob.holds()
+    assert alice.roll20 is not None
+    await alice.roll20.close()  # alice closes Roll20: her extension gives the lease up
+    await eventually(bob.holds, "bob's extension to take the lease over")
+    emu = game.table.emu
+    await emu.post_message(game.table.channel, game.table.player, "Bob, you are up.")
+    await eventually(lambda: _count(bob, "Bob, you are up."), "the line in bob's Roll20")
+    await emu.post_message(game.table.channel, game.table.player, "Sentinel line.")
+    await eventually(lambda: _count(bob, "Sentinel line."), "the sentinel in bob's Roll20")
+    assert await _count(bob, "Bob, you are up.") == 1
