@@ -46,6 +46,7 @@ export function parseMessage(el, { gm = false, lastWho = null } = {}) {
   const who = whisper ? whisper.who : byText ?? lastWho;
   if (whisper?.skip) return { skip: "a whisper between players", id, who: lastWho };
   const base = { id, who, gmOnly: Boolean(whisper) };
+  if (bodyText(el).startsWith(MARKER.trim())) return { skip: "typed from Discord", id, who };
   if (classes.contains("rollresult")) return rollResult(el, base);
   const inline = [...el.querySelectorAll(".inlinerollresult")];
   if (inline.length) return inlineRolls(inline, base);
@@ -90,12 +91,15 @@ function inlineRolls(spans, { id, who, gmOnly }) {
   return { id, who, rolls, chat: null };
 }
 
-function chatLine(el, { id, who, gmOnly }) {
+function bodyText(el) {
   const body = el.cloneNode(true);
   body.querySelectorAll(":scope > .spacer, :scope > .avatar, :scope > .tstamp, :scope > .by").forEach((n) => n.remove());
-  const text = body.textContent.replace(/\s+/g, " ").trim();
+  return body.textContent.replace(/\s+/g, " ").trim();
+}
+
+function chatLine(el, { id, who, gmOnly }) {
+  const text = bodyText(el);
   if (!text) return { skip: "an empty message", id, who };
-  if (text.startsWith(MARKER.trim())) return { skip: "typed from Discord", id, who };
   const chat = { text: text.slice(0, 2000), source_id: id, gm_only: gmOnly };
   if (who) chat.speaker = who.slice(0, 200);
   return { id, who, rolls: [], chat };
@@ -105,6 +109,11 @@ function failure(kind, selector, detail) {
   return { failure: { kind, selector, detail } };
 }
 
+/** Defuse what Roll20 would run in a typed line: inline rolls and roll templates. */
+function inert(text) {
+  return text.replaceAll("[[", "[ [").replaceAll("]]", "] ]").replaceAll("&{", "& {");
+}
+
 /** What to type into Roll20's chat for a bus event from Discord, or null to type nothing. */
 export function injectionText(event) {
   const data = event.data ?? {};
@@ -112,12 +121,13 @@ export function injectionText(event) {
   // Roll20's chat is seen by the whole table: only public events may be typed there.
   if (audience.gm_only || Array.isArray(audience.users)) return null;
   const name = data.origin?.user_name ?? data.chat?.speaker ?? "someone";
-  if (event.type === "chat" && data.chat) return `${MARKER}${data.chat.speaker}: ${data.chat.text}`.slice(0, 2000);
+  // Discord's own [[rolls]] arrive as roll events: Roll20 must not roll them again.
+  if (event.type === "chat" && data.chat) return inert(`${MARKER}${data.chat.speaker}: ${data.chat.text}`).slice(0, 2000);
   if (event.type === "roll" && data.roll) {
     const roll = data.roll;
     const label = roll.label ? ` (${roll.label})` : "";
     const mark = roll.crit ? " — critical!" : roll.fumble ? " — fumble!" : "";
-    return `${MARKER}${name} rolled ${roll.formula}${label} = ${roll.total}${mark}`.slice(0, 2000);
+    return inert(`${MARKER}${name} rolled ${roll.formula}${label} = ${roll.total}${mark}`).slice(0, 2000);
   }
   return null;
 }

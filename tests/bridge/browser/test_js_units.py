@@ -116,6 +116,37 @@ async def test_lines_typed_from_discord_are_not_read_back(page: Page) -> None:
     assert result["skip"] == "typed from Discord"
 
 
+async def test_a_discord_line_is_never_read_back_even_with_a_roll_in_it(page: Page) -> None:
+    [result] = await parse(page, ["-Ninj2"])
+    assert result["skip"] == "typed from Discord"
+
+
+async def test_what_is_typed_into_roll20_is_public_marked_and_inert(page: Page) -> None:
+    chat = {"origin": {"platform": "discord", "user_name": "Gwen"}, "audience": {"gm_only": False}}
+    texts = await page.evaluate(
+        """async (chat) => {
+            const { injectionText } = await import("/lib/roll20-parse.js");
+            const roll = { formula: "1d20+5", total: 25, crit: true, label: "Attack" };
+            return [
+                injectionText({ type: "chat", data: { ...chat, chat: { speaker: "Gwen",
+                    text: "I swing [[1d20+5]] &{template:default}" } } }),
+                injectionText({ type: "roll", data: { ...chat, roll } }),
+                injectionText({ type: "chat", data: { ...chat, audience: { gm_only: true },
+                    chat: { speaker: "Gwen", text: "psst" } } }),
+                injectionText({ type: "chat", data: { ...chat, audience: { users: [] },
+                    chat: { speaker: "Gwen", text: "psst" } } }),
+            ];
+        }""",
+        chat,
+    )
+    assert texts == [
+        "(Discord) Gwen: I swing [ [1d20+5] ] & {template:default}",
+        "(Discord) Gwen rolled 1d20+5 (Attack) = 25 — critical!",
+        None,
+        None,
+    ]
+
+
 async def test_markup_that_no_longer_parses_is_a_failure_to_report(page: Page) -> None:
     broken, odd = await parse(page, [BROKEN, ODD])
     assert broken["failure"]["kind"] == "roll_markup"
