@@ -37,8 +37,8 @@
   }).observe(chat, { childList: true, subtree: true });
 
   chrome.runtime.onMessage.addListener((msg, _sender, reply) => {
-    if (msg?.type !== "inject") return false;
-    reply(type(msg.text));
+    if (msg?.type === "ping") reply({ roll20: true }); // a restarted worker looking for its tabs
+    else if (msg?.type === "inject") reply(type(msg.text));
     return false;
   });
 

@@ -53,6 +53,8 @@ async function ensure() {
     return;
   }
   if (live?.stream.running) return;
+  await discoverTabs(); // after a restart: find the Roll20 tabs before events arrive
+  if (live?.stream.running) return; // another call started it meanwhile
   const client = new BridgeClient({ baseUrl: cfg.bridgeUrl, token: cfg.token });
   const stream = new GameStream({
     client,
@@ -113,6 +115,17 @@ async function onEvent(event) {
     }
   }
   await store.set("injected", [...injected, event.id].slice(-INJECTED_KEPT));
+}
+
+/** Ask every tab whether it is a Roll20 page with our content script (a restarted worker forgets). */
+async function discoverTabs() {
+  const all = await chrome.tabs.query({});
+  await Promise.allSettled(
+    all.map(async (tab) => {
+      const answer = await chrome.tabs.sendMessage(tab.id, { type: "ping" });
+      if (answer?.roll20) tabs.set(tab.id, Date.now());
+    }),
+  );
 }
 
 function liveTabs() {
@@ -267,7 +280,8 @@ const HANDLERS = {
     if (live && !known) leaseTick(); // a new Roll20 tab: ask for the lease now
     return { gm: Boolean(live?.config.grant?.gm), linked: Boolean(live) };
   },
-  page: async (msg) => {
+  page: async (msg, sender) => {
+    if (sender.tab?.id !== undefined) tabs.set(sender.tab.id, Date.now());
     await ensure();
     await fromPage(msg.result);
     return { ok: true };

@@ -66,8 +66,9 @@ class Player:
     name: str
     user: EmuUser
     context: BrowserContext
-    worker: Worker
+    worker: Worker  # the first: MV3 may stop it and start another (`stop_worker`)
     roll20: Page | None = None
+    _ext_page: Page | None = None
 
     @property
     def extension_id(self) -> str:
@@ -100,10 +101,38 @@ class Player:
         await self.roll20.fill("#textchat-input textarea", text)
         await self.roll20.click("#textchat-input .btn")
 
+    async def storage(self, key: str) -> Any:
+        """Read the extension's storage from one of its pages (outlives its worker)."""
+        if self._ext_page is None:
+            self._ext_page = await self.context.new_page()
+            await self._ext_page.goto(self.page_url("popup.html"))
+        found = await self._ext_page.evaluate("(key) => chrome.storage.local.get(key)", key)
+        return found.get(key)
+
     async def status(self) -> dict[str, Any]:
         """Return the extension's state as its popup shows it (from its storage)."""
-        status = await self.worker.evaluate("chrome.storage.local.get('status')")
-        return dict(status.get("status") or {})
+        return dict(await self.storage("status") or {})
+
+    async def stop_worker(self) -> None:
+        """Stop the extension's service worker, as Chromium does to an idle MV3 worker."""
+        assert self.roll20 is not None
+        cdp = await self.context.new_cdp_session(self.roll20)
+        versions: list[dict[str, Any]] = []
+        cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
+        await cdp.send("ServiceWorker.enable")
+        mine = f"chrome-extension://{self.extension_id}/"
+        running = await eventually(
+            lambda: [v for v in versions if v["scriptURL"].startswith(mine)], "the worker's version"
+        )
+        await cdp.send("ServiceWorker.stopWorker", {"versionId": running[-1]["versionId"]})
+        await eventually(
+            lambda: any(
+                v["scriptURL"].startswith(mine) and v["runningStatus"] == "stopped"
+                for v in versions
+            ),
+            "the worker to stop",
+        )
+        await cdp.detach()
 
     async def holds(self) -> bool:
         """Return whether this extension holds its game's inject lease."""

@@ -122,8 +122,7 @@ async def test_a_revoked_token_stops_the_extension_and_says_so(game: Game) -> No
     shown = await alice.popup()
     assert "This browser was unlinked from FumbleBot" in shown
     assert "run /link in Discord" in shown
-    config = await alice.worker.evaluate("chrome.storage.local.get('config')")
-    assert config["config"]["token"] is None  # forgotten, never retried
+    assert (await alice.storage("config"))["token"] is None  # forgotten, never retried
 
 
 async def _state_in(player: Player, state: str) -> bool:
@@ -166,3 +165,22 @@ async def test_when_the_lease_holder_leaves_another_player_types_discords_side(
     await emu.post_message(game.table.channel, game.table.player, "Sentinel line.")
     await eventually(lambda: _count(bob, "Sentinel line."), "the sentinel in bob's Roll20")
     assert await _count(bob, "Bob, you are up.") == 1
+
+
+async def test_a_stopped_service_worker_picks_up_where_it_was(game: Game) -> None:
+    await game.relay_ready()
+    alice = await game.player("alice", game.table.player, gm=True)
+    await eventually(alice.holds, "alice's extension to hold the inject lease")
+    emu, channel, gm = game.table.emu, game.table.channel, game.table.player
+    await emu.post_message(channel, gm, "Before the nap.")
+    await eventually(lambda: _count(alice, "Before the nap."), "the first line in Roll20")
+    await alice.stop_worker()
+    await emu.post_message(channel, gm, "During the nap.")
+    await alice.say("/r 1d20+1")  # the content script's message wakes the worker
+    await eventually(lambda: _count(alice, "During the nap."), "the missed line in Roll20")
+    await eventually(lambda: len(game.webhook_posts()) == 1, "the roll to reach Discord")
+    await alice.say("Sentinel line.")
+    await eventually(lambda: "Sentinel line." in game.webhook_posts(), "the sentinel")
+    assert len(game.webhook_posts()) == 2, game.webhook_posts()
+    for line in ("Before the nap.", "During the nap."):
+        assert await _count(alice, line) == 1
