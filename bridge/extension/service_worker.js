@@ -46,7 +46,17 @@ async function config() {
   return found;
 }
 
-async function ensure() {
+let starting = null;
+
+/** Start the stream, outbox and lease if linked and not running; one start at a time. */
+function ensure() {
+  starting ??= start().finally(() => {
+    starting = null;
+  });
+  return starting;
+}
+
+async function start() {
   const cfg = await config();
   if (!cfg.token) {
     await setStatus({ state: (await store.get("status", {})).state === "revoked" ? "revoked" : "unlinked", holder: false });
@@ -54,7 +64,6 @@ async function ensure() {
   }
   if (live?.stream.running) return;
   await discoverTabs(); // after a restart: find the Roll20 tabs before events arrive
-  if (live?.stream.running) return; // another call started it meanwhile
   const client = new BridgeClient({ baseUrl: cfg.bridgeUrl, token: cfg.token });
   const stream = new GameStream({
     client,
@@ -255,9 +264,10 @@ async function link({ bridgeUrl, code }) {
 
 async function unlink() {
   const cfg = await config();
-  if (cfg.token) await new BridgeClient({ baseUrl: cfg.bridgeUrl, token: cfg.token }).unlink().catch(() => {});
-  stopAll();
+  // Forget the token and stop first, so the stream's own "revoked" cannot overwrite "unlinked".
   await store.set("config", { ...cfg, token: null, grant: null });
+  stopAll();
+  if (cfg.token) await new BridgeClient({ baseUrl: cfg.bridgeUrl, token: cfg.token }).unlink().catch(() => {});
   await chrome.storage.local.remove(["cursor", "outbox", "injected"]);
   await setStatus({ state: "unlinked", holder: false, lastError: null });
   return { ok: true };

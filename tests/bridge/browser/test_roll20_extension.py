@@ -184,3 +184,20 @@ async def test_a_stopped_service_worker_picks_up_where_it_was(game: Game) -> Non
     assert len(game.webhook_posts()) == 2, game.webhook_posts()
     for line in ("Before the nap.", "During the nap."):
         assert await _count(alice, line) == 1
+
+
+async def test_unlinking_from_the_options_page_revokes_the_token(game: Game) -> None:
+    alice = await game.player("alice", game.table.player, gm=True)
+    token = (await alice.storage("config"))["token"]
+    page = await alice.context.new_page()
+    await page.goto(alice.page_url("options.html"))
+    assert "Linked as Alice" in await page.inner_text("#linked")
+    await page.click("#unlink")
+    await page.wait_for_selector("#linked[hidden]", state="attached")
+    assert (await alice.status())["state"] == "unlinked"
+    async with httpx2.AsyncClient(timeout=5) as http:
+        me = await http.get(
+            f"{game.bridge.url}/vtt/accounts/me", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert me.status_code == 401
+    assert me.json()["error"]["code"] == "token_revoked"
