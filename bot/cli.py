@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--template", action="store_true", help="print config.toml with every default instead"
     )
+    sub.add_parser(
+        "extension-path",
+        help="print the folder of the Roll20 extension, to load unpacked in Chromium",
+    )
     secret = sub.add_parser("gen-secret", help="print a new webhook signing secret")
     secret.add_argument(
         "--encryption-key", action="store_true", help="print a Core encryption key instead"
@@ -133,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "gen-secret":
         return _gen_secret(encryption_key=args.encryption_key)
+    if args.command == "extension-path":
+        from bridge.assets import extension_dir
+
+        print(extension_dir())
+        return 0
     from bot.config import load
 
     try:

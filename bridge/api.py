@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bridge import links, schemas
+from bridge import lease, links, schemas
 from bridge.bus import EventBus
 from bridge.errors import BridgeAuthError, RequestSchemaError, UnavailableError
 from bridge.eventstream import EventStream
-from bridge.intake import Intake, ItemResult
+from bridge.intake import Intake, ItemResult, check_game
+from bridge.parse_failures import ParseFailures
 from bridge.ratelimit import RateLimiter
 from bridge.settings import BridgeSettings
 from bridge.store import StateStore
@@ -45,6 +46,7 @@ class Services:
     limiter: RateLimiter
     link_limiter: RateLimiter
     streams: StreamRegistry
+    parse_failures: ParseFailures
 
 
 def _services(request: Request) -> Services:
@@ -169,6 +171,39 @@ async def post_server_roll(request: Request) -> Response:
     return JSONResponse(result.events[0], status_code=201)
 
 
+async def post_inject_lease(request: Request) -> Response:
+    """Take or renew the game's inject lease, or learn who holds it."""
+    s = _services(request)
+    _, grant = await _authorised(request, s)
+    req = schemas.inject_lease_request(await read_json(request, s.settings.max_body_bytes))
+    check_game(grant, req.game_id)
+    held = await lease.claim(
+        s.store, grant, req.game_id, req.client_id, s.settings.inject_lease_seconds
+    )
+    return JSONResponse(codec.to_builtins(held), headers={"Cache-Control": "no-store"})
+
+
+async def delete_inject_lease(request: Request) -> Response:
+    """Give the game's inject lease up, so the next asker gets it at once."""
+    s = _services(request)
+    _, grant = await _authorised(request, s)
+    req = schemas.inject_lease_request(await read_json(request, s.settings.max_body_bytes))
+    check_game(grant, req.game_id)
+    released = await lease.release(s.store, grant, req.game_id, req.client_id)
+    return JSONResponse({"released": released})
+
+
+async def post_parse_failure(request: Request) -> Response:
+    """Count an extension's report that its VTT's page no longer parses."""
+    s = _services(request)
+    _, grant = await _authorised(request, s)
+    req = schemas.parse_failure_request(await read_json(request, s.settings.max_body_bytes))
+    if req.game_id is not None:
+        check_game(grant, req.game_id)
+    s.parse_failures.report(grant, req)
+    return JSONResponse({"counted": True}, status_code=202)
+
+
 def client_key(request: Request) -> str:
     """Return the caller's address, for limits on unauthenticated routes."""
     return request.client.host if request.client else "unknown"
@@ -216,4 +251,7 @@ ROUTES = [
     Route("/vtt/rolls", post_rolls, methods=["POST"]),
     Route("/vtt/chat", post_chat, methods=["POST"]),
     Route("/vtt/roll", post_server_roll, methods=["POST"]),
+    Route("/vtt/inject-lease", post_inject_lease, methods=["POST"]),
+    Route("/vtt/inject-lease", delete_inject_lease, methods=["DELETE"]),
+    Route("/vtt/parse-failures", post_parse_failure, methods=["POST"]),
 ]

@@ -36,6 +36,7 @@ from bridge.overlay import redact
 from bridge.overlay.routes import ROUTES as OVERLAY_ROUTES
 from bridge.overlay.routes import OverlayServices
 from bridge.overlay.verdicts import CritRuleCache, RulesFetch
+from bridge.parse_failures import ParseFailures
 from bridge.ratelimit import RateLimiter
 from bridge.reports import report_roll
 from bridge.settings import BridgeSettings
@@ -150,6 +151,7 @@ def _services(
             rate=settings.link_rate_per_second, burst=settings.link_rate_burst
         ),
         streams=StreamRegistry(),
+        parse_failures=ParseFailures(),
     )
 
 

@@ -65,7 +65,7 @@ class Intake:
 
     async def post_rolls(self, grant: Grant, request: RollsRequest) -> list[ItemResult]:
         """Relay every roll item of a request; return one result per item."""
-        _check_game(grant, request.game_id)
+        check_game(grant, request.game_id)
         budget = _Budget(rolls=self.max_server_rolls, records=self.max_records)
         results = []
         for index, item in enumerate(request.items):
@@ -82,7 +82,7 @@ class Intake:
 
     async def post_chat(self, grant: Grant, request: ChatRequest) -> ItemResult:
         """Relay one chat message from a VTT."""
-        _check_game(grant, request.game_id)
+        check_game(grant, request.game_id)
         if request.echo_of is not None:
             return ItemResult(0, "echo")
         if not await self._first_sighting(grant, request.game_id, request.source_id):
@@ -114,7 +114,7 @@ class Intake:
 
     async def server_roll(self, grant: Grant, request: ServerRollRequest) -> ItemResult:
         """Roll notation with our engine, authoritatively, and relay the result."""
-        _check_game(grant, request.game_id)
+        check_game(grant, request.game_id)
         record = self._roll(
             grant, request.game_id, request.expression, request.label, request.visibility
         )
@@ -231,7 +231,7 @@ class _Budget:
         self.records -= records
 
 
-def _check_game(grant: Grant, game_id: str) -> None:
+def check_game(grant: Grant, game_id: str) -> None:
     if not grant.may_see(game_id):
         raise ForbiddenError(
             "the token does not cover this game", field="game_id", code="game_not_linked"

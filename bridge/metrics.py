@@ -1,4 +1,5 @@
-"""The bridge's Prometheus metrics: open SSE streams and the events delivered on them.
+"""The bridge's Prometheus metrics: open SSE streams, the events delivered on them,
+and the parse failures extensions report.
 
 Read from the app's own stream registry when scraped, so nothing on the hot
 path pays for them beyond one counter the registry already keeps. One
@@ -41,6 +42,15 @@ class _StreamCollector(Collector):
             "Events written to /vtt/stream SSE connections (one per event per client)",
             value=streams.delivered if streams is not None else 0,
         )
+        failures = CounterMetricFamily(
+            "fumblebot_bridge_parse_failures",
+            "Reports from extensions that their VTT's page no longer parsed",
+            labels=["platform", "kind"],
+        )
+        counts = services.parse_failures.counts if services is not None else {}
+        for (platform, kind), count in sorted(counts.items()):
+            failures.add_metric([platform, kind], count)
+        yield failures
 
 
 def registry_for(app: Starlette) -> CollectorRegistry:

@@ -9,6 +9,7 @@ refused (a typo must not be silently ignored), and each refusal is a
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -33,6 +34,11 @@ VTT_PLATFORMS = (
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=PRESENT)]
 FormatName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=PRESENT)]
 Expression = Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=PRESENT)]
+# A random id per extension instance (the inject lease's holder): no spaces, URL-safe.
+ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Selector = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=PRESENT)]
+Detail = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00\ud800-\udfff]*$")]
+Version = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z.+_-]+$")]
 
 __all__ = ["MAX_ID", "VTT_PLATFORMS"]
 
@@ -96,6 +102,36 @@ class ServerRollRequest(_Request, frozen=True):
     visibility: Visibility = Visibility.PUBLIC
 
 
+class InjectLeaseRequest(_Request, frozen=True):
+    game_id: Id
+    client_id: ClientId
+
+
+class InjectLease(msgspec.Struct, frozen=True):
+    """The answer to `POST /vtt/inject-lease`: does the asker hold the game's lease."""
+
+    holder: bool
+    holder_client_id: str | None
+    expires_in: float  # seconds: until the lease lapses (holder) or may be asked for again
+
+
+class ParseFailureKind(enum.StrEnum):
+    """What an extension could not read from its VTT's page."""
+
+    ROLL_MARKUP = "roll_markup"
+    CHAT_MARKUP = "chat_markup"
+    UNKNOWN_MESSAGE = "unknown_message"
+    CHAT_INPUT = "chat_input"  # the chat box to type Discord's side into is gone
+
+
+class ParseFailureRequest(_Request, frozen=True):
+    kind: ParseFailureKind
+    selector: Selector
+    extension_version: Version
+    detail: Detail = ""
+    game_id: Id | None = None
+
+
 def decode(body: object, kind: type[T], where: str = "") -> T:
     """Decode a parsed body as `kind`, or raise RequestSchemaError naming the field."""
     try:
@@ -129,6 +165,16 @@ def chat_request(body: object) -> ChatRequest:
 def server_roll_request(body: object) -> ServerRollRequest:
     """Parse `POST /vtt/roll`."""
     return decode(body, ServerRollRequest)
+
+
+def inject_lease_request(body: object) -> InjectLeaseRequest:
+    """Parse `POST` and `DELETE /vtt/inject-lease`."""
+    return decode(body, InjectLeaseRequest)
+
+
+def parse_failure_request(body: object) -> ParseFailureRequest:
+    """Parse `POST /vtt/parse-failures`."""
+    return decode(body, ParseFailureRequest)
 
 
 def _item_or_error(item: object, where: str) -> RollItem | RequestSchemaError:

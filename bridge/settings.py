@@ -95,6 +95,13 @@ class BridgeSettings:
     stream_ticket_seconds: float = setting(
         30.0, "how long a /vtt/stream ticket lives", min=1, max=3600
     )
+    inject_lease_seconds: float = setting(
+        20.0,
+        "how long a game's inject lease outlives its holder's last renewal (the holder"
+        " renews every third of it)",
+        min=3,
+        max=600,
+    )
     max_batch: int = setting(50, "events per batch request", min=1, max=1000)
     dedup_seconds: float = setting(
         900.0, "how long a VTT message id is remembered to drop duplicates and echoes", min=1

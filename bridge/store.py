@@ -2,10 +2,13 @@
 
 `StateStore` is the small interface the bridge needs: put with a TTL, add if
 absent, get, take (get and delete at once, which is what makes codes and
-tickets single-use) and delete. `MemoryStore` is for tests (it forgets
-everything with the process); `SqliteStore` (`bridge/store_sqlite.py`) is the
-durable default of one process, and `RedisStore` lets several bridge
-instances share the state.
+tickets single-use) and delete; and, for leases held by one of several
+clients (`bridge.lease`), `claim` (set if absent or already ours, renewing
+the TTL; else say who holds it) and `release` (delete only if ours), each
+one atomic step, so two bridge instances cannot both hand a lease out.
+`MemoryStore` is for tests (it forgets everything with the process);
+`SqliteStore` (`bridge/store_sqlite.py`) is the durable default of one
+process, and `RedisStore` lets several bridge instances share the state.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ class StateStore(Protocol):
     async def take(self, key: str) -> str | None: ...
 
     async def delete(self, key: str) -> bool: ...
+
+    async def claim(self, key: str, value: str, ttl: float) -> tuple[str, float]: ...
+
+    async def release(self, key: str, value: str) -> bool: ...
 
 
 class MemoryStore:
@@ -72,6 +79,21 @@ class MemoryStore:
         """Delete a key; return whether it existed."""
         return await self.take(key) is not None
 
+    async def claim(self, key: str, value: str, ttl: float) -> tuple[str, float]:
+        """Set `key` to `value` for `ttl` if absent or equal; return its holder and time left."""
+        current = await self.get(key)
+        if current is None or current == value:
+            await self.put(key, value, ttl)
+            return value, ttl
+        _, expires = self._data[key]
+        return current, max(0.0, (expires or time.monotonic()) - time.monotonic())
+
+    async def release(self, key: str, value: str) -> bool:
+        """Delete `key` only if it holds `value`; return whether it did."""
+        if await self.get(key) != value:
+            return False
+        return await self.delete(key)
+
     def _sweep(self) -> None:
         self._writes += 1
         if self._writes % SWEEP_EVERY:
@@ -81,12 +103,32 @@ class MemoryStore:
             del self._data[key]
 
 
+# Compare-and-renew: take or renew the key when it is free or ours, else report the holder.
+_CLAIM = """
+local current = redis.call('GET', KEYS[1])
+if (not current) or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {ARGV[1], tonumber(ARGV[2])}
+end
+return {current, redis.call('PTTL', KEYS[1])}
+"""
+# Compare-and-delete: only the holder's value deletes the key.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
 class RedisStore:
     """The shared store, for several bridge instances on one Redis."""
 
     def __init__(self, redis: Redis, prefix: str = "fb:bridge:") -> None:
         self._redis = redis
         self._prefix = prefix
+        self._claim = redis.register_script(_CLAIM)
+        self._release = redis.register_script(_RELEASE)
 
     async def put(self, key: str, value: str, ttl: float | None = None) -> None:
         """Set a key, replacing any value, to expire after `ttl` seconds."""
@@ -107,6 +149,17 @@ class RedisStore:
     async def delete(self, key: str) -> bool:
         """Delete a key; return whether it existed."""
         return bool(await self._redis.delete(self._prefix + key))
+
+    async def claim(self, key: str, value: str, ttl: float) -> tuple[str, float]:
+        """Set `key` to `value` for `ttl` if absent or equal (one Lua step); return the holder."""
+        holder, left_ms = await self._claim(
+            keys=[self._prefix + key], args=[value, max(1, int(ttl * 1000))]
+        )
+        return _text(holder) or "", max(0.0, int(left_ms) / 1000)
+
+    async def release(self, key: str, value: str) -> bool:
+        """Delete `key` only if it holds `value` (one Lua step)."""
+        return bool(await self._release(keys=[self._prefix + key], args=[value]))
 
 
 def _ms(ttl: float | None) -> int | None:

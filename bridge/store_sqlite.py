@@ -7,7 +7,9 @@ mid-session keeps every pairing. Expiry is wall-clock (Unix seconds), since
 monotonic time starts again with the process.
 
 `take` is one `DELETE ... RETURNING` statement: a code or ticket is handed to
-one caller only, as with Redis's GETDEL.
+one caller only, as with Redis's GETDEL. `claim` and `release` are one
+conditional upsert and one conditional delete, atomic in SQLite as the Lua
+scripts are in Redis.
 """
 
 from __future__ import annotations
@@ -106,6 +108,37 @@ class SqliteStore:
     async def delete(self, key: str) -> bool:
         """Delete a key; return whether it existed (and had not expired)."""
         return await self.take(key) is not None
+
+    async def claim(self, key: str, value: str, ttl: float) -> tuple[str, float]:
+        """Set `key` to `value` for `ttl` if absent, expired or equal; return the holder."""
+        now = time.time()
+        await self._db.execute(
+            "INSERT INTO bridge_state (key, value, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+            "expires_at = excluded.expires_at "
+            # Ours (renew), or expired (free): anyone else's live lease stays.
+            "WHERE bridge_state.value = excluded.value OR "
+            "(bridge_state.expires_at IS NOT NULL AND bridge_state.expires_at <= ?)",
+            (key, value, now + ttl, now),
+        )
+        await self._written()
+        async with self._db.execute(
+            "SELECT value, expires_at FROM bridge_state WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] == value:  # ours (a sweep between the two can only drop ours)
+            return value, ttl
+        left = ttl if row[1] is None else max(0.0, float(row[1]) - time.time())
+        return str(row[0]), left
+
+    async def release(self, key: str, value: str) -> bool:
+        """Delete `key` only if it holds `value` and is live."""
+        cur = await self._db.execute(
+            f"DELETE FROM bridge_state WHERE key = ? AND value = ? AND {LIVE}",
+            (key, value, time.time()),
+        )
+        await self._db.commit()
+        return cur.rowcount > 0
 
     async def sweep(self) -> int:
         """Delete every expired key; return how many."""

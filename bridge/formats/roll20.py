@@ -10,7 +10,8 @@ Three shapes arrive from a Roll20 extension:
   JSON>}]`), one record per inline roll;
 - a DOM scrape: `{"kind": "rollresult" | "gmrollresult", "formula", "total",
   "dice": [{"classes", "value"}]}` or `{"kind": "inline", "total", "title"}`
-  where `title` (or `original-title`) holds Roll20's tooltip HTML.
+  where `title` (or `original-title`) holds Roll20's tooltip HTML; an inline
+  roll scraped from a whisper carries `"whisper": true` and is private.
 
 Roll20's own total is always kept; dice the payload marks dropped stay in the
 record with `kept: false`.
@@ -386,6 +387,7 @@ def _scraped_inline(page: Mapping[str, Any], ctx: RollContext) -> RollRecord:
         raw=dict(page),
         source_message_id=_message_id(page),
         character_name=opt_text(page.get("who"), "payload.who"),
+        visibility=Visibility.PRIVATE if page.get("whisper") is True else Visibility.PUBLIC,
         crit=("fullcrit" in classes or "critsuccess" in classes) or None,
         fumble=("fullfail" in classes or "critfail" in classes) or None,
     )

@@ -91,3 +91,36 @@ async def test_sqlite_keeps_its_keys_across_a_reopen(tmp_path: Path) -> None:
         assert await second.get("gone") is None
     finally:
         await second.close()
+
+
+async def test_claim_goes_to_the_first_and_is_renewed_only_by_it(store: StateStore) -> None:
+    assert await store.claim("lease", "alice", 60) == ("alice", 60)
+    holder, left = await store.claim("lease", "bob", 60)
+    assert holder == "alice"
+    assert 0 < left <= 60
+    assert await store.claim("lease", "alice", 30) == ("alice", 30)  # renewed, not stolen
+    assert await store.get("lease") == "alice"
+
+
+async def test_concurrent_claims_have_one_winner(store: StateStore) -> None:
+    claims = await asyncio.gather(*(store.claim("lease", f"c{n}", 60) for n in range(8)))
+    winners = {holder for holder, _ in claims}
+    assert len(winners) == 1
+    [winner] = winners
+    assert sum(1 for n in range(8) if claims[n][0] == f"c{n}") == 1
+    assert await store.get("lease") == winner
+
+
+async def test_a_lapsed_claim_goes_to_the_next_asker(store: StateStore) -> None:
+    assert (await store.claim("lease", "alice", 0.05))[0] == "alice"
+    await asyncio.sleep(0.1)
+    assert (await store.claim("lease", "bob", 60))[0] == "bob"
+
+
+async def test_release_deletes_only_the_holders_key(store: StateStore) -> None:
+    await store.claim("lease", "alice", 60)
+    assert not await store.release("lease", "bob")
+    assert await store.get("lease") == "alice"
+    assert await store.release("lease", "alice")
+    assert not await store.release("lease", "alice")
+    assert (await store.claim("lease", "bob", 60))[0] == "bob"
