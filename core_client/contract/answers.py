@@ -10,7 +10,7 @@ marks answers whose optional keys depend on the request.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Required, TypedDict
 
 from core_client.contract.rules import Rule
 
@@ -244,3 +244,16 @@ class GameLinkList(TypedDict):
 
 class SessionList(TypedDict):
     sessions: list[SessionDict]
+
+
+class HealthReport(TypedDict, total=False):
+    """Core's `GET /health`: `ok` is false (and the status 503) when any check fails."""
+
+    service: Required[str]
+    ok: Required[bool]
+    database: Required[str]  # "ok" or "unreachable"
+    error: str  # the failure's type, when unreachable
+    writable: bool
+    revision: str | None
+    head: str | None
+    migrations_current: bool
