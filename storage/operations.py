@@ -173,7 +173,8 @@ OPERATIONS: tuple[Operation, ...] = (
         DeliveryReceipt,
         body=Delivery,
         body_example=DELIVERY_EXAMPLE,
-        refusals=(400, 401, 413, 415, 422, 503),
+        # Malformed JSON under a good signature is a 422 (`invalid_body`), not a 400.
+        refusals=(401, 413, 415, 422, 503),
     ),
     Operation(
         "GET",

@@ -18,7 +18,7 @@ from bridge.formats import FORMATS
 from bridge.settings import BridgeSettings
 from core_client import Event
 from tests.bridge.conftest import SETTINGS, Bridge, link
-from tests.support.fuzz import run_in_thread
+from tests.support.fuzz import BAD_BODIES, bad_bodies, run_in_thread
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bridge-openapi.yaml"
 
@@ -161,3 +161,18 @@ def test_a_documented_request_is_exactly_what_its_struct_accepts(name: str) -> N
     documented = _resolved(doc[name], doc)
     assert documented == _narrowed(name, _declared(REQUEST_STRUCTS[name]), doc)
     assert BridgeSettings().max_batch == 50
+
+
+async def test_every_route_with_a_body_refuses_bad_bodies_as_documented(bridge: Bridge) -> None:
+    alice = await link(bridge, "alice")
+    credentials = Credentials(bridge, alice.token, asyncio.get_running_loop())
+    spec = yaml.safe_load(DOC.read_text())
+
+    def prepare(case: Any, body: bytes) -> dict[str, str]:
+        headers: dict[str, str] = credentials.prepare(case)["headers"]
+        return headers
+
+    seen = await asyncio.to_thread(bad_bodies, spec, bridge.url, prepare)
+    expected = {name: status for name, _, _, status in BAD_BODIES}
+    assert seen == dict.fromkeys(seen, expected)
+    assert len(seen) == 5  # link, rolls, chat, roll and the /v1 rolls

@@ -27,7 +27,7 @@ from storage.openapi import document
 from storage.operations import OPERATIONS
 from storage.settings import CoreSettings
 from tests.support.core import SCOPED_CAMPAIGN, SCOPED_KEY, d20_roll
-from tests.support.fuzz import run_in_thread
+from tests.support.fuzz import BAD_BODIES, bad_bodies, run_in_thread
 from tests.support.servers import serve
 
 
@@ -154,3 +154,22 @@ async def test_the_live_core_answers_as_its_spec_says(
     assert set(report.sent) == documented
     reached = {label for label, statuses in report.statuses.items() if statuses & {200, 201}}
     assert reached == documented, report.statuses
+
+
+@pytest.mark.parametrize("core_database_url", ["sqlite"], indirect=True)
+async def test_every_route_with_a_body_refuses_bad_bodies_as_its_spec_says(
+    core_settings: CoreSettings, core_api_key: str, webhook_secret: str
+) -> None:
+    def prepare(case: Any, body: bytes) -> dict[str, str]:
+        if case.operation.path == "/webhooks":  # signed, so the body itself is judged
+            return signing.sign([webhook_secret], "msg_bad", body).as_dict()
+        return {"Authorization": f"Bearer {core_api_key}"}
+
+    async with serve(create_app(core_settings)) as url, httpx2.AsyncClient() as http:
+        spec = (await http.get(f"{url}/openapi.json")).json()
+        seen = await asyncio.to_thread(bad_bodies, spec, url, prepare)
+    expected = {name: status for name, _, _, status in BAD_BODIES}
+    # A signed delivery that is not JSON is an invalid body, as its receipt would say.
+    assert seen.pop("POST /webhooks") == {**expected, "malformed": 422}
+    assert seen == dict.fromkeys(seen, expected)
+    assert len(seen) == 9  # the creates and patches of 4 entities, the preset switch

@@ -12,6 +12,7 @@ lists all the ways the server and its spec disagree.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,3 +124,43 @@ def _describe(label: str, mode: GenerationMode, case: Any, response: Any, failur
 async def run_in_thread(*args: Any, **kwargs: Any) -> Report:
     """Run `fuzz` off the event loop, so the server on it keeps answering."""
     return await asyncio.to_thread(fuzz, *args, **kwargs)
+
+
+# Bodies no generator sends, and the status each must get on every route that
+# takes a body: malformed JSON, a body not declared as JSON, one over the limit.
+BAD_BODIES: tuple[tuple[str, bytes, str, int], ...] = (
+    ("malformed", b'{"game_id": ', "application/json", 400),
+    ("not declared JSON", b"{}", "text/plain", 415),
+    ("over the limit", b"[" + b"0," * 1_100_000 + b"0]", "application/json", 413),
+)
+
+
+def bad_bodies(
+    spec: Mapping[str, Any], base_url: str, prepare: Callable[[Any, bytes], Mapping[str, Any]]
+) -> dict[str, dict[str, int]]:
+    """Send each of BAD_BODIES to every operation with a body; return the statuses.
+
+    Each answer is validated against the spec like a generated case's.
+    `prepare(case, body)` returns the case's headers (credentials, signature).
+    """
+    schema = schemathesis.openapi.from_dict(dict(spec))
+    seen: dict[str, dict[str, int]] = {}
+    with requests.Session() as session:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if "requestBody" not in operation.definition.raw:
+                continue
+            for name, body, content_type, _ in BAD_BODIES:
+                names = re.findall(r"{(\w+)}", operation.path)
+                case = operation.Case(
+                    media_type="application/json",
+                    body={},
+                    path_parameters=dict.fromkeys(names, "x"),
+                )
+                headers = {**prepare(case, body), "Content-Type": content_type}
+                response = case.call(
+                    base_url=base_url, session=session, headers=headers, data=body, timeout=30
+                )
+                case.validate_response(response, checks=list(CHECKS), headers=headers)
+                seen.setdefault(operation.label, {})[name] = response.status_code
+    return seen
