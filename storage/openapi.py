@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, is_typeddict
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from core_client.contract import answers
 from core_client.contract.answers import HealthReport
 from core_client.contract.payloads import PAYLOADS
 from core_client.web import ErrorBody
@@ -87,6 +88,7 @@ def document() -> dict[str, Any]:
     refs, schemas = msgspec.json.schema_components(kinds, ref_template=REF)
     named = dict(zip(kinds, refs, strict=True))
     _describe_payloads(schemas["Event"], named)
+    _close_answers(schemas)
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, named)
@@ -106,6 +108,13 @@ def _describe_payloads(event: dict[str, Any], named: dict[Any, Any]) -> None:
         "data does not fit is refused alone, in the receipt's `refused` list."
     )
     event["x-payloads"] = by_type
+
+
+def _close_answers(schemas: dict[str, Any]) -> None:
+    """Mark the answer shapes closed: `shaped` drops any key they do not declare."""
+    for name, kind in vars(answers).items():
+        if is_typeddict(kind) and name in schemas:
+            schemas[name]["additionalProperties"] = False
 
 
 def _is_record(kind: type | None) -> bool:

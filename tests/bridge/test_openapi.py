@@ -85,7 +85,7 @@ class Credentials:
             token = self.token
         kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"}, "timeout": 10}
         if case.operation.path.endswith(("/stream", "/events")):
-            kwargs["timeout"] = (10, 0.3)  # an open stream is read until it goes quiet
+            kwargs["timeout"] = (10, 1.0)  # an open stream is read until it goes quiet
         return kwargs
 
     def _fresh_token(self) -> str:
@@ -98,7 +98,10 @@ async def test_the_live_bridge_answers_as_documented(bridge: Bridge) -> None:
     alice = await link(bridge, "alice", games=("g1", "table-1"))
     credentials = Credentials(bridge, alice.token, asyncio.get_running_loop())
     spec = yaml.safe_load(DOC.read_text())
-    report = await run_in_thread(spec, bridge.url, credentials.prepare, max_examples=12)
+    streams = {"GET /vtt/stream": 4, "GET /v1/campaigns/{campaign_id}/events": 3}
+    report = await run_in_thread(
+        spec, bridge.url, credentials.prepare, max_examples=12, fewer=streams
+    )
     assert report.failures == [], "\n\n".join(report.failures)
     # Every operation was reached, and answered more than one way.
     documented = {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops}
