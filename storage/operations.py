@@ -13,7 +13,7 @@ checks the answers against it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from core_client.contract import answers, writes
@@ -61,7 +61,6 @@ class Operation:
     path_params: tuple[Param, ...] = ()  # those not plain (`{id}` is a UUID)
     refusals: tuple[int, ...] = ()
     media_type: str = "application/json"
-    tags: tuple[str, ...] = field(default=())
 
 
 def _limit(default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> Param:
@@ -122,7 +121,6 @@ DELIVERY_EXAMPLE = {
 READ = (401, 404, 503)
 QUERY = (400, 401, 503)
 WRITE = (400, 401, 404, 409, 413, 415, 422, 503)
-CREATE = (400, 401, 404, 409, 413, 415, 422, 503)
 
 
 def _entity(name: str, path: str, shape: type, new: type | None, patch: type) -> list[Operation]:
@@ -148,7 +146,7 @@ def _entity(name: str, path: str, shape: type, new: type | None, patch: type) ->
             shape,
             status=201,
             body=new,
-            refusals=CREATE,
+            refusals=WRITE,
         )
         ops.insert(0, create)
     return ops

@@ -7,18 +7,23 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import msgspec
 import pytest
+import schemathesis
 import yaml
 from starlette.routing import Route
 
 from bridge import schemas
 from bridge.app import create_app
+from bridge.bus import InMemoryBus
 from bridge.formats import FORMATS
 from bridge.settings import BridgeSettings
-from core_client import Event
+from bridge.store import MemoryStore
+from core_client import Event, Outbox
 from tests.bridge.conftest import SETTINGS, Bridge, link
-from tests.support.fuzz import BAD_BODIES, bad_bodies, run_in_thread
+from tests.support.fuzz import BAD_BODIES, CHECKS, bad_bodies, run_in_thread
+from tests.support.servers import serve
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bridge-openapi.yaml"
 
@@ -179,3 +184,30 @@ async def test_every_route_with_a_body_refuses_bad_bodies_as_documented(bridge: 
     expected = {name: status for name, _, _, status in BAD_BODIES}
     assert seen == dict.fromkeys(seen, expected)
     assert len(seen) == 5  # link, rolls, chat, roll and the /v1 rolls
+
+
+def _conforms(spec: dict[str, Any], label: str, url: str, headers: dict[str, str]) -> int:
+    """Send one case of `label` and validate its answer; return its status."""
+    operation = schemathesis.openapi.from_dict(spec).find_operation_by_label(label)
+    assert operation is not None
+    case = operation.Case()
+    response = case.call(base_url=url, headers=headers, timeout=10)
+    case.validate_response(response, checks=list(CHECKS), headers=headers)
+    return int(response.status_code)
+
+
+async def test_a_rate_limited_answer_is_as_documented(outbox: Outbox) -> None:
+    settings = dataclasses.replace(SETTINGS, rate_burst=1, rate_per_second=0.1)
+    store, bus = MemoryStore(), InMemoryBus()
+    app = create_app(settings, reporter=outbox, bus=bus, store=store)
+    async with serve(app) as url, httpx2.AsyncClient(timeout=5) as http:
+        alice = await link(Bridge(url, store, http, bus, app), "alice")
+        spec = yaml.safe_load(DOC.read_text())
+        statuses = [
+            await asyncio.to_thread(_conforms, spec, "GET /vtt/accounts/me", url, alice.auth)
+            for _ in range(2)
+        ]
+        limited = await http.get(f"{url}/vtt/accounts/me", headers=alice.auth)
+    await bus.aclose()
+    assert statuses == [200, 429]
+    assert int(limited.headers["Retry-After"]) >= 1

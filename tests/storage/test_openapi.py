@@ -22,9 +22,11 @@ from starlette.routing import Route
 
 from core_client import signing
 from core_client.contract import codec
+from core_client.contract.events import Delivery
+from core_client.contract.payloads import PAYLOADS
 from storage.app import create_app
 from storage.openapi import document
-from storage.operations import OPERATIONS
+from storage.operations import DELIVERY_EXAMPLE, OPERATIONS
 from storage.settings import CoreSettings
 from tests.support.core import SCOPED_CAMPAIGN, SCOPED_KEY, d20_roll
 from tests.support.fuzz import BAD_BODIES, bad_bodies, run_in_thread
@@ -74,6 +76,12 @@ def test_the_spec_names_a_security_scheme_per_key_role() -> None:
         "webhookTimestamp",
         "webhookSignature",
     ]
+
+
+def test_the_webhook_example_is_a_delivery_core_accepts() -> None:
+    # The fuzz's explicit phase sends it, and must get a 200 for the reach check below.
+    [event] = codec.decode(DELIVERY_EXAMPLE, Delivery).events
+    codec.decode(event.data, PAYLOADS[event.type])
 
 
 # --- schemathesis against the live Core ---------------------------------------
