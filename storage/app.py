@@ -19,7 +19,7 @@ from starlette.responses import Response
 from core_client import signing
 from core_client.errors import RecordError
 from core_client.web import error_response, exception_handlers
-from storage import auth, db
+from storage import auth, db, openapi
 from storage.crypto import CredentialCipher
 from storage.errors import RequestError
 from storage.metrics import CoreMetrics
@@ -88,6 +88,7 @@ def create_app(settings: CoreSettings) -> Starlette:
             *chat.ROUTES,
             *usage.ROUTES,
             *keys.ROUTES,
+            *openapi.ROUTES,
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(

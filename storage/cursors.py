@@ -24,6 +24,8 @@ def invalid() -> RequestError:
 
 def decode(cursor: str, arity: int) -> list[Any]:
     """Return the parts of a cursor made by `encode`, or refuse it with 400."""
+    if not cursor.isascii():  # base64 raises ValueError, not binascii.Error, on these
+        raise invalid()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parts = decode_json(raw)

@@ -10,7 +10,7 @@ marks answers whose optional keys depend on the request.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Required, TypedDict
 
 import msgspec
 
@@ -274,3 +274,16 @@ class IssuedApiKey(ApiKeyInfo, kw_only=True):
 
 class ApiKeyList(msgspec.Struct, kw_only=True):
     keys: list[ApiKeyInfo]
+
+
+class HealthReport(TypedDict, total=False):
+    """Core's `GET /health`: `ok` is false (and the status 503) when any check fails."""
+
+    service: Required[str]
+    ok: Required[bool]
+    database: Required[str]  # "ok" or "unreachable"
+    error: str  # the failure's type, when unreachable
+    writable: bool
+    revision: str | None
+    head: str | None
+    migrations_current: bool

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core_client import signing
+from core_client.contract.answers import HealthReport
 from core_client.contract.events import split_delivery
 from core_client.errors import RecordError, SignatureError
 from core_client.web import HttpError, json_response, read_bytes, require_json
@@ -20,6 +21,7 @@ from storage.errors import DeliveryRefusedError, RequestError
 from storage.metrics import CoreMetrics
 from storage.metrics import serve as serve_metrics
 from storage.settings import CoreSettings
+from storage.views import shaped
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,8 @@ async def _webhooks(request: Request, metrics: CoreMetrics) -> Response:
 
 async def health(request: Request) -> JSONResponse:
     """Report database reachability and migration status."""
-    report = await db.check(request.app.state.engine)
-    return JSONResponse({"service": "core", **report}, status_code=200 if report["ok"] else 503)
+    report = shaped(HealthReport, {"service": "core", **await db.check(request.app.state.engine)})
+    return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
 
 ROUTES = [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
+import math
 import socket
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ from bridge.settings import BridgeSettings
 from tests.bridge.conftest import SETTINGS, Bridge, link
 from tests.support.bus import ALICE
 from tests.support.logs import watch
+from tests.support.sse import SSEStream
 
 
 @pytest.fixture
@@ -57,3 +60,46 @@ async def test_a_frozen_client_is_dropped_with_a_warning_not_an_error(
     dropped = [r for r in caplog.records if "blocked a send" in r.getMessage()]
     assert [r.levelname for r in dropped] == ["WARNING"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_client_that_falls_behind_is_dropped_with_a_warning_not_an_error(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    mira = await link(bridge, "mira", platform="foundry")
+    topic = game_topic("c1", "g1")
+    async with mira.stream() as sse:
+        # Published in one go, before the stream's task can take any: its queue overflows.
+        for i in range(SETTINGS.subscriber_queue * 2):
+            await bridge.bus.publish(
+                topic, CHAT, chat_event("c1", "g1", ALICE, speaker="A", text=f"#{i}")
+            )
+        with pytest.raises(EOFError):
+            await _drain(sse)
+    behind = [r for r in caplog.records if "fell behind" in r.getMessage()]
+    assert [r.levelname for r in behind] == ["WARNING"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def _drain(sse: SSEStream) -> None:
+    while True:
+        await sse.next()
+
+
+def _strict(constant: str) -> object:
+    raise AssertionError(f"{constant} on the stream: a browser's JSON.parse fails on the event")
+
+
+async def test_nan_and_infinity_never_reach_the_stream(bridge: Bridge) -> None:
+    mira = await link(bridge, "mira", platform="foundry")
+    event = chat_event("c1", "g1", ALICE, speaker="A", text="hi")
+    # What a buggy publisher could put on the bus: numbers JSON cannot carry.
+    bad = {**event, "chat": {**event["chat"], "odds": math.nan, "max": math.inf, "min": -math.inf}}
+    async with mira.stream() as sse:
+        await bridge.bus.publish(game_topic("c1", "g1"), CHAT, bad)
+        message = await sse.next()
+    for constant in ("NaN", "Infinity"):
+        assert constant not in message.data
+    data = json.loads(message.data, parse_constant=_strict)
+    assert data["chat"]["text"] == "hi"
+    assert {data["chat"][k] for k in ("odds", "max", "min")} == {None}

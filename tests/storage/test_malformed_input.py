@@ -65,6 +65,18 @@ async def test_a_cursor_core_never_issued_is_400(
     assert response.json()["error"]["code"] == "invalid_cursor"
 
 
+@pytest.mark.parametrize(
+    "route", ["/changes?since=", "/rolls?cursor=", "/campaigns?cursor=", "/chat?cursor="]
+)
+async def test_a_cursor_that_is_not_ascii_is_400(
+    core_http: httpx2.AsyncClient, auth: dict[str, str], route: str
+) -> None:
+    # Found by schemathesis: base64 raised ValueError on non-ASCII text, a 500.
+    response = await core_http.get(route + "%C3%A4%C2%95", headers=auth)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
 async def test_the_largest_change_cursor_is_still_served(
     core_http: httpx2.AsyncClient, auth: dict[str, str]
 ) -> None:
