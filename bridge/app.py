@@ -31,6 +31,8 @@ from bridge.errors import (
     CoreUnavailableError,
     RequestSchemaError,
 )
+from bridge.eventstream import StreamingApp
+from bridge.fanout import Hub
 from bridge.intake import Intake
 from bridge.ratelimit import RateLimiter
 from bridge.reports import report_roll
@@ -146,6 +148,7 @@ def _services(
             rate=settings.link_rate_per_second, burst=settings.link_rate_burst
         ),
         streams=StreamRegistry(),
+        hub=Hub(bus, window=settings.stream_window),
     )
 
 
@@ -186,7 +189,7 @@ def create_app(
             )
             yield
 
-    app = Starlette(
+    app = StreamingApp(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics.serve, methods=["GET"]),
