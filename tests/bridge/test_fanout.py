@@ -67,7 +67,9 @@ class Frozen:
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
-        self.buffer = b""
+        self.buffer = bytearray()
+        self._events: list[tuple[str, int]] = []
+        self._parsed_to = 0
 
     @classmethod
     async def open(cls, client: Client) -> Frozen:
@@ -105,12 +107,13 @@ class Frozen:
 
     def events(self) -> list[tuple[str, int]]:
         """Return (id, text number) of each whole chat event read so far."""
-        found = []
-        for match in EVENT.finditer(self.buffer):
+        # Parsed from where the last whole event ended: the buffer grows to MBs.
+        for match in EVENT.finditer(self.buffer, self._parsed_to):
             text = TEXT.search(match.group(2))
             assert text is not None
-            found.append((match.group(1).decode(), int(text.group(1))))
-        return found
+            self._events.append((match.group(1).decode(), int(text.group(1))))
+            self._parsed_to = match.end()
+        return self._events
 
 
 async def test_a_paused_client_catches_up_from_its_cursor(bridge: Bridge) -> None:
