@@ -23,7 +23,7 @@ import contextlib
 import enum
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import Any
+from typing import Any, cast
 
 from sse_starlette import ServerSentEvent
 
@@ -37,6 +37,11 @@ PING = b": ping\r\n\r\n"
 PAGE = 256  # entries read per write while catching up
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]  # the ASGI server's; a coroutine function
+
+
+def body(frame: bytes) -> dict[str, Any]:
+    """Return the ASGI message that writes a frame."""
+    return {"type": "http.response.body", "body": frame, "more_body": True}
 
 
 def encode(event: BusEvent) -> bytes:
@@ -101,8 +106,8 @@ class Connection:
     def write(self, frame: bytes) -> None:
         """Write a frame with one step of the server's send; hand a paused one to the task."""
         assert self.send is not None
-        coro = self.send({"type": "http.response.body", "body": frame, "more_body": True})
-        assert isinstance(coro, Coroutine)
+        # The server's send is a coroutine function (uvicorn's is): step it once.
+        coro = cast("Coroutine[Any, Any, None]", self.send(body(frame)))
         try:
             yielded = coro.send(None)
         except StopIteration:

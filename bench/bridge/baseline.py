@@ -19,13 +19,12 @@ import sys
 from collections.abc import AsyncIterator
 
 import uvicorn
+from server import raise_fd_limit  # type: ignore[import-not-found]
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from server import raise_fd_limit  # type: ignore[import-not-found]
 
 
 def create_app() -> Starlette:

@@ -120,15 +120,20 @@ async def wait_for(listeners: Listeners, seqs: range, n: int, timeout: float) ->
         await asyncio.sleep(0.002)
 
 
+def write_plan(plan: dict[str, list[list[str]]]) -> str:
+    """Write the codes a bridge process should make; return the file's path."""
+    path = Path(tempfile.mkstemp(suffix=".json")[1])
+    path.write_text(json.dumps(plan))
+    return str(path)
+
+
 async def start(kind: str, port: int, n: int) -> tuple[asyncio.subprocess.Process, Any]:
     """Start the server under test; return it and its hello line."""
     here = Path(__file__).parent
     args = ["--port", str(port)]
     if kind == "bridge":
         plan = {"listeners": [["g1"]] * math.ceil(n / PER_TOKEN), "posters": [["g1"]]}
-        path = Path(tempfile.mkstemp(suffix=".json")[1])
-        path.write_text(json.dumps(plan))
-        args += ["--plan", str(path)]
+        args += ["--plan", write_plan(plan)]
     script = str(here / ("server.py" if kind == "bridge" else "baseline.py"))
     server = await asyncio.create_subprocess_exec(
         sys.executable, *PROFILE, script, *args, stdout=asyncio.subprocess.PIPE

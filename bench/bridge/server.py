@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import gc
 import json
 import logging
 import os
 import resource
+import statistics
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -28,6 +31,8 @@ from starlette.applications import Starlette
 
 from bridge.app import close_streams, create_app
 from bridge.backends import open_backends
+from bridge.bus import BusEvent
+from bridge.fanout import Hub
 from bridge.pairing import create_pairing_code
 from bridge.settings import BridgeSettings
 from core_client import Event
@@ -71,7 +76,38 @@ async def make_codes(store: object, plan: dict[str, list[list[str]]]) -> dict[st
     return codes
 
 
-async def main(args: argparse.Namespace) -> None:
+def time_passes(hub: Hub) -> None:
+    """Time each fan-out pass (encode + write to every live stream); report them at exit."""
+    deliver, passes = hub.deliver, []
+
+    def timed(topic: str, event: BusEvent) -> None:
+        started = time.perf_counter()
+        deliver(topic, event)
+        passes.append((time.perf_counter() - started, hub_size(hub, topic)))
+
+    def report() -> None:
+        if passes:
+            ms = sorted(p[0] * 1000 for p in passes)
+            widest = max(p[1] for p in passes)
+            summary = {
+                "passes": len(ms),
+                "median_ms": round(statistics.median(ms), 2),
+                "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2),
+                "max_streams": widest,
+            }
+            print(json.dumps({"pass": summary}), file=sys.stderr, flush=True)
+
+    hub.deliver = timed  # type: ignore[method-assign]
+    atexit.register(report)
+
+
+def hub_size(hub: Hub, topic: str) -> int:
+    """Return how many streams a game has on this hub."""
+    game = hub._games.get(topic)
+    return len(game.connections) if game is not None else 0
+
+
+async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> None:
     """Serve the bridge and announce the pairing codes."""
     settings = BridgeSettings(
         event_bus=args.bus,
@@ -103,8 +139,9 @@ async def main(args: argparse.Namespace) -> None:
         task = asyncio.create_task(server.serve())
         while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
             await asyncio.sleep(0.05)
-        plan = json.loads(Path(args.plan).read_text()) if args.plan else {}
         codes = await make_codes(backends.store, plan)
+        if os.environ.get("BENCH_PASS_TIMES"):
+            time_passes(app.state.services.hub)
         gc.collect()
         gc.freeze()  # as the composition root does: keep start-up objects out of collections
         print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
@@ -124,5 +161,7 @@ if __name__ == "__main__":
     import uvloop
 
     with contextlib.suppress(KeyboardInterrupt):
-        uvloop.run(main(parser.parse_args()))
+        args = parser.parse_args()
+        plan = json.loads(Path(args.plan).read_text()) if args.plan else {}
+        uvloop.run(main(args, plan))
     sys.exit(0)
