@@ -219,6 +219,7 @@ class LiveStream:
                 if not covered(e.event) and visible_to(e.event.data, conn.viewer)
             ]
             if frames:
+                conn.tally.count += len(frames)
                 await self._write(b"".join(frames))
 
     async def _write(self, frame: bytes) -> None:

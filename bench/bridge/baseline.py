@@ -15,16 +15,23 @@ import contextlib
 import gc
 import itertools
 import json
+import resource
 import sys
 from collections.abc import AsyncIterator
 
 import uvicorn
-from server import raise_fd_limit  # type: ignore[import-not-found]
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+
+def raise_fd_limit() -> int:
+    """Raise the open-file soft limit to the hard limit; return it."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
 
 
 def create_app() -> Starlette:

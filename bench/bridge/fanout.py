@@ -95,7 +95,12 @@ async def connect(
 
     async def one(token: str) -> Listener:
         async with gate:
-            return await listeners.open(HOST, port, await ticket(http, token))
+            for _ in range(3):  # a refused open is retried, as a real client would
+                failed = listeners.failed
+                opened = await listeners.open(HOST, port, await ticket(http, token))
+                if listeners.failed == failed:
+                    return opened
+            return opened
 
     return list(await asyncio.gather(*(one(t) for t in tokens)))
 
@@ -165,7 +170,8 @@ async def run(kind: str, n: int, events: int, burst: int, gap: float) -> dict[st
             opened = await connect(http, slots, port, listeners)
             connect_s = time.monotonic() - started
             if listeners.connected != n:
-                raise BenchFailed(f"{kind}: only {listeners.connected} of {n} clients connected")
+                why = dict(listeners.failures)
+                raise BenchFailed(f"{kind}: {listeners.connected} of {n} clients connected: {why}")
             await asyncio.sleep(2)
             after = rss_kib(server.pid)
             # Keep this process's GC pauses out of the measured delays.
@@ -192,6 +198,7 @@ async def run(kind: str, n: int, events: int, burst: int, gap: float) -> dict[st
             "clients": n,
             "connected": listeners.connected,
             "connect_seconds": round(connect_s, 1),
+            "refused_then_retried": dict(listeners.failures),
             "last_client_ms_median": round(statistics.median(last) * 1000, 1),
             "last_client_ms_p99": round(percentile(last, 99) * 1000, 1),
             "delivery_ms_p50": round(percentile(delays, 50) * 1000, 1),

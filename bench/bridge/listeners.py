@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 MARK = re.compile(rb"bench:(\d+):(\d+\.\d+);")
@@ -41,6 +41,7 @@ class Listeners:
         self.duplicates = 0
         self.reconnects = 0
         self.resets = 0
+        self.failures: Counter[str] = Counter()
 
     async def open(
         self,
@@ -60,8 +61,10 @@ class Listeners:
         )
         writer.write(request.encode())
         head = await reader.readuntil(b"\r\n\r\n")
-        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        status = head.split(b"\r\n", 1)[0]
+        if b" 200 " not in status:
             self.failed += 1
+            self.failures[status.decode(errors="replace")] += 1
             writer.close()
             return listener
         if fresh:

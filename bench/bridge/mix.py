@@ -129,12 +129,18 @@ async def measure(
 
         async def open_one(game: str, token: str, where: int, old: Listener | None) -> Listener:
             async with gate:
-                t = await ticket(https[where], token)
-                return await listeners.open(HOST, ports[where], t, old)
+                for _ in range(3):  # a refused open is retried, as a real client would
+                    failed = listeners.failed
+                    t = await ticket(https[where], token)
+                    opened = await listeners.open(HOST, ports[where], t, old)
+                    if listeners.failed == failed:
+                        break
+                return opened
 
         opened = list(await asyncio.gather(*(open_one(*c, None) for c in clients)))
         if listeners.connected != len(clients):
-            raise BenchFailed(f"only {listeners.connected} of {len(clients)} clients connected")
+            why = dict(listeners.failures)
+            raise BenchFailed(f"{listeners.connected} of {len(clients)} clients connected: {why}")
         posted: dict[int, str] = {}
         weights = sizes
         load_start = os.getloadavg()
@@ -189,6 +195,7 @@ async def measure(
             "events": len(posted),
             "rate_per_second": round(len(posted) / args.seconds),
             "reconnects": listeners.reconnects,
+            "refused_then_retried": dict(listeners.failures),
             "resets": listeners.resets,
             "deliveries": len(delays),
             "lost": lost,
