@@ -181,3 +181,14 @@ async def test_each_viewer_sees_only_what_it_may(bridge: Bridge) -> None:
         "carol": ["0 all", "1 carol", "3 all"],
         "dave": ["0 all", "3 all"],
     }
+
+
+async def test_a_stream_gets_its_cors_headers_once_on_the_response(bridge: Bridge) -> None:
+    # The frames bypass the middleware; the response start still goes through it.
+    mira = await link(bridge, "mira", platform="foundry")
+    ticket = (await mira.post("/vtt/stream-tickets", {})).json()["ticket"]
+    origin = {"Origin": "https://app.roll20.net"}
+    url = f"{bridge.url}/vtt/stream?ticket={ticket}"
+    async with bridge.http.stream("GET", url, headers=origin) as response:
+        assert response.headers["access-control-allow-origin"] == "https://app.roll20.net"
+        assert response.headers["content-type"].startswith("text/event-stream")
