@@ -39,7 +39,7 @@ from starlette.types import Receive, Scope, Send
 
 from bridge.bus import BusEvent
 from bridge.events import visible_to
-from bridge.fanout import Connection, Hub, State, wait_or_disconnect
+from bridge.fanout import Connection, Hub, Rest, State, body, wait_or_disconnect
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +200,7 @@ class LiveStream:
         while True:
             if conn.pending is not None:
                 pending, conn.pending = conn.pending, None
-                async with asyncio.timeout(self.send_timeout) as conn.deadline:
-                    await pending
-                conn.deadline = None
+                await self._finish(pending)
             entries = None if conn.lagged else self.hub.missed(conn)
             if entries is None:
                 log.warning("SSE client %s fell behind; dropping it so it resumes", conn.token_id)
@@ -220,12 +218,23 @@ class LiveStream:
             ]
             if frames:
                 conn.tally.count += len(frames)
+                # Off the pass while it writes, so the pass can drop it past the window.
+                conn.state = State.BEHIND
                 await self._write(b"".join(frames))
 
     async def _write(self, frame: bytes) -> None:
         assert self.conn.send is not None
-        async with asyncio.timeout(self.send_timeout):
-            await self.conn.send({"type": "http.response.body", "body": frame, "more_body": True})
+        await self._finish(Rest.of(self.conn.send(body(frame))))
+
+    async def _finish(self, pending: Rest) -> None:
+        """Await a send under the send timeout, which the pass ends early to drop a laggard."""
+        conn = self.conn
+        if conn.lagged:
+            pending.close()
+            raise TimeoutError
+        async with asyncio.timeout(self.send_timeout) as conn.deadline:
+            await pending
+        conn.deadline = None
 
 
 def _nothing(_event: BusEvent) -> bool:

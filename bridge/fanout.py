@@ -161,14 +161,27 @@ class Connection:
 class Rest:
     """The rest of a coroutine stepped outside any task, to be awaited from one."""
 
-    __slots__ = ("_coro", "_yielded")
+    __slots__ = ("_coro", "_started", "_yielded")
 
     def __init__(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
         self._coro = coro
         self._yielded = yielded
+        self._started = True
+
+    @classmethod
+    def of(cls, awaitable: Awaitable[Any]) -> Rest:
+        """Wrap a send not started yet."""
+        rest = cls(cast("Coroutine[Any, Any, Any]", awaitable), None)
+        rest._started = False
+        return rest
 
     def __await__(self) -> Generator[Any, Any, None]:
         coro, yielded = self._coro, self._yielded
+        if not self._started:
+            try:
+                yielded = coro.send(None)
+            except StopIteration:
+                return
         while True:
             try:
                 value = yield yielded
