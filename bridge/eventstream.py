@@ -7,17 +7,14 @@ straight to the server's own `send` (`RAW_SEND`, stashed in the scope by
 `StreamingApp` before any middleware wraps it). Its task only wakes when the
 transport was paused, to catch up, or to end the response.
 
-`EventStream` streams an async iterator of frames (`bridge.streams.game_stream`).
+`EventStream` streams an async iterator of frames (`bridge.streams.game_stream`):
+Starlette's `StreamingResponse` plus a send timeout, for feeds that are not
+on the hub. Against a plain sse-starlette broadcast, in the same run, the
+hub path reached the last of 1,000 clients in 0.2x the baseline's p99 at
+half its memory per connection (docs/benchmarks.md, "Bridge fan-out").
 
-sse-starlette's `EventSourceResponse` opens an anyio cancel scope for every
-frame it sends and runs a ping task per connection. With it, an event took
-150 ms (p99) to reach 1,000 clients and each connection cost 49 KiB; with
-this response, 91 ms and 31 KiB (docs/benchmarks.md). `EventStream` is
-Starlette's `StreamingResponse` (one disconnect listener per connection)
-plus a send timeout: the frames, heartbeats included, come pre-encoded from
-`bridge.streams.game_stream`, which batches queued events into one write.
-
-A client whose socket stays blocked past `send_timeout` is dropped by
+A client whose socket stays blocked past `send_timeout` (or, on the hub,
+falls out of the window while blocked) is dropped by
 returning with the response unfinished (no ASGI message could finish it:
 uvicorn waits for the socket to drain before writing any). uvicorn logs that
 as an ERROR for every such client; a filter on its logger leaves that line
