@@ -27,6 +27,7 @@ from bot.ai.errors import AIBudgetExceededError
 from bot.ai.settings import Task
 from bot.metrics import ServiceMetrics
 from bridge.app import health_report
+from bridge.eventstream import StreamingApp
 from core_client import CoreClient, CoreClientError, Outbox, Reporter
 from core_client.contract import AiConversation, AiMessage, AiProvider, AiUsage, codec
 from core_client.contract.scalars import Content, Id
@@ -128,7 +129,9 @@ def create_service_app(
         async with bridge_app.router.lifespan_context(bridge_app):
             yield
 
-    return Starlette(
+    # A StreamingApp, so the bridge's streams write to the server's own send,
+    # not through this app's middleware too.
+    return StreamingApp(
         routes=[
             Route("/ai/chat", ai_chat, methods=["POST"]),
             # Without this the bridge mounted at / would answer 404 to GET /ai/chat.

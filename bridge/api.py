@@ -18,13 +18,14 @@ from starlette.routing import Route
 from bridge import lease, links, schemas
 from bridge.bus import EventBus
 from bridge.errors import BridgeAuthError, RequestSchemaError, UnavailableError
-from bridge.eventstream import EventStream
+from bridge.eventstream import LiveStream
+from bridge.fanout import Hub
 from bridge.intake import Intake, ItemResult, check_game
 from bridge.parse_failures import ParseFailures
 from bridge.ratelimit import RateLimiter
 from bridge.settings import BridgeSettings
 from bridge.store import StateStore
-from bridge.streams import StreamRegistry, game_stream
+from bridge.streams import StreamRegistry, open_live
 from bridge.tickets import issue_ticket, redeem_ticket
 from bridge.tokens import Grant, authenticate, digest
 from core_client import Reporter
@@ -47,6 +48,7 @@ class Services:
     link_limiter: RateLimiter
     streams: StreamRegistry
     parse_failures: ParseFailures
+    hub: Hub
 
 
 def _services(request: Request) -> Services:
@@ -107,7 +109,7 @@ async def post_stream_ticket(request: Request) -> Response:
     return JSONResponse(body, status_code=201, headers={"Cache-Control": "no-store"})
 
 
-async def get_stream(request: Request) -> Response:
+async def get_stream(request: Request) -> Response | LiveStream:
     """Stream the token's games as SSE, resuming after `Last-Event-ID`."""
     s = _services(request)
     if s.streams.closing:
@@ -127,21 +129,17 @@ async def get_stream(request: Request) -> Response:
         raise BridgeAuthError(
             "open the stream with ?ticket= from POST /vtt/stream-tickets", code="missing_ticket"
         )
-    events = game_stream(
+    # Registered and tapped now, so a token over its stream limit gets a JSON 429.
+    return await open_live(
+        s.hub,
         s.bus,
         s.streams,
         grant,
         last_event_id=_last_event_id(request),
-        queue_size=s.settings.subscriber_queue,
         retry_ms=s.settings.retry_ms,
+        send_timeout=s.settings.send_timeout,
         max_streams=s.settings.max_streams_per_token,
     )
-    # Subscribe and register now, so a token over its stream limit gets a JSON 429.
-    try:
-        first = await anext(events)
-    except StopAsyncIteration:
-        first = b""
-    return EventStream(events, send_timeout=s.settings.send_timeout, first=first)
 
 
 async def post_rolls(request: Request) -> Response:

@@ -31,6 +31,8 @@ from bridge.errors import (
     CoreUnavailableError,
     RequestSchemaError,
 )
+from bridge.eventstream import StreamingApp
+from bridge.fanout import Hub
 from bridge.intake import Intake
 from bridge.overlay import redact
 from bridge.overlay.routes import ROUTES as OVERLAY_ROUTES
@@ -152,6 +154,7 @@ def _services(
         ),
         streams=StreamRegistry(),
         parse_failures=ParseFailures(),
+        hub=Hub(bus, window=settings.stream_window),
     )
 
 
@@ -197,7 +200,7 @@ def create_app(
             )
             yield
 
-    app = Starlette(
+    app = StreamingApp(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics.serve, methods=["GET"]),

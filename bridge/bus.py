@@ -49,7 +49,14 @@ from core_client.contract.bus import BusEvent
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BusEvent", "EventBus", "InMemoryBus", "SubscriberLaggingError", "Subscription"]
+__all__ = [
+    "BusEvent",
+    "EventBus",
+    "InMemoryBus",
+    "SubscriberLaggingError",
+    "Subscribers",
+    "Subscription",
+]
 
 SWEEP_SECONDS = 60.0  # at most this long between sweeps of expired topics
 MAX_SEQ_DIGITS = 18
@@ -109,8 +116,14 @@ class Subscription:
     # instance's reader may be behind the id the client resumed from).
     _replayed: Replay | None = field(default=None, repr=False)
 
+    # Called with each event instead of queueing it (the fan-out's tap).
+    on_event: Callable[[BusEvent], None] | None = field(default=None, repr=False)
+
     def offer(self, event: BusEvent) -> None:
         """Queue an event without waiting; cut the subscriber off if it is full."""
+        if self.on_event is not None:
+            self.on_event(event)
+            return
         if self.lagging:
             return
         try:
@@ -205,7 +218,12 @@ class EventBus(Protocol):
     ) -> BusEvent: ...
 
     def subscribe(
-        self, topics: Iterable[str], *, last_event_id: str | None = None, queue_size: int = 256
+        self,
+        topics: Iterable[str],
+        *,
+        last_event_id: str | None = None,
+        queue_size: int = 256,
+        on_event: Callable[[BusEvent], None] | None = None,
     ) -> SubscriptionContext: ...
 
     async def aclose(self) -> None: ...
@@ -240,7 +258,7 @@ class InMemoryBus:
         self._evicted: dict[str, int] = {}  # topic -> highest seq no longer held
         self._history_size = history_per_topic
         self._history_seconds = history_seconds
-        self._subscribers: set[Subscription] = set()
+        self._subscribers = Subscribers()
         # Highest seq dropped by a sweep; resume points up to it are not recovered.
         self._swept = 0
         self._sweep_every = min(history_seconds, SWEEP_SECONDS)
@@ -260,16 +278,26 @@ class InMemoryBus:
         self._expire(topic)
         if time.monotonic() >= self._next_sweep:
             self._sweep()
-        for sub in tuple(self._subscribers):
-            if topic in sub.topics:
-                sub.offer(event)
+        for sub in tuple(self._subscribers.get(topic, ())):
+            sub.offer(event)
         return event
 
     def subscribe(
-        self, topics: Iterable[str], *, last_event_id: str | None = None, queue_size: int = 256
+        self,
+        topics: Iterable[str],
+        *,
+        last_event_id: str | None = None,
+        queue_size: int = 256,
+        on_event: Callable[[BusEvent], None] | None = None,
     ) -> _InMemorySubscription:
-        """Subscribe to topics, first replaying what came after `last_event_id`."""
-        return _InMemorySubscription(self, frozenset(topics), last_event_id, queue_size)
+        """Subscribe to topics, first replaying what came after `last_event_id`.
+
+        With `on_event`, each live event is handed to it, during the publish,
+        instead of being queued.
+        """
+        sub = _InMemorySubscription(self, frozenset(topics), last_event_id, queue_size)
+        sub._sub.on_event = on_event
+        return sub
 
     def replay(self, topics: frozenset[str], last_event_id: str) -> tuple[Replay, bool]:
         """Return the replay of what came after `last_event_id`, and whether none is lost.
@@ -301,7 +329,7 @@ class InMemoryBus:
 
     async def aclose(self) -> None:
         """End every subscription."""
-        for sub in self._subscribers:
+        for sub in self._subscribers.all():
             sub.close()
         self._subscribers.clear()
 
@@ -339,6 +367,39 @@ class InMemoryBus:
 
     def _remove(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
+
+
+class Subscribers:
+    """Subscriptions by topic, so a publish visits only its topic's subscribers."""
+
+    def __init__(self) -> None:
+        self._by_topic: dict[str, set[Subscription]] = {}
+
+    def add(self, sub: Subscription) -> None:
+        """Add a subscription under each of its topics."""
+        for topic in sub.topics:
+            self._by_topic.setdefault(topic, set()).add(sub)
+
+    def discard(self, sub: Subscription) -> None:
+        """Remove a subscription, and topics left without any."""
+        for topic in sub.topics:
+            subs = self._by_topic.get(topic)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._by_topic[topic]
+
+    def get(self, topic: str, default: tuple[()] = ()) -> set[Subscription] | tuple[()]:
+        """Return a topic's subscriptions."""
+        return self._by_topic.get(topic, default)
+
+    def all(self) -> set[Subscription]:
+        """Return every subscription."""
+        return {sub for subs in self._by_topic.values() for sub in subs}
+
+    def clear(self) -> None:
+        """Forget every subscription."""
+        self._by_topic.clear()
 
 
 def _is_seq(value: str) -> bool:

@@ -36,7 +36,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from bridge.bus import BusEvent, SubscriberLaggingError, Subscription
+from bridge.bus import BusEvent, SubscriberLaggingError, Subscribers, Subscription
 from core_client import RecordError
 from core_client.contract import codec
 from core_client.contract.bus import BusEntry
@@ -156,7 +156,7 @@ class RedisBus:
         self._history_size = history_per_topic
         self._history_ms = int(history_seconds * 1000)
         self._publish = redis.register_script(_PUBLISH)
-        self._subscribers: set[Subscription] = set()
+        self._subscribers = Subscribers()
         self._reader: asyncio.Task[None] | None = None
         self._position = "$"
         self._starting = asyncio.Lock()
@@ -182,10 +182,21 @@ class RedisBus:
         return BusEvent(event_id, topic, type, dict(data), origin, at)
 
     def subscribe(
-        self, topics: Iterable[str], *, last_event_id: str | None = None, queue_size: int = 256
+        self,
+        topics: Iterable[str],
+        *,
+        last_event_id: str | None = None,
+        queue_size: int = 256,
+        on_event: Callable[[BusEvent], None] | None = None,
     ) -> _RedisSubscription:
-        """Subscribe to topics, first replaying what came after `last_event_id`."""
-        return _RedisSubscription(self, frozenset(topics), last_event_id, queue_size)
+        """Subscribe to topics, first replaying what came after `last_event_id`.
+
+        With `on_event`, each live event is handed to it by the reader
+        instead of being queued.
+        """
+        sub = _RedisSubscription(self, frozenset(topics), last_event_id, queue_size)
+        sub._sub.on_event = on_event
+        return sub
 
     async def resume_point(self, topics: frozenset[str], last_event_id: str) -> ResumePoint:
         """Return where a replay after `last_event_id` starts, and whether none is lost."""
@@ -252,7 +263,7 @@ class RedisBus:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._reader
             self._reader = None
-        for sub in self._subscribers:
+        for sub in self._subscribers.all():
             sub.close()
         self._subscribers.clear()
 
@@ -281,9 +292,8 @@ class RedisBus:
         event = self.decode(topic, raw_id, fields)
         if event is None:
             return
-        for sub in tuple(self._subscribers):
-            if topic in sub.topics:
-                sub.offer(event)
+        for sub in tuple(self._subscribers.get(topic)):
+            sub.offer(event)
 
     def decode(self, topic: str, raw_id: Any, fields: Mapping[Any, Any]) -> BusEvent | None:
         """Return the event of a stream entry; None (logged) for a malformed one."""

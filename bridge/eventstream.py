@@ -1,14 +1,20 @@
-"""A lean SSE response for the `/vtt/stream` fan-out path.
+"""Lean SSE responses for the `/vtt/stream` fan-out path.
 
-sse-starlette's `EventSourceResponse` opens an anyio cancel scope for every
-frame it sends and runs a ping task per connection. With it, an event took
-150 ms (p99) to reach 1,000 clients and each connection cost 49 KiB; with
-this response, 91 ms and 31 KiB (docs/benchmarks.md). `EventStream` is
-Starlette's `StreamingResponse` (one disconnect listener per connection)
-plus a send timeout: the frames, heartbeats included, come pre-encoded from
-`bridge.streams.game_stream`, which batches queued events into one write.
+`LiveStream` is the fan-out's response: it sends the headers (through the
+middleware, once, so CORS headers are set) and the opening frames, then
+hands its connection to the hub (`bridge.fanout`), which writes each event
+straight to the server's own `send` (`RAW_SEND`, stashed in the scope by
+`StreamingApp` before any middleware wraps it). Its task only wakes when the
+transport was paused, to catch up, or to end the response.
 
-A client whose socket stays blocked past `send_timeout` is dropped by
+`EventStream` streams an async iterator of frames (`bridge.streams.game_stream`):
+Starlette's `StreamingResponse` plus a send timeout, for feeds that are not
+on the hub. Against a plain sse-starlette broadcast, in the same run, the
+hub path reached the last of 1,000 clients in 0.2x the baseline's p99 at
+half its memory per connection (docs/benchmarks.md, "Bridge fan-out").
+
+A client whose socket stays blocked past `send_timeout` (or, on the hub,
+falls out of the window while blocked) is dropped by
 returning with the response unfinished (no ASGI message could finish it:
 uvicorn waits for the socket to drain before writing any). uvicorn logs that
 as an ERROR for every such client; a filter on its logger leaves that line
@@ -20,20 +26,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
+from typing import Any, Protocol
 
+from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
+
+from bridge.bus import BusEvent
+from bridge.events import visible_to
+from bridge.fanout import Connection, Hub, Rest, State, body, wait_or_disconnect
 
 log = logging.getLogger(__name__)
 
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 UNFINISHED = "ASGI callable returned without completing response."
+RAW_SEND = "fumblebot.raw_send"
 
 # The response of the request being served, in the task uvicorn serves it in
 # (which is where it logs once the app returns).
-_RESPONSE: ContextVar[EventStream | None] = ContextVar("sse_response", default=None)
+_RESPONSE: ContextVar[EventStream | LiveStream | None] = ContextVar("sse_response", default=None)
 
 
 class DroppedClientFilter(logging.Filter):
@@ -97,3 +110,129 @@ async def _close(frames: AsyncIterator[bytes]) -> None:
     aclose = getattr(frames, "aclose", None)
     if aclose is not None:
         await aclose()
+
+
+class StreamingApp(Starlette):
+    """A Starlette app that keeps the server's own `send` for the fan-out's writes."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stash the outermost `send` (the server's), then serve as Starlette does."""
+        scope.setdefault(RAW_SEND, send)
+        await super().__call__(scope, receive, send)
+
+
+class Opening(Protocol):
+    """What a stream sends before it goes live, and which live events that covered."""
+
+    def frames(self) -> AsyncIterator[bytes]: ...
+
+    def covers(self, event: BusEvent) -> bool: ...
+
+
+class LiveStream:
+    """The response of one hub connection: opening frames, then catch-ups and the end."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        hub: Hub,
+        conn: Connection,
+        opening: Opening,
+        *,
+        send_timeout: float,
+        finish: Callable[[Connection], Any],
+        revoked_frame: bytes,
+    ) -> None:
+        self.hub = hub
+        self.conn = conn
+        self.opening = opening
+        self.send_timeout = send_timeout
+        self.finish = finish  # called last, to forget the connection
+        self.revoked_frame = revoked_frame
+        self.dropped = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        _RESPONSE.set(self)  # in uvicorn's task: middleware and routing only await
+        conn = self.conn
+        listener = asyncio.create_task(wait_or_disconnect(conn, receive))
+        try:
+            headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+            headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            conn.send = scope.get(RAW_SEND, send)
+            await self._run(send)
+        except TimeoutError:
+            if conn.lagged:
+                log.warning("SSE client %s fell behind; dropping it so it resumes", conn.token_id)
+            else:
+                log.warning("SSE client blocked a send for %g s; dropping it", self.send_timeout)
+            self.dropped = True
+        finally:
+            listener.cancel()
+            if conn.pending is not None:
+                conn.pending.close()
+            await self.finish(conn)
+
+    async def _run(self, send: Send) -> None:
+        conn = self.conn
+        async for frame in self.opening.frames():
+            await self._write(frame)
+            if conn.state is State.ENDING:
+                break
+        covered: Callable[[BusEvent], bool] = self.opening.covers
+        while await self._catch_up(covered):
+            covered = _nothing
+            conn.state = State.LIVE  # caught up, with no await since reading: join the pass
+            await conn.sleep()
+        if self.dropped:
+            return
+        if conn.revoked:
+            await self._write(self.revoked_frame)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _catch_up(self, covered: Callable[[BusEvent], bool]) -> bool:
+        """Send what the connection missed; return False once it should end."""
+        conn = self.conn
+        while True:
+            if conn.pending is not None:
+                pending, conn.pending = conn.pending, None
+                await self._finish(pending)
+            entries = None if conn.lagged else self.hub.missed(conn)
+            if entries is None:
+                log.warning("SSE client %s fell behind; dropping it so it resumes", conn.token_id)
+                self.dropped = True
+                return False
+            if conn.state is State.ENDING:
+                return False
+            if not entries:
+                return True
+            conn.cursor = entries[-1].seq
+            frames = [
+                e.frame
+                for e in entries
+                if not covered(e.event) and visible_to(e.event.data, conn.viewer)
+            ]
+            if frames:
+                conn.tally.count += len(frames)
+                # Off the pass while it writes, so the pass can drop it past the window.
+                conn.state = State.BEHIND
+                await self._write(b"".join(frames))
+
+    async def _write(self, frame: bytes) -> None:
+        assert self.conn.send is not None
+        await self._finish(Rest.of(self.conn.send(body(frame))))
+
+    async def _finish(self, pending: Rest) -> None:
+        """Await a send under the send timeout, which the pass ends early to drop a laggard."""
+        conn = self.conn
+        if conn.lagged:
+            pending.close()
+            raise TimeoutError
+        async with asyncio.timeout(self.send_timeout) as conn.deadline:
+            await pending
+        conn.deadline = None
+
+
+def _nothing(_event: BusEvent) -> bool:
+    return False

@@ -75,6 +75,12 @@ class BridgeSettings:
         1000, "events kept per game for clients resuming with Last-Event-ID", min=1
     )
     history_seconds: float = setting(900.0, "longest an event is kept for resuming", min=1)
+    # Per game, in memory, while someone streams it: a client whose socket
+    # stalls for longer than this many events is dropped and resumes from the
+    # history above.
+    stream_window: int = setting(
+        256, "recent events per game kept encoded for streams catching up", min=1, max=100_000
+    )
     rate_per_second: float = setting(5.0, "requests per second per extension token", min=0.1)
     rate_burst: int = setting(30, "requests an extension token may make at once", min=1)
     # The one unauthenticated route (linking) is limited per client address,

@@ -8,7 +8,14 @@ was lost it first sends a `stream.reset` event (the "not recovered" signal),
 so the extension refetches from Core, then the events still kept.
 `StreamRegistry` remembers which streams belong to which token, so a
 revocation (arriving on the control topic from any instance) ends them at
-once, and wakes idle streams for heartbeats from one shared timer.
+once, and heartbeats idle streams from one shared timer.
+
+`/vtt/stream` itself goes through the fan-out hub (`bridge.fanout`):
+`open_live` registers a `Connection`, taps its games and returns the
+`LiveStream` response, whose `Opening` sends the retry hint, the reset and
+the missed history before the hub writes live events to it directly.
+`game_stream` (an iterator of frames over a queued subscription) stays for
+feeds that want frames to wrap themselves.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from sse_starlette import ServerSentEvent
 
-from bridge.bus import BusEvent, EventBus, SubscriberLaggingError, Subscription
+from bridge.bus import BusEvent, EventBus, Replay, SubscriberLaggingError
 from bridge.errors import TooManyStreamsError
 from bridge.events import (
     CONTROL_TOPIC,
@@ -33,7 +41,10 @@ from bridge.events import (
     game_topic,
     visible_to,
 )
+from bridge.eventstream import LiveStream
+from bridge.fanout import Connection, Hub, State, Tally, encode
 from bridge.tokens import Grant
+from core_client import RecordError
 from core_client.contract import codec
 
 log = logging.getLogger(__name__)
@@ -80,28 +91,43 @@ class RecentSet:
             self._items.popitem(last=False)
 
 
+class Stream(Protocol):
+    """An open stream as the registry ends it: a subscription or a hub connection."""
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None: ...
+
+
 class StreamRegistry:
     """The open streams of this instance, by token id, and their shared frames."""
 
     def __init__(self, *, revoked_seconds: float = REVOKED_SECONDS) -> None:
-        self._open: dict[str, set[Subscription]] = {}
+        self._open: dict[str, set[Stream]] = {}
         self._frames: OrderedDict[str, bytes] = OrderedDict()
         self.revoked = RecentSet(revoked_seconds)
         self.closing = False
-        self.delivered = 0  # events handed to streams, for GET /metrics
+        self.tally = Tally()  # events handed to streams, for GET /metrics
+
+    @property
+    def delivered(self) -> int:
+        """Return how many events were handed to streams."""
+        return self.tally.count
 
     def frame(self, event: BusEvent) -> bytes:
         """Return an event's SSE frame, encoded once for all its subscribers."""
-        self.delivered += 1  # called once per subscriber an event goes to
+        self.tally.count += 1  # called once per subscriber an event goes to
         frame = self._frames.get(event.id)
         if frame is None:
-            frame = ServerSentEvent(data=event.json(), event=event.type, id=event.id).encode()
+            frame = encode(event)
             self._frames[event.id] = frame
             if len(self._frames) > FRAME_CACHE:
                 self._frames.popitem(last=False)
         return frame
 
-    def add(self, token_id: str, sub: Subscription, *, limit: int | None = None) -> None:
+    def add(self, token_id: str, sub: Stream, *, limit: int | None = None) -> None:
         """Remember an open stream of a token; refuse one beyond `limit` per token."""
         subs = self._open.setdefault(token_id, set())
         if limit is not None and len(subs) >= limit:
@@ -116,7 +142,7 @@ class StreamRegistry:
         """Return how many streams a token has open here."""
         return len(self._open.get(token_id, ()))
 
-    def discard(self, token_id: str, sub: Subscription) -> None:
+    def discard(self, token_id: str, sub: Stream) -> None:
         """Forget a stream that ended."""
         subs = self._open.get(token_id)
         if subs is not None:
@@ -141,7 +167,7 @@ class StreamRegistry:
         return len(subs)
 
     def ping_all(self) -> None:
-        """Wake every idle stream so it sends a heartbeat."""
+        """Heartbeat every stream (a live hub connection writes it in this pass)."""
         for subs in self._open.values():
             for sub in subs:
                 sub.ping()
@@ -151,17 +177,28 @@ class StreamRegistry:
 
 
 async def watch_revocations(bus: EventBus, registry: StreamRegistry) -> None:
-    """Close streams of tokens revoked anywhere, until cancelled."""
+    """Close streams of tokens revoked anywhere, until cancelled.
+
+    The revocation is handled during its own delivery (a callback, not a
+    queue), so the hub writes nothing to a revoked stream after it: events
+    published just after a revocation never reach the revoked token.
+    """
+
+    def on_event(event: BusEvent) -> None:
+        if event.type != TOKEN_REVOKED:
+            return
+        try:  # runs inside the publisher's call: never raise into it
+            revoked = codec.decode(event.data, TokenRevoked)
+        except RecordError:
+            log.warning("skipping a malformed revocation %s", event.id)
+            return
+        closed = registry.revoke(revoked.token_id)
+        log.info("closed %d stream(s) of a revoked token", closed)
+
     while True:
         try:
-            async with bus.subscribe([CONTROL_TOPIC], queue_size=4096) as sub:
-                async for event in sub:
-                    if event.type == TOKEN_REVOKED:
-                        revoked = codec.decode(event.data, TokenRevoked)
-                        closed = registry.revoke(revoked.token_id)
-                        log.info("closed %d stream(s) of a revoked token", closed)
-        except SubscriberLaggingError:
-            continue  # a burst of revocations; subscribe again
+            async with bus.subscribe([CONTROL_TOPIC], on_event=on_event):
+                await asyncio.Event().wait()  # until cancelled
         except Exception:
             log.exception("revocation watcher failed; restarting it")
             await asyncio.sleep(1)
@@ -207,6 +244,92 @@ async def game_stream(
             log.warning("SSE client %s fell behind; disconnecting so it resumes", grant.token_id)
         finally:
             registry.discard(grant.token_id, sub)
+
+
+async def open_live(
+    hub: Hub,
+    bus: EventBus,
+    registry: StreamRegistry,
+    grant: Grant,
+    *,
+    last_event_id: str | None,
+    retry_ms: int,
+    send_timeout: float,
+    max_streams: int | None = None,
+) -> LiveStream:
+    """Register a stream of a token's games on the hub; return its response.
+
+    A token already holding `max_streams` streams gets `TooManyStreamsError`
+    before anything is sent. Its games are tapped before the response starts,
+    so every event published once it has its first frame reaches it.
+    """
+    topics = frozenset(game_topic(grant.campaign_id, g) for g in grant.games)
+    viewer = Viewer(grant.platform, grant.user_id, grant.gm, grant.token_id)
+    conn = Connection(grant.token_id, topics, viewer, registry.tally)
+    registry.add(grant.token_id, conn, limit=max_streams)
+    try:
+        await hub.join(conn)
+    except BaseException:
+        registry.discard(grant.token_id, conn)
+        await hub.leave(conn)
+        raise
+    if grant.token_id in registry.revoked or registry.closing:
+        conn.cancel()  # revoked (or shutting down) since the request came in
+
+    async def finish(done: Connection) -> None:
+        registry.discard(done.token_id, done)
+        await hub.leave(done)
+
+    opening = Opening(bus, conn, last_event_id, retry_ms)
+    revoked = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
+    return LiveStream(
+        hub, conn, opening, send_timeout=send_timeout, finish=finish, revoked_frame=revoked
+    )
+
+
+class Opening:
+    """What a hub connection sends before it goes live: retry hint, reset, missed history.
+
+    The history is read from the bus (so a resume works across instances);
+    the hub's rings hold what arrived meanwhile, and `covers` tells which of
+    those the replay already sent.
+    """
+
+    def __init__(
+        self, bus: EventBus, conn: Connection, last_event_id: str | None, retry_ms: int
+    ) -> None:
+        self._bus = bus
+        self._conn = conn
+        self._last_event_id = last_event_id
+        self._retry_ms = retry_ms
+        self._replayed: Replay | None = None
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        """Yield the retry hint, then on a resume the reset if due and the history."""
+        yield ServerSentEvent(comment="connected", retry=self._retry_ms).encode()
+        last_event_id, conn = self._last_event_id, self._conn
+        if last_event_id is None:
+            return
+        # A queue of one: live events reach this client through the hub, and
+        # the replay's cursor moves up over those the queue cannot take.
+        async with self._bus.subscribe(
+            conn.topics, last_event_id=last_event_id, queue_size=1
+        ) as sub:
+            if not sub.recovered:
+                yield _reset(last_event_id)
+            replay = sub.replay
+            while replay is not None and conn.state is not State.ENDING:
+                page = await replay.page(64)
+                if not page:
+                    break
+                frames = [encode(e) for e in page if visible_to(e.data, conn.viewer)]
+                if frames:
+                    yield b"".join(frames)
+            self._replayed = replay
+
+    def covers(self, event: BusEvent) -> bool:
+        """Return whether the replay already sent this live event."""
+        return self._replayed is not None and self._replayed.covers(event)
 
 
 def _reset(last_event_id: str) -> bytes:

@@ -1,15 +1,21 @@
-"""Benchmark the bridge's SSE fan-out: N clients, latency, throughput, memory.
+"""Benchmark SSE fan-out: N clients, latency, throughput, memory, bridge vs baseline.
 
 Usage: `.venv/bin/python bench/bridge/fanout.py --clients 1000 10000`
 
-For each N it starts one bridge process (bench/bridge/server.py), links two
-extensions like real ones do, opens N SSE streams from this process, then:
-- latency: posts `--events` chat messages one at a time and records, for each,
-  the delay from just before the POST to its arrival at every client (p50, p99);
-- throughput: posts `--burst` messages at once and counts deliveries per second
-  from the first POST to the last arrival;
+For each N, in the same run, it starts the bridge (bench/bridge/server.py)
+and then a plain sse-starlette broadcast app (bench/bridge/baseline.py),
+each in its own process; this process is the clients. Against each:
+- links ceil(N / max_streams_per_token) listener tokens (a token may hold
+  only 5 streams) and opens N SSE streams;
+- latency: posts `--events` chat messages one at a time; for each, the delay
+  from just before the POST until the last client has it, and every delivery;
+- throughput: posts `--burst` messages at once and counts deliveries per
+  second from the first POST to the last arrival;
 - memory: the server's RSS with N idle streams minus its RSS before, over N.
-Times are `time.monotonic()`, one clock for both processes on Linux.
+It checks that all N clients connected and every event reached every client
+exactly once, and exits 1 saying what failed otherwise. Times are
+`time.monotonic()`, one clock for both processes on Linux. Prints one JSON
+line per (N, server), then the ratios.
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import signal
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,11 +37,18 @@ from typing import Any
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from listeners import Listeners
+from listeners import Listener, Listeners
 from server import raise_fd_limit
+
+from bridge.settings import BridgeSettings
 
 HOST = "127.0.0.1"
 PROFILE = os.environ.get("BENCH_PROFILE", "").split()
+PER_TOKEN = BridgeSettings().max_streams_per_token
+
+
+class BenchFailed(Exception):
+    """The run did not measure what it says (clients missing, events lost or repeated)."""
 
 
 def rss_kib(pid: int) -> int:
@@ -46,7 +62,7 @@ def rss_kib(pid: int) -> int:
 def percentile(values: list[float], q: float) -> float:
     """Return the q-th percentile (0-100) by nearest rank."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 async def link(http: httpx2.AsyncClient, code: str, platform: str) -> str:
@@ -57,34 +73,44 @@ async def link(http: httpx2.AsyncClient, code: str, platform: str) -> str:
     return str(response.json()["token"])
 
 
-async def connect(http: httpx2.AsyncClient, token: str, port: int, n: int) -> Listeners:
-    """Open n SSE streams, each with its own ticket."""
-    listeners = Listeners()
-    auth = {"Authorization": f"Bearer {token}"}
+async def ticket(http: httpx2.AsyncClient, token: str) -> str:
+    """Get a stream ticket, retrying a pooled connection the server closed."""
+    for attempt in range(5):
+        try:
+            response = await http.post(
+                "/vtt/stream-tickets", headers={"Authorization": f"Bearer {token}"}
+            )
+            response.raise_for_status()
+            return str(response.json()["ticket"])
+        except httpx2.TransportError:
+            await asyncio.sleep(0.1 * (attempt + 1))
+    raise BenchFailed("could not get a stream ticket")
+
+
+async def connect(
+    http: httpx2.AsyncClient, tokens: list[str], port: int, listeners: Listeners
+) -> list[Listener]:
+    """Open one stream per token slot, PER_TOKEN per token."""
     gate = asyncio.Semaphore(200)
 
-    async def one() -> None:
+    async def one(token: str) -> Listener:
         async with gate:
-            for attempt in range(5):
-                try:
-                    response = await http.post("/vtt/stream-tickets", headers=auth)
-                    break
-                except httpx2.TransportError:  # a pooled connection the server closed
-                    await asyncio.sleep(0.1 * (attempt + 1))
-            else:
-                raise RuntimeError("could not get a stream ticket")
-            await listeners.open(HOST, port, response.json()["ticket"])
+            for _ in range(3):  # a refused open is retried, as a real client would
+                failed = listeners.failed
+                opened = await listeners.open(HOST, port, await ticket(http, token))
+                if listeners.failed == failed:
+                    return opened
+            return opened
 
-    await asyncio.gather(*(one() for _ in range(n)))
-    return listeners
+    return list(await asyncio.gather(*(one(t) for t in tokens)))
 
 
-async def post(http: httpx2.AsyncClient, token: str, seq: int) -> None:
+async def post(http: httpx2.AsyncClient, token: str, seq: int, game: str = "g1") -> None:
     """Post one marked chat message."""
     text = f"bench:{seq}:{time.monotonic():.6f};"
     response = await http.post(
         "/vtt/chat",
-        json={"game_id": "g1", "text": text},
+        json={"game_id": game, "text": text},
         headers={"Authorization": f"Bearer {token}"},
     )
     response.raise_for_status()
@@ -96,74 +122,124 @@ async def wait_for(listeners: Listeners, seqs: range, n: int, timeout: float) ->
     while time.monotonic() < deadline:
         if all(listeners.received(s) >= n for s in seqs):
             return
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0.002)
 
 
-async def run(n: int, events: int, burst: int, gap: float) -> dict[str, Any]:
-    """Benchmark one N; return the figures."""
-    port = 20000 + os.getpid() % 10000
-    script = str(Path(__file__).parent / "server.py")
+def write_plan(plan: dict[str, list[list[str]]]) -> str:
+    """Write the codes a bridge process should make; return the file's path."""
+    path = Path(tempfile.mkstemp(suffix=".json")[1])
+    path.write_text(json.dumps(plan))
+    return str(path)
+
+
+async def start(kind: str, port: int, n: int) -> tuple[asyncio.subprocess.Process, Any]:
+    """Start the server under test; return it and its hello line."""
+    here = Path(__file__).parent
+    args = ["--port", str(port)]
+    if kind == "bridge":
+        plan = {"listeners": [["g1"]] * math.ceil(n / PER_TOKEN), "posters": [["g1"]]}
+        args += ["--plan", write_plan(plan)]
+    script = str(here / ("server.py" if kind == "bridge" else "baseline.py"))
     server = await asyncio.create_subprocess_exec(
-        sys.executable, *PROFILE, script, "--port", str(port), stdout=asyncio.subprocess.PIPE
+        sys.executable, *PROFILE, script, *args, stdout=asyncio.subprocess.PIPE
     )
+    assert server.stdout is not None
+    return server, json.loads(await server.stdout.readline())
+
+
+async def run(kind: str, n: int, events: int, burst: int, gap: float) -> dict[str, Any]:
+    """Benchmark one server at one N; return the figures."""
+    port = 20000 + (os.getpid() + (kind == "baseline")) % 10000
+    server, hello = await start(kind, port, n)
     try:
-        assert server.stdout is not None
-        hello = json.loads(await server.stdout.readline())
         limits = httpx2.Limits(max_connections=200)
         async with httpx2.AsyncClient(
             base_url=f"http://{HOST}:{port}", limits=limits, timeout=60
         ) as http:
-            listener = await link(http, hello["codes"]["listener"], "foundry")
-            poster = await link(http, hello["codes"]["poster"], "roll20")
+            codes = hello["codes"]
+            if kind == "bridge":
+                tokens = [await link(http, c, "foundry") for c in codes["listeners"]]
+                poster = await link(http, codes["posters"][0], "roll20")
+            else:
+                tokens, poster = ["t"], "t"
+            slots = [tokens[i // PER_TOKEN % len(tokens)] for i in range(n)]
             await asyncio.sleep(1)
             before = rss_kib(server.pid)
             started = time.monotonic()
-            listeners = await connect(http, listener, port, n)
+            listeners = Listeners()
+            opened = await connect(http, slots, port, listeners)
             connect_s = time.monotonic() - started
+            if listeners.connected != n:
+                why = dict(listeners.failures)
+                raise BenchFailed(f"{kind}: {listeners.connected} of {n} clients connected: {why}")
             await asyncio.sleep(2)
             after = rss_kib(server.pid)
             # Keep this process's GC pauses out of the measured delays.
             gc.collect()
             gc.freeze()
+            last: list[float] = []
             for seq in range(events):
                 await post(http, poster, seq)
-                await wait_for(listeners, range(seq, seq + 1), listeners.connected, 10)
+                await wait_for(listeners, range(seq, seq + 1), n, 30)
+                last.append(max(listeners.delays[seq], default=math.inf))
                 await asyncio.sleep(gap)
             delays = [d for s in range(events) for d in listeners.delays[s]]
             first = time.monotonic()
             seqs = range(events, events + burst)
             await asyncio.gather(*(post(http, poster, s) for s in seqs))
-            await wait_for(listeners, seqs, listeners.connected, 60)
+            await wait_for(listeners, seqs, n, 60)
             delivered = sum(listeners.received(s) for s in seqs)
-            await listeners.close()
+            elapsed = max((listeners.last_arrival.get(s, first) for s in seqs), default=first)
+            await asyncio.sleep(0.5)  # time for a duplicate to show up
+            await listeners.close(opened)
+        check(kind, n, events + burst, listeners)
         return {
+            "server": kind,
             "clients": n,
             "connected": listeners.connected,
-            "failed": listeners.failed,
             "connect_seconds": round(connect_s, 1),
-            "latency_ms_p50": round(percentile(delays, 50) * 1000, 1),
-            "latency_ms_p99": round(percentile(delays, 99) * 1000, 1),
-            "latency_ms_max": round(max(delays) * 1000, 1),
-            "per_event_ms": [
-                (round(min(listeners.delays[s]) * 1000), round(max(listeners.delays[s]) * 1000))
-                for s in range(events)
-            ],
-            "deliveries_expected": events * n,
-            "deliveries_seen": len(delays),
-            "burst_deliveries": delivered,
-            "deliveries_per_second": round(delivered / max(1e-9, _elapsed(listeners, seqs, first))),
+            "refused_then_retried": dict(listeners.failures),
+            "last_client_ms_median": round(statistics.median(last) * 1000, 1),
+            "last_client_ms_p99": round(percentile(last, 99) * 1000, 1),
+            "delivery_ms_p50": round(percentile(delays, 50) * 1000, 1),
+            "delivery_ms_p99": round(percentile(delays, 99) * 1000, 1),
+            "deliveries": len(delays) + delivered,
+            "duplicates": listeners.duplicates,
+            "burst_deliveries_per_second": round(delivered / max(1e-9, elapsed - first)),
             "rss_before_mib": round(before / 1024, 1),
             "rss_after_mib": round(after / 1024, 1),
-            "kib_per_connection": round((after - before) / max(1, listeners.connected), 1),
+            "kib_per_connection": round((after - before) / n, 1),
+            "loadavg": os.getloadavg(),
         }
     finally:
         server.send_signal(signal.SIGINT)  # a graceful stop, so a profile is written
         await asyncio.wait_for(server.wait(), 30)
 
 
-def _elapsed(listeners: Listeners, seqs: range, first: float) -> float:
-    """Return the time from the first burst POST to the last arrival."""
-    return max((listeners.last_arrival.get(s, first) for s in seqs), default=first) - first
+def check(kind: str, n: int, events: int, listeners: Listeners) -> None:
+    """Fail loudly unless every event reached every client exactly once."""
+    missing = {s: n - listeners.received(s) for s in range(events) if listeners.received(s) != n}
+    if missing:
+        raise BenchFailed(f"{kind}: events not delivered to every client: {missing}")
+    if listeners.duplicates:
+        raise BenchFailed(f"{kind}: {listeners.duplicates} duplicate deliveries")
+
+
+def ratios(bridge: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Return bridge / baseline for each figure."""
+    keys = [
+        "last_client_ms_median",
+        "last_client_ms_p99",
+        "delivery_ms_p99",
+        "burst_deliveries_per_second",
+        "kib_per_connection",
+    ]
+    return {
+        "clients": bridge["clients"],
+        "ratio_bridge_over_baseline": {
+            k: round(bridge[k] / baseline[k], 2) if baseline[k] else None for k in keys
+        },
+    }
 
 
 def main() -> None:
@@ -175,12 +251,23 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=30)
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--gap", type=float, default=0.2)
+    parser.add_argument("--only", choices=["bridge", "baseline"])
     args = parser.parse_args()
     raise_fd_limit()
     import uvloop
 
-    for n in args.clients:
-        print(json.dumps(uvloop.run(run(n, args.events, args.burst, args.gap))), flush=True)
+    try:
+        for n in args.clients:
+            results = {}
+            for kind in ("bridge", "baseline"):
+                if args.only in (None, kind):
+                    results[kind] = uvloop.run(run(kind, n, args.events, args.burst, args.gap))
+                    print(json.dumps(results[kind]), flush=True)
+            if len(results) == 2:
+                print(json.dumps(ratios(results["bridge"], results["baseline"])), flush=True)
+    except BenchFailed as exc:
+        print(f"BENCHMARK FAILED: {exc}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 httpx or aiohttp would cost more per connection than the server side under
 test; a raw reader keeps the client process out of the way. Each message the
-benchmark posts carries `bench:<seq>:<monotonic send time>;`, and each
-listener records the delay at which it saw each seq.
+benchmark posts carries `bench:<seq>:<monotonic send time>;`; each listener
+parses whole SSE frames, records the delay at which it saw each seq, counts
+a seq seen twice as a duplicate, and remembers the last event id (to resume
+with `Last-Event-ID`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,21 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 MARK = re.compile(rb"bench:(\d+):(\d+\.\d+);")
-TAIL = 200  # bytes kept between reads, so a marker split across reads is found
+ID = re.compile(rb"^id: (\S+)", re.MULTILINE)
+
+
+@dataclass(eq=False)
+class Listener:
+    """One stream's view: what it saw, and where to resume."""
+
+    seen: set[int] = field(default_factory=set)
+    last_id: str | None = None
+    writer: asyncio.StreamWriter | None = None
+    task: asyncio.Task[None] | None = None
 
 
 class Listeners:
@@ -25,49 +38,77 @@ class Listeners:
         self.last_arrival: dict[int, float] = {}
         self.connected = 0
         self.failed = 0
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: list[asyncio.StreamWriter] = []
+        self.duplicates = 0
+        self.reconnects = 0
+        self.resets = 0
+        self.failures: Counter[str] = Counter()
 
-    async def open(self, host: str, port: int, ticket: str) -> None:
-        """Open one stream with a ticket and start reading it."""
+    async def open(
+        self,
+        host: str,
+        port: int,
+        ticket: str,
+        listener: Listener | None = None,
+    ) -> Listener:
+        """Open one stream with a ticket (resuming `listener` if given) and read it."""
+        fresh = listener is None
+        listener = listener or Listener()
         reader, writer = await asyncio.open_connection(host, port)
+        resume = f"Last-Event-ID: {listener.last_id}\r\n" if listener.last_id else ""
         request = (
             f"GET /vtt/stream?ticket={ticket} HTTP/1.1\r\n"
-            f"Host: {host}\r\nAccept: text/event-stream\r\n\r\n"
+            f"Host: {host}\r\nAccept: text/event-stream\r\n{resume}\r\n"
         )
         writer.write(request.encode())
         head = await reader.readuntil(b"\r\n\r\n")
-        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        status = head.split(b"\r\n", 1)[0]
+        if b" 200 " not in status:
             self.failed += 1
+            self.failures[status.decode(errors="replace")] += 1
             writer.close()
-            return
-        self.connected += 1
-        self._writers.append(writer)
-        task = asyncio.create_task(self._read(reader))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            return listener
+        if fresh:
+            self.connected += 1
+        else:
+            self.reconnects += 1
+        listener.writer = writer
+        listener.task = asyncio.create_task(self._read(reader, listener))
+        return listener
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
+    async def _read(self, reader: asyncio.StreamReader, listener: Listener) -> None:
         buffer = b""
         while chunk := await reader.read(65536):
             now = time.monotonic()
-            buffer += chunk
-            end = 0
-            for match in MARK.finditer(buffer):
+            *frames, buffer = (buffer + chunk).split(b"\r\n\r\n")
+            for frame in frames:
+                if b"event: stream.reset" in frame:
+                    self.resets += 1
+                match = MARK.search(frame)
+                if match is None:
+                    continue
                 seq = int(match.group(1))
+                if seq in listener.seen:
+                    self.duplicates += 1
+                    continue
+                listener.seen.add(seq)
                 self.delays[seq].append(now - float(match.group(2)))
                 self.last_arrival[seq] = now
-                end = match.end()
-            buffer = buffer[max(end, len(buffer) - TAIL) :]
+                found = ID.search(frame)
+                if found:
+                    listener.last_id = found.group(1).decode()
+
+    async def drop(self, listener: Listener) -> None:
+        """Close one stream as a client losing its connection would."""
+        if listener.writer is not None:
+            listener.writer.close()
+        if listener.task is not None:
+            listener.task.cancel()
+            await asyncio.gather(listener.task, return_exceptions=True)
 
     def received(self, seq: int) -> int:
         """Return how many listeners have seen a seq."""
         return len(self.delays.get(seq, ()))
 
-    async def close(self) -> None:
+    async def close(self, listeners: list[Listener]) -> None:
         """Close every stream."""
-        for writer in self._writers:
-            writer.close()
-        for task in tuple(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(self.drop(listener) for listener in listeners))

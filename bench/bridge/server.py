@@ -1,29 +1,40 @@
-"""The bridge under benchmark: one process, in-process bus, reports discarded.
+"""The bridge under benchmark: one process, reports discarded.
 
-Run by `fanout.py`; prints one JSON line with pairing codes once it listens,
-so the client process can link like a real extension does.
+Run by `fanout.py` and `mix.py`; prints one JSON line once it listens, with
+the pairing codes its plan asked for (`--plan`: a JSON file
+`{"listeners": [[game, ...], ...], "posters": [[game, ...], ...]}`), so the
+client process links like real extensions do: each listener code becomes
+one token, which may hold `max_streams_per_token` streams. On `--bus redis`
+several of these processes share one Redis (bus and state); only the one
+given `--plan` makes codes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
 import gc
 import json
 import logging
 import os
 import resource
+import statistics
 import sys
+import time
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
 
 from bridge.app import close_streams, create_app
-from bridge.bus import InMemoryBus
+from bridge.backends import open_backends
+from bridge.bus import BusEvent
+from bridge.fanout import Hub
 from bridge.pairing import create_pairing_code
 from bridge.settings import BridgeSettings
-from bridge.store import MemoryStore
 from core_client import Event
 
 log = logging.getLogger(__name__)
@@ -54,48 +65,103 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-async def main(port: int, queue: int) -> None:
+async def make_codes(store: object, plan: dict[str, list[list[str]]]) -> dict[str, list[str]]:
+    """Mint the plan's pairing codes: one per listener token and per poster token."""
+    codes: dict[str, list[str]] = {}
+    for role, tokens in plan.items():
+        codes[role] = [
+            (await create_pairing_code(store, f"{role}{i}", "bench", games, ttl=3600.0)).code  # type: ignore[arg-type]
+            for i, games in enumerate(tokens)
+        ]
+    return codes
+
+
+def time_passes(hub: Hub) -> None:
+    """Time each fan-out pass (encode + write to every live stream); report them at exit."""
+    deliver, passes = hub.deliver, []
+
+    def timed(topic: str, event: BusEvent) -> None:
+        started = time.perf_counter()
+        deliver(topic, event)
+        passes.append((time.perf_counter() - started, hub_size(hub, topic)))
+
+    def report() -> None:
+        if passes:
+            ms = sorted(p[0] * 1000 for p in passes)
+            widest = max(p[1] for p in passes)
+            summary = {
+                "passes": len(ms),
+                "median_ms": round(statistics.median(ms), 2),
+                "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2),
+                "max_streams": widest,
+            }
+            print(json.dumps({"pass": summary}), file=sys.stderr, flush=True)
+
+    hub.deliver = timed  # type: ignore[method-assign]
+    atexit.register(report)
+
+
+def hub_size(hub: Hub, topic: str) -> int:
+    """Return how many streams a game has on this hub."""
+    game = hub._games.get(topic)
+    return len(game.connections) if game is not None else 0
+
+
+async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> None:
     """Serve the bridge and announce the pairing codes."""
     settings = BridgeSettings(
-        subscriber_queue=queue, rate_per_second=1e6, rate_burst=10**6, link_rate_burst=100
+        event_bus=args.bus,
+        redis_prefix=args.prefix,
+        rate_per_second=1e6,
+        rate_burst=10**6,
+        link_rate_per_second=1e6,
+        link_rate_burst=10**6,
+        stream_window=args.window,
     )
-    bus, store = InMemoryBus(), MemoryStore()
-    app = create_app(settings, reporter=DiscardingReporter(), bus=bus, store=store)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
-        backlog=4096,
-        timeout_graceful_shutdown=5,
-        timeout_keep_alive=60,
-    )
-    server = _Server(config)
-    server.app = app
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.05)
-    codes = {
-        role: (await create_pairing_code(store, role, "bench", ["g1"], ttl=600.0)).code
-        for role in ("listener", "poster")
-    }
-    print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
-    await task
+    async with open_backends(settings) as backends:
+        app = create_app(
+            settings, reporter=DiscardingReporter(), bus=backends.bus, store=backends.store
+        )
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=args.port,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="warning",
+            backlog=4096,
+            timeout_graceful_shutdown=5,
+            timeout_keep_alive=60,
+        )
+        server = _Server(config)
+        server.app = app
+        task = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+            await asyncio.sleep(0.05)
+        codes = await make_codes(backends.store, plan)
+        if os.environ.get("BENCH_PASS_TIMES"):
+            time_passes(app.state.services.hub)
+        gc.collect()
+        gc.freeze()  # as the composition root does: keep start-up objects out of collections
+        print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
+        await task
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--queue", type=int, default=256)
-    args = parser.parse_args()
+    parser.add_argument("--bus", choices=["memory", "redis"], default="memory")
+    parser.add_argument("--prefix", default="fb:bench")
+    parser.add_argument("--window", type=int, default=256)
+    parser.add_argument("--plan", help="JSON file of the codes to make")
     raise_fd_limit()
     if os.environ.get("BENCH_GC_THRESHOLD"):
-        # Fewer full collections: each one walks every live stream's objects.
         gc.set_threshold(*map(int, os.environ["BENCH_GC_THRESHOLD"].split(",")))
     import uvloop
 
-    uvloop.run(main(args.port, args.queue))
+    with contextlib.suppress(KeyboardInterrupt):
+        args = parser.parse_args()
+        plan = json.loads(Path(args.plan).read_text()) if args.plan else {}
+        uvloop.run(main(args, plan))
     sys.exit(0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -77,3 +78,50 @@ def test_the_ai_sdks_load_only_with_their_provider(tmp_path: Path) -> None:
     chosen = loaded(build.format("provider='anthropic', anthropic_api_key='k'"), tmp_path)
     assert "anthropic" in chosen
     assert "openai" not in chosen
+
+
+RUN_PROBE = """
+import json, os, signal, sys, threading, time, urllib.request
+
+def watch():
+    for _ in range(1200):
+        try:
+            urllib.request.urlopen({health!r}, timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    loaded = sorted({{m.partition(".")[0] for m in sys.modules}})
+    print(json.dumps(loaded), flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=watch, daemon=True).start()
+from bot.cli import main
+main(["run"])
+"""
+
+
+def test_run_without_ai_loads_no_ai_sdk_and_no_pydantic(tmp_path: Path) -> None:
+    # `fumblebot run`, serving, with AI not configured: the SDKs (and the
+    # pydantic they bring) stay out of the process until AI is used.
+    core_port, bridge_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUMBLEBOT_")}
+    env |= {
+        "FUMBLEBOT_PATHS_DATA_DIR": str(tmp_path),
+        "FUMBLEBOT_CORE_PORT": str(core_port),
+        "FUMBLEBOT_BRIDGE_PORT": str(bridge_port),
+    }
+    code = RUN_PROBE.format(health=f"http://127.0.0.1:{bridge_port}/health")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("[")]
+    assert lines, out.stderr
+    loaded = set(json.loads(lines[-1]))
+    assert {"uvicorn", "starlette", "bridge", "storage"} <= loaded  # it really served
+    assert loaded & {"openai", "anthropic", "pydantic"} == set()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -163,23 +163,6 @@ async def test_events_published_while_a_client_resumes_arrive_once_in_order(
     assert len({m.id for m in got}) == len(got)
 
 
-@ON_MEMORY
-async def test_a_slow_client_cut_off_catches_up_from_the_history(
-    bridge: Bridge, memory_bus: InMemoryBus
-) -> None:
-    mira = await seen_once(bridge, memory_bus)
-    async with mira.client.stream() as sse:
-        await publish_chats(memory_bus, range(1))
-        first = await sse.next()
-        # More than its queue holds, published before its writer runs once.
-        await publish_chats(memory_bus, range(1, QUEUE + 100))
-        with pytest.raises(EOFError):
-            await sse.next(timeout=2)
-    assert first.id
-    got = await mira.read_all(QUEUE + 99, after=first.id)
-    assert texts(got) == list(range(1, QUEUE + 100))
-
-
 async def test_a_replay_spanning_several_games_is_merged_in_order(
     bridge: Bridge, bus: EventBus
 ) -> None:
