@@ -202,6 +202,9 @@ class RelayCog(commands.Cog):
                 raise
             except SubscriberLaggingError:
                 log.warning("relay fell behind the bus; resubscribing")
+            except CoreClientError as exc:
+                # Core restarting or stopping first on shutdown: expected, not a bug.
+                log.warning("relay could not reach Core (%s); retrying shortly", type(exc).__name__)
             except Exception:
                 log.exception("relay failed; resubscribing shortly")
             await asyncio.sleep(RESUBSCRIBE_DELAY)

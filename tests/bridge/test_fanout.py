@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -141,7 +142,10 @@ async def test_a_paused_client_catches_up_from_its_cursor(bridge: Bridge) -> Non
     frozen.writer.close()
 
 
-async def test_a_client_behind_past_the_window_is_dropped_and_resumes(bridge: Bridge) -> None:
+async def test_a_client_behind_past_the_window_is_dropped_and_resumes(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     mira = await link(bridge, "mira", platform="foundry")
     frozen = await Frozen.open(mira)
     total = WINDOW * 4  # past the window, however much the socket buffers took
@@ -152,6 +156,10 @@ async def test_a_client_behind_past_the_window_is_dropped_and_resumes(bridge: Br
     async with mira.stream(last_event_id=got[-1][0]) as sse:
         rest = await read(sse, total - len(got))
     assert [n for _, n in got] + texts(rest) == list(range(total))
+    # A dropped slow client is an ordinary event on game night: one warning, no error.
+    behind = [r for r in caplog.records if "fell behind" in r.getMessage()]
+    assert [r.levelname for r in behind] == ["WARNING"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_each_event_is_encoded_once_whatever_its_audience(bridge: Bridge) -> None:
