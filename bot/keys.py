@@ -9,26 +9,23 @@ next request: nothing to restart.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TextIO, TypeVar
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.dbjob import run_job
 from bot.errors import FumbleBotError
 from core_client.contract import codec
 from core_client.contract.answers import ApiKeyInfo
 from core_client.contract.writes import NewApiKey
 from core_client.errors import RecordError
-from storage import apikeys, db
-from storage.errors import StorageError
+from storage import apikeys
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 def create(
@@ -44,7 +41,7 @@ def create(
     async def job(session: AsyncSession) -> Any:
         return apikeys.issued(await apikeys.issue(session, new.role, new.campaigns, new.label))
 
-    made = _run(url, job)
+    made = run_job(url, job, "keys")
     print(made.key, file=out or sys.stdout)
     print(f"issued {_describe(made)}; this is the only time the key is shown", file=sys.stderr)
     return 0
@@ -56,7 +53,7 @@ def list_(url: str, out: TextIO | None = None) -> int:
     async def job(session: AsyncSession) -> list[ApiKeyInfo]:
         return [apikeys.info(row) for row in await apikeys.listing(session)]
 
-    rows = _run(url, job)
+    rows = run_job(url, job, "keys")
     out = out or sys.stdout
     if not rows:
         print("no keys issued (keys from the environment are not listed)", file=out)
@@ -78,7 +75,7 @@ def revoke(url: str, key_id: str, out: TextIO | None = None) -> int:
         row = await apikeys.revoke(session, row_id)
         return None if row is None else apikeys.info(row)
 
-    row = _run(url, job)
+    row = run_job(url, job, "keys")
     if row is None:
         raise FumbleBotError(f"keys revoke: Core issued no key {key_id}")
     print(f"revoked {row.id} ({row.revoked_at})", file=out or sys.stdout)
@@ -89,18 +86,3 @@ def _describe(row: ApiKeyInfo) -> str:
     scope = "every campaign" if row.campaigns is None else "campaigns " + ",".join(row.campaigns)
     label = f" {row.label!r}" if row.label else ""
     return f"{row.id}  {row.role.value}  {scope}{label}"
-
-
-def _run(url: str, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def run() -> T:
-        engine = db.create_engine(url)
-        try:
-            async with db.sessionmaker(engine).begin() as session:
-                return await job(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        raise FumbleBotError(f"keys: {exc}") from exc

@@ -7,23 +7,22 @@ migrate upgrade`). An import is one transaction: it lands whole or not at all.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from bot.dbjob import run_job
 from bot.errors import FumbleBotError
-from storage import db, transfer
-from storage.errors import StorageError
+from storage import transfer
 
 log = logging.getLogger(__name__)
 
 
 def export(url: str, campaign: str, path: Path | None, out: TextIO | None = None) -> int:
     """Write the campaign's document to `path` (or stdout); return the exit status."""
-    document = _run(url, lambda session: transfer.export_campaign(session, campaign))
+    document = run_job(url, lambda session: transfer.export_campaign(session, campaign))
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     if path is None:
         (out or sys.stdout).write(text)
@@ -40,21 +39,6 @@ def import_(url: str, path: Path, out: TextIO | None = None) -> int:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise FumbleBotError(f"cannot read {path}: {exc}") from exc
-    campaign = _run(url, lambda session: transfer.import_campaign(session, document))
+    campaign = run_job(url, lambda session: transfer.import_campaign(session, document))
     (out or sys.stdout).write(f"imported campaign {campaign}\n")
     return 0
-
-
-def _run(url: str, job: Any) -> Any:
-    async def run() -> Any:
-        engine = db.create_engine(url)
-        try:
-            async with db.sessionmaker(engine).begin() as session:
-                return await job(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        raise FumbleBotError(str(exc)) from exc
