@@ -11,9 +11,11 @@ with `Last-Event-ID`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MARK = re.compile(rb"bench:(\d+):(\d+\.\d+);")
@@ -28,12 +30,18 @@ class Listener:
     last_id: str | None = None
     writer: asyncio.StreamWriter | None = None
     task: asyncio.Task[None] | None = None
+    dropped: bool = False  # closed by the benchmark (a scheduled reconnect)
+    ended: int = 0  # times the server ended this client's stream
 
 
 class Listeners:
     """N open SSE streams and the delivery delays they saw, by seq."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_end: Callable[[Listener], None] | None = None) -> None:
+        # Called when the server ends a stream the benchmark did not drop: a
+        # browser's EventSource reconnects with Last-Event-ID, and so should we.
+        self.on_end = on_end
+        self.ended = 0
         self.delays: dict[int, list[float]] = defaultdict(list)
         self.last_arrival: dict[int, float] = {}
         self.connected = 0
@@ -53,6 +61,7 @@ class Listeners:
         """Open one stream with a ticket (resuming `listener` if given) and read it."""
         fresh = listener is None
         listener = listener or Listener()
+        listener.dropped = False
         reader, writer = await asyncio.open_connection(host, port)
         resume = f"Last-Event-ID: {listener.last_id}\r\n" if listener.last_id else ""
         request = (
@@ -76,6 +85,15 @@ class Listeners:
         return listener
 
     async def _read(self, reader: asyncio.StreamReader, listener: Listener) -> None:
+        with contextlib.suppress(ConnectionError):  # reset by the server: ended like a close
+            await self._frames(reader, listener)
+        if not listener.dropped:
+            self.ended += 1
+            listener.ended += 1
+            if self.on_end is not None:
+                self.on_end(listener)
+
+    async def _frames(self, reader: asyncio.StreamReader, listener: Listener) -> None:
         buffer = b""
         while chunk := await reader.read(65536):
             now = time.monotonic()
@@ -99,6 +117,7 @@ class Listeners:
 
     async def drop(self, listener: Listener) -> None:
         """Close one stream as a client losing its connection would."""
+        listener.dropped = True
         if listener.writer is not None:
             listener.writer.close()
         if listener.task is not None:

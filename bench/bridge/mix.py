@@ -29,14 +29,16 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fanout import PER_TOKEN, BenchFailed, link, percentile, post, rss_kib, ticket, write_plan
+from fanout import PER_TOKEN, BenchFailed, link, percentile, rss_kib, ticket, write_plan
 from listeners import Listener, Listeners
+from posters import Posters
 from server import raise_fd_limit
 
 HOST = "127.0.0.1"
@@ -125,19 +127,44 @@ async def measure(
             for k in range(size):
                 clients.append((game, tokens[token_i + k // PER_TOKEN], len(clients) % len(ports)))
             token_i += math.ceil(size / PER_TOKEN)
-        listeners = Listeners()
+        background: set[asyncio.Task[Any]] = set()
+
+        def later(coro: Any) -> None:
+            task = asyncio.create_task(coro)
+            background.add(task)
+            task.add_done_callback(background.discard)
+
+        index: dict[Listener, int] = {}
+
+        def ended(listener: Listener) -> None:
+            # As EventSource does: back after the retry hint, with Last-Event-ID.
+            i = index[listener]
+            later(come_back(i))
+
+        async def come_back(i: int) -> None:
+            await asyncio.sleep(0.5)
+            opened[i] = await open_one(*clients[i], opened[i])
+
+        listeners = Listeners(on_end=ended)
+        pools = [Posters(HOST, p) for p in ports]
 
         async def open_one(game: str, token: str, where: int, old: Listener | None) -> Listener:
-            async with gate:
-                for _ in range(3):  # a refused open is retried, as a real client would
+            # A refused open (a full token whose dropped stream the server has
+            # not noticed yet answers 429) is retried with capped backoff, as
+            # the extension's client does; a client left without a stream
+            # fails the run rather than passing for lost deliveries.
+            for attempt in range(12):
+                async with gate:
                     failed = listeners.failed
                     t = await ticket(https[where], token)
                     opened = await listeners.open(HOST, ports[where], t, old)
-                    if listeners.failed == failed:
-                        break
-                return opened
+                if listeners.failed == failed:
+                    return opened
+                await asyncio.sleep(min(2.0, 0.05 * 2**attempt))
+            raise BenchFailed(f"a client of {game} could not open its stream in 12 attempts")
 
         opened = list(await asyncio.gather(*(open_one(*c, None) for c in clients)))
+        index.update((listener, i) for i, listener in enumerate(opened))
         if listeners.connected != len(clients):
             why = dict(listeners.failures)
             raise BenchFailed(f"{listeners.connected} of {len(clients)} clients connected: {why}")
@@ -149,7 +176,7 @@ async def measure(
         reconnect_at = sorted(
             (started + 1 + random.Random(i).random() * (args.seconds - 2), i) for i in chosen
         )
-        posts: set[asyncio.Task[None]] = set()
+        posts: list[asyncio.Task[bool]] = []
         seq = 0
         tick = 0.01
         while (now := time.monotonic()) < started + args.seconds:
@@ -158,19 +185,20 @@ async def measure(
                 g = random.choices(range(len(games)), weights)[0]
                 posted[seq] = games[g]
                 poster = posters[g // 50]
-                task = asyncio.create_task(post(https[seq % len(https)], poster, seq, games[g]))
-                posts.add(task)
-                task.add_done_callback(posts.discard)
+                where = seq % len(ports)
+                posts.append(asyncio.create_task(pools[where].post(poster, seq, games[g])))
                 seq += 1
             while reconnect_at and reconnect_at[0][0] <= now:
                 _, i = reconnect_at.pop(0)
-                back = asyncio.create_task(
-                    reconnect(listeners, opened, clients, i, open_one, len(ports))
-                )
-                posts.add(back)
-                back.add_done_callback(posts.discard)
+                later(reconnect(listeners, opened, clients, i, open_one, len(ports)))
             await asyncio.sleep(max(0.0, now + tick - time.monotonic()))
-        await asyncio.gather(*posts)
+        accepted = await asyncio.gather(*posts)
+        # Only what the bridge accepted can be delivered; a refused post fails the run below.
+        for s, ok in enumerate(accepted):
+            if not ok:
+                del posted[s]
+        while background:
+            await asyncio.gather(*background)
         rss = [round(rss_kib(p.pid) / 1024, 1) for p in procs]
         deadline = time.monotonic() + 20
         expected = {g: {s for s, pg in posted.items() if pg == g} for g in games}
@@ -179,7 +207,21 @@ async def measure(
                 break
             await asyncio.sleep(0.2)
         await asyncio.sleep(1)  # time for a duplicate to show up
-        lost = sum(len(expected[c[0]] - opened[i].seen) for i, c in enumerate(clients))
+        missing = [
+            (i, c[0], sorted(expected[c[0]] - opened[i].seen)) for i, c in enumerate(clients)
+        ]
+        missing = [m for m in missing if m[2]]
+        lost = sum(len(m[2]) for m in missing)
+        lost_detail = [
+            {
+                "client": i,
+                "game": game,
+                "seqs": seqs[:5],
+                "stream_ended_by_server": opened[i].ended,
+                "reconnected": i in chosen,
+            }
+            for i, game, seqs in missing[:10]
+        ]
         delays = [d for ds in listeners.delays.values() for d in ds]
         await listeners.close(opened)
         return {
@@ -197,6 +239,11 @@ async def measure(
             "reconnects": listeners.reconnects,
             "refused_then_retried": dict(listeners.failures),
             "resets": listeners.resets,
+            "streams_ended_by_server": listeners.ended,
+            "posts_accepted": sum(p.sent for p in pools),
+            "posts_failed": dict(sum((p.failed for p in pools), Counter())),
+            "posts_retried_on_closed_keepalive": sum(p.retried for p in pools),
+            "lost_detail": lost_detail,
             "deliveries": len(delays),
             "lost": lost,
             "duplicated": listeners.duplicates,
@@ -209,6 +256,8 @@ async def measure(
     finally:
         for http in https:
             await http.aclose()
+        for pool in pools:
+            await pool.aclose()
 
 
 def rng_sample(n: int, share: float) -> list[int]:
@@ -253,8 +302,9 @@ def main() -> None:
         print(f"BENCHMARK FAILED: {exc}", file=sys.stderr, flush=True)
         sys.exit(1)
     print(json.dumps(result), flush=True)
-    if result["lost"] or result["duplicated"]:
-        print("BENCHMARK FAILED: events lost or duplicated", file=sys.stderr, flush=True)
+    if result["lost"] or result["duplicated"] or result["posts_failed"]:
+        why = "events lost or duplicated, or posts refused"
+        print(f"BENCHMARK FAILED: {why}", file=sys.stderr, flush=True)
         sys.exit(1)
 
 
