@@ -97,7 +97,9 @@ async def stream(request: Request) -> Response:
         async with s.bus.subscribe(
             topics, last_event_id=last_id, queue_size=s.settings.subscriber_queue
         ) as sub:
-            yield ServerSentEvent(comment="connected", retry=s.settings.retry_ms)
+            # As on /vtt/stream: a fresh stream's first frame carries where it joined.
+            position = s.bus.position() if last_id is None else None
+            yield ServerSentEvent(comment="connected", retry=s.settings.retry_ms, id=position)
             try:
                 async for event in sub:
                     yield ServerSentEvent(data=event.json(), event=event.type, id=event.id)

@@ -226,6 +226,15 @@ class EventBus(Protocol):
         on_event: Callable[[BusEvent], None] | None = None,
     ) -> SubscriptionContext: ...
 
+    def position(self) -> str | None:
+        """Return the id of the newest event delivered live, if any was issued.
+
+        Resuming after it misses nothing delivered from now on: a stream
+        hands it to a client that has seen no event yet, so that client too
+        can resume (see `bridge.streams.Opening`).
+        """
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -315,6 +324,10 @@ class InMemoryBus:
         floors = {t: self.lost_upto(t) for t in topics}
         recovered = known and all(lost <= after for lost in floors.values())
         return _MemoryReplay(self, topics, after, self._newest, floors), recovered
+
+    def position(self) -> str:
+        """Return the id of the newest event published (every one was offered at once)."""
+        return f"{self._epoch}-{self._newest}"
 
     def page(self, topics: frozenset[str], after: int, upto: int, limit: int) -> list[BusEvent]:
         """Return the first `limit` retained events with `after < seq <= upto`, in order."""

@@ -227,6 +227,11 @@ class RedisBus:
                 point.floors[topic] = max(point.start, _kept_from(info))
         return point
 
+    def position(self) -> str | None:
+        """Return the id of the newest firehose entry dispatched; None before the reader starts."""
+        # The reader sets it before dispatching each entry, with no await between.
+        return self._position if valid_id(self._position) else None
+
     async def page(
         self, topics: frozenset[str], after: Key, upto: Key, limit: int
     ) -> tuple[list[tuple[Key, str, Any]], dict[str, Info | None]]:

@@ -223,11 +223,12 @@ async def game_stream(
     topics = [game_topic(grant.campaign_id, g) for g in grant.games]
     viewer = Viewer(grant.platform, grant.user_id, grant.gm, grant.token_id)
     async with bus.subscribe(topics, last_event_id=last_event_id, queue_size=queue_size) as sub:
+        position = bus.position() if last_event_id is None else None
         registry.add(grant.token_id, sub, limit=max_streams)
         if grant.token_id in registry.revoked or registry.closing:
             sub.cancel()  # revoked (or shutting down) since the request came in
         try:
-            yield ServerSentEvent(comment="connected", retry=retry_ms).encode()
+            yield connected(retry_ms, position)
             if last_event_id is not None and not sub.recovered:
                 yield _reset(last_event_id)
             while (events := await sub.batch()) is not None:
@@ -273,6 +274,8 @@ async def open_live(
         registry.discard(grant.token_id, conn)
         await hub.leave(conn)
         raise
+    # Read with no await since joining: every event after it reaches this stream.
+    position = bus.position() if last_event_id is None else None
     if grant.token_id in registry.revoked or registry.closing:
         conn.cancel()  # revoked (or shutting down) since the request came in
 
@@ -280,7 +283,7 @@ async def open_live(
         registry.discard(done.token_id, done)
         await hub.leave(done)
 
-    opening = Opening(bus, conn, last_event_id, retry_ms)
+    opening = Opening(bus, conn, last_event_id, retry_ms, position)
     revoked = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
     return LiveStream(
         hub, conn, opening, send_timeout=send_timeout, finish=finish, revoked_frame=revoked
@@ -293,20 +296,32 @@ class Opening:
     The history is read from the bus (so a resume works across instances);
     the hub's rings hold what arrived meanwhile, and `covers` tells which of
     those the replay already sent.
+
+    A fresh stream's first frame carries the bus position it joined at as
+    its `id:` (no data, so it is not an event: SSE clients only take the id).
+    Without it, a client that lost its connection before its first event had
+    no id to resume from, and the events published while it was away were
+    lost to it (the mix benchmark found this: docs/benchmarks.md).
     """
 
     def __init__(
-        self, bus: EventBus, conn: Connection, last_event_id: str | None, retry_ms: int
+        self,
+        bus: EventBus,
+        conn: Connection,
+        last_event_id: str | None,
+        retry_ms: int,
+        position: str | None = None,
     ) -> None:
         self._bus = bus
         self._conn = conn
         self._last_event_id = last_event_id
         self._retry_ms = retry_ms
+        self._position = position  # where a fresh stream joined: its first frame's id
         self._replayed: Replay | None = None
 
     async def frames(self) -> AsyncIterator[bytes]:
         """Yield the retry hint, then on a resume the reset if due and the history."""
-        yield ServerSentEvent(comment="connected", retry=self._retry_ms).encode()
+        yield connected(self._retry_ms, self._position)
         last_event_id, conn = self._last_event_id, self._conn
         if last_event_id is None:
             return
@@ -330,6 +345,11 @@ class Opening:
     def covers(self, event: BusEvent) -> bool:
         """Return whether the replay already sent this live event."""
         return self._replayed is not None and self._replayed.covers(event)
+
+
+def connected(retry_ms: int, position: str | None) -> bytes:
+    """Return a stream's first frame: the retry hint and, if fresh, its resume point."""
+    return ServerSentEvent(comment="connected", retry=retry_ms, id=position).encode()
 
 
 def _reset(last_event_id: str) -> bytes:

@@ -101,6 +101,9 @@ class Listeners:
             for frame in frames:
                 if b"event: stream.reset" in frame:
                     self.resets += 1
+                found = ID.search(frame)
+                if found:  # any block's id, as EventSource keeps it (the first frame's too)
+                    listener.last_id = found.group(1).decode()
                 match = MARK.search(frame)
                 if match is None:
                     continue
@@ -111,9 +114,6 @@ class Listeners:
                 listener.seen.add(seq)
                 self.delays[seq].append(now - float(match.group(2)))
                 self.last_arrival[seq] = now
-                found = ID.search(frame)
-                if found:
-                    listener.last_id = found.group(1).decode()
 
     async def drop(self, listener: Listener) -> None:
         """Close one stream as a client losing its connection would."""

@@ -115,12 +115,14 @@ async def overlay_stream(
     """
     topics = [game_topic(key.campaign_id, g) for g in key.games]
     async with bus.subscribe(topics, last_event_id=last_event_id, queue_size=queue_size) as sub:
+        # As on /vtt/stream: a fresh feed's first frame carries where it joined.
+        position = bus.position() if last_event_id is None else None
         registry.add(key.key_id, sub, limit=max_streams)
         if key.key_id in registry.revoked or registry.closing:
             sub.cancel()
         try:
             hello = ServerSentEvent(comment="connected", retry=retry_ms).encode()
-            yield hello + frame(HELLO, OverlayHello(heartbeat_ms))
+            yield hello + frame(HELLO, OverlayHello(heartbeat_ms), position)
             while (events := await sub.batch()) is not None:
                 if not events:
                     yield frame(PING, {})

@@ -127,6 +127,21 @@ async def test_the_feed_resumes_after_last_event_id(bridge: Bridge) -> None:
         assert (event_id, card["total"]) == (missed, 5)
 
 
+async def test_a_feed_cut_before_its_first_roll_resumes_from_its_hello(bridge: Bridge) -> None:
+    key, _ = await create_overlay_key(bridge.store, "c1", ["g1"], "gm")
+    url = f"{bridge.url}/overlay/{key}/events"
+    async with open_stream(bridge.http, url) as sse:
+        hello = await sse.next()
+    assert hello.event == "hello"
+    assert hello.id is not None  # where the fresh feed joined
+    missed = await discord_roll(bridge, d20(6))  # while the overlay is away
+    async with open_stream(bridge.http, url, headers={"Last-Event-ID": hello.id}) as sse:
+        resumed = await sse.next()
+        event_id, card = await next_card(sse)
+    assert (resumed.event, resumed.id) == ("hello", None)  # a resume keeps the client's id
+    assert (event_id, card["total"]) == (missed, 6)
+
+
 async def test_the_campaigns_crit_rules_decide_crits_and_fumbles(outbox: Outbox) -> None:
     asked: list[str] = []
 

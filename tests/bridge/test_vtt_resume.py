@@ -97,6 +97,35 @@ class Resumer:
         return got
 
 
+async def test_a_client_cut_before_its_first_event_resumes_from_where_it_joined(
+    bridge: Bridge, bus: EventBus
+) -> None:
+    # Found by the mix benchmark: a client dropped before any event had no id
+    # to resume from, and lost what was published while it was away.
+    mira = await link(bridge, "mira", platform="foundry")
+    async with mira.stream() as sse:
+        await sse.opening()
+        joined = sse.last_event_id
+    assert joined
+    await publish_chats(bus, range(5))  # while she is away
+    async with mira.stream(last_event_id=joined) as sse:
+        got = await read(sse, 5)
+    assert texts(got) == list(range(5))
+    assert all(m.event == "chat" for m in got)  # recovered: no stream.reset
+
+
+async def test_a_resumed_streams_first_frame_keeps_the_clients_own_id(
+    bridge: Bridge, bus: EventBus
+) -> None:
+    mira = await seen_once(bridge, bus)
+    await publish_chats(bus, range(3))
+    async with mira.client.stream(last_event_id=mira.last_id) as sse:
+        await sse.opening()
+        assert sse.last_event_id is None  # no id of its own: the replay's ids follow
+        got = await read(sse, 3)
+    assert texts(got) == list(range(3))
+
+
 @pytest.mark.parametrize("missed", [QUEUE + 1, WINDOW])
 async def test_a_resume_within_the_window_loses_and_repeats_nothing(
     bridge: Bridge, bus: EventBus, missed: int

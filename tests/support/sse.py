@@ -30,6 +30,8 @@ class SSEStream:
         self._lines = response.aiter_lines()
         self.retry: int | None = None
         self.comments: list[str] = []
+        # As EventSource's lastEventId: set by any block's id, events or not.
+        self.last_event_id: str | None = None
 
     async def next(self, timeout: float = 5.0) -> Message:
         """Return the next event (not comments), waiting at most `timeout` seconds."""
@@ -40,6 +42,8 @@ class SSEStream:
         data: list[str] = []
         async for line in self._lines:
             if not line:
+                if event_id is not None:
+                    self.last_event_id = event_id
                 if data:
                     return Message(event, "\n".join(data), event_id)
                 event, event_id = "message", None
@@ -57,6 +61,21 @@ class SSEStream:
             elif name == "retry":
                 self.retry = int(value)
         raise EOFError("the stream ended")
+
+    async def opening(self, timeout: float = 5.0) -> None:
+        """Read the rest of the first frame (its id and retry hint), which is no event."""
+
+        async def rest() -> None:
+            async for line in self._lines:
+                if not line:
+                    return
+                name, _, value = line.partition(":")
+                if name == "id":
+                    self.last_event_id = value.removeprefix(" ")
+                elif name == "retry":
+                    self.retry = int(value)
+
+        await asyncio.wait_for(rest(), timeout)
 
 
 @asynccontextmanager

@@ -4,15 +4,19 @@
 // carry the page's origin (CORS); reading the stream with fetch() in the
 // service worker avoids both. This follows the WHATWG rules: lines end with
 // CRLF, LF or CR; `:` starts a comment (the bridge's heartbeats); `id:` sets
-// the last event id, which outlives the event; a blank line dispatches.
+// the last event id, which outlives the event; a blank line dispatches. A
+// block with an id and no data is no event, but its id still counts (as
+// EventSource's lastEventId does): it is yielded as `{type: null, lastEventId}`
+// so a stream that saw no event yet can still resume from where it joined.
 
 /**
- * Yield `{type, data, lastEventId, retry}` for each event of a byte stream.
+ * Yield `{type, data, lastEventId, retry}` for each event of a byte stream,
+ * and `{type: null, data: null, lastEventId, retry}` for an id with no data.
  * `onActivity` is called for every chunk read, heartbeats included.
  */
 export async function* readEvents(body, { onActivity } = {}) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  const state = { buffer: "", data: [], type: "", lastEventId: null, retry: null };
+  const state = { buffer: "", data: [], type: "", lastEventId: null, retry: null, idSeen: false };
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -42,11 +46,13 @@ function* drain(state) {
 
 function onLine(state, line) {
   if (line === "") {
-    const event = state.data.length
-      ? { type: state.type || "message", data: state.data.join("\n"), lastEventId: state.lastEventId, retry: state.retry }
-      : null;
+    const { lastEventId, retry } = state;
+    let event = null;
+    if (state.data.length) event = { type: state.type || "message", data: state.data.join("\n"), lastEventId, retry };
+    else if (state.idSeen) event = { type: null, data: null, lastEventId, retry };
     state.data = [];
     state.type = "";
+    state.idSeen = false;
     return event;
   }
   if (line.startsWith(":")) return null;
@@ -56,7 +62,10 @@ function onLine(state, line) {
   if (value.startsWith(" ")) value = value.slice(1);
   if (field === "data") state.data.push(value);
   else if (field === "event") state.type = value;
-  else if (field === "id" && !value.includes("\0")) state.lastEventId = value || null;
+  else if (field === "id" && !value.includes("\0")) {
+    state.lastEventId = value || null;
+    state.idSeen = true;
+  }
   else if (field === "retry" && /^\d+$/.test(value)) state.retry = Number(value);
   return null;
 }

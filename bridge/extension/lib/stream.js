@@ -77,7 +77,8 @@ export class GameStream {
         await this.onReset(JSON.parse(event.data));
         continue;
       }
-      await this.onEvent({ type: event.type, data: JSON.parse(event.data), id: event.lastEventId });
+      // type null: the first frame's id, where a fresh stream joined; no event.
+      if (event.type !== null) await this.onEvent({ type: event.type, data: JSON.parse(event.data), id: event.lastEventId });
       if (event.lastEventId && event.lastEventId !== this.lastEventId) {
         this.lastEventId = event.lastEventId;
         await this.onCursor(this.lastEventId);

@@ -50,6 +50,8 @@ function connect() {
   source.addEventListener("hello", (event) => {
     const hello = JSON.parse(event.data);
     heartbeatMs = clamp(hello.heartbeat_ms, 1000, 600000);
+    // A fresh feed's hello carries where it joined: resume from there if cut before a roll.
+    lastId = event.lastEventId || lastId;
     heard();
     setState("live");
   });

@@ -25,7 +25,7 @@ CTX = RollContext("c1", "g1", "u1", "Alice")
 MARKUP = (FIXTURES / "roll20_messages.html").read_text()
 # Cut mid-line, between CR and LF, with comments, CR-only and LF-only line ends.
 SSE_CHUNKS = [
-    ": connected\r\nretry: 3000\r\n\r\nid: 1-0\r\nevent: chat\r\nda",
+    ": connected\r\nid: 0-9\r\nretry: 3000\r\n\r\nid: 1-0\r\nevent: chat\r\nda",
     'ta: {"a":1}\r',
     "\n\r\n: ping\r\n\r\nid: 2-0\rdata: x\rdata: y\r\r",
     "data: no id\n\n",
@@ -167,6 +167,8 @@ async def test_the_sse_reader_follows_the_whatwg_rules(page: Page) -> None:
         SSE_CHUNKS,
     )
     assert events == [
+        # The first frame's id with no data: where the stream joined, not an event.
+        {"type": None, "data": None, "lastEventId": "0-9", "retry": 3000},
         {"type": "chat", "data": '{"a":1}', "lastEventId": "1-0", "retry": 3000},
         {"type": "message", "data": "x\ny", "lastEventId": "2-0", "retry": 3000},
         {"type": "message", "data": "no id", "lastEventId": "2-0", "retry": 3000},
