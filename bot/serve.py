@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import logging
 import secrets
 import signal
@@ -27,6 +26,7 @@ from starlette.types import ASGIApp
 
 from bot.ai import build_ai_service
 from bot.bot import BotDeps, FumbleBot, create_bot
+from bot.collector import short_pauses
 from bot.config import Settings
 from bot.errors import ConfigError, FumbleBotError
 from bot.metrics import ServiceMetrics
@@ -194,21 +194,9 @@ async def run(settings: Settings, roles: Roles) -> None:
             token = settings.discord.token
             if bot is not None and token:
                 plan.jobs.append(lambda: _run_bot(bot, token))
-        freeze_startup_heap()
+        # After start-up's wiring, so all of it is frozen out of full collections.
+        await stack.enter_async_context(short_pauses())
         await _supervise(plan, stop)
-
-
-def freeze_startup_heap() -> None:
-    """Move everything start-up made into the permanent generation.
-
-    Imports and wiring leave a few hundred thousand long-lived objects; every
-    full collection would walk them all, and one landing inside an SSE
-    fan-out stalled it for hundreds of ms (issue #16). Frozen, collections
-    only walk what the running process allocates.
-    """
-    gc.collect()
-    gc.freeze()
-    log.debug("froze %d start-up objects out of the collector's reach", gc.get_freeze_count())
 
 
 async def _open_service(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import itertools
 import json
 import resource
@@ -25,6 +24,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.collector import short_pauses
 
 
 def raise_fd_limit() -> int:
@@ -95,10 +96,9 @@ async def main(port: int) -> None:
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
         await asyncio.sleep(0.05)
-    gc.collect()
-    gc.freeze()  # the same treatment as the bridge under test
-    print(json.dumps({"codes": {}, "fd_limit": raise_fd_limit()}), flush=True)
-    await task
+    async with short_pauses():  # the same treatment as the bridge under test
+        print(json.dumps({"codes": {}, "fd_limit": raise_fd_limit()}), flush=True)
+        await task
 
 
 if __name__ == "__main__":

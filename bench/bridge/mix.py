@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -170,7 +171,13 @@ async def measure(
             raise BenchFailed(f"{listeners.connected} of {len(clients)} clients connected: {why}")
         posted: dict[int, str] = {}
         weights = sizes
+        # This process is the measuring instrument: its own full collections
+        # (10,000 listeners' objects) would show up as delivery latency.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         load_start = os.getloadavg()
+        cpu_start = [cpu_seconds(p.pid) for p in procs] + [cpu_seconds(os.getpid())]
         started = time.monotonic()
         chosen = rng_sample(len(clients), args.reconnect)
         reconnect_at = sorted(
@@ -193,6 +200,11 @@ async def measure(
                 later(reconnect(listeners, opened, clients, i, open_one, len(ports)))
             await asyncio.sleep(max(0.0, now + tick - time.monotonic()))
         accepted = await asyncio.gather(*posts)
+        posting = time.monotonic() - started
+        cpu_used = [
+            cpu_seconds(pid) - before
+            for pid, before in zip([p.pid for p in procs] + [os.getpid()], cpu_start, strict=True)
+        ]
         # Only what the bridge accepted can be delivered; a refused post fails the run below.
         for s, ok in enumerate(accepted):
             if not ok:
@@ -212,6 +224,7 @@ async def measure(
         ]
         missing = [m for m in missing if m[2]]
         lost = sum(len(m[2]) for m in missing)
+        gc.enable()
         lost_detail = [
             {
                 "client": i,
@@ -223,6 +236,11 @@ async def measure(
             for i, game, seqs in missing[:10]
         ]
         delays = [d for ds in listeners.delays.values() for d in ds]
+        # p99 over each 10 s of posting (seq s was posted about s / rate seconds in).
+        per_window: dict[int, list[float]] = {}
+        for s, ds in listeners.delays.items():
+            per_window.setdefault(int(s / args.rate // 10), []).extend(ds)
+        windows = [round(percentile(ds, 99) * 1000, 1) for _, ds in sorted(per_window.items())]
         await listeners.close(opened)
         return {
             "bus": args.bus,
@@ -249,7 +267,20 @@ async def measure(
             "duplicated": listeners.duplicates,
             "latency_ms_p50": round(percentile(delays, 50) * 1000, 1),
             "latency_ms_p99": round(percentile(delays, 99) * 1000, 1),
+            "latency_ms_p99_per_10s": windows,
+            "latency_ms_max": round(max(delays) * 1000, 1),
+            # Where a delivery's time goes before the fan-out: waiting for a
+            # free poster connection, then the POST's round trip.
+            "post_wait_ms_p99": round(
+                percentile([w for p in pools for w in p.waits], 99) * 1000, 1
+            ),
+            "post_round_trip_ms_p50_p99": [
+                round(percentile([r for p in pools for r in p.round_trips], q) * 1000, 1)
+                for q in (50, 99)
+            ],
             "rss_mib": rss,
+            # Share of one core each bridge process (then this client process) used while posting.
+            "cpu_share": [round(used / posting, 2) for used in cpu_used],
             "loadavg_start": load_start,
             "loadavg_end": os.getloadavg(),
         }
@@ -258,6 +289,12 @@ async def measure(
             await http.aclose()
         for pool in pools:
             await pool.aclose()
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU time so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rng_sample(n: int, share: float) -> list[int]:

@@ -21,13 +21,15 @@ from collections import Counter
 class Posters:
     """A pool of kept-alive connections to one bridge, posting chat as given tokens."""
 
-    def __init__(self, host: str, port: int, size: int = 32) -> None:
+    def __init__(self, host: str, port: int, size: int = 128) -> None:
         self._host, self._port = host, port
         self._idle: asyncio.LifoQueue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
             asyncio.LifoQueue()
         )
         self._gate = asyncio.Semaphore(size)
         self.sent = 0
+        self.waits: list[float] = []  # from building the post to a free connection
+        self.round_trips: list[float] = []  # from sending the post to its answer
         self.retried = 0
         self.failed: Counter[str] = Counter()
 
@@ -40,9 +42,13 @@ class Posters:
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
+        built = time.monotonic()
         async with self._gate:
+            sending = time.monotonic()
+            self.waits.append(sending - built)
             try:
                 status = await self._exchange(head + body)
+                self.round_trips.append(time.monotonic() - sending)
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 self.failed[type(exc).__name__] += 1
                 return False

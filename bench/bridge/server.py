@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import collections
 import contextlib
 import gc
 import json
@@ -23,12 +24,14 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
 
+from bot.collector import short_pauses
 from bridge.app import close_streams, create_app
 from bridge.backends import open_backends
 from bridge.bus import BusEvent
@@ -54,6 +57,10 @@ def raise_fd_limit() -> int:
     return hard
 
 
+# Called when the run ends (SIGINT), before the streams close.
+ON_SIGNAL: list[Callable[[], None]] = []
+
+
 class _Server(uvicorn.Server):
     """Close the SSE streams first on a signal, so shutdown does not wait on them."""
 
@@ -61,6 +68,8 @@ class _Server(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """End the streams, then stop as uvicorn does."""
+        while ON_SIGNAL:
+            ON_SIGNAL.pop()()
         close_streams(self.app)
         super().handle_exit(sig, frame)
 
@@ -99,6 +108,61 @@ def time_passes(hub: Hub) -> None:
 
     hub.deliver = timed  # type: ignore[method-assign]
     atexit.register(report)
+
+
+def time_collections() -> None:
+    """Time the garbage collector's pauses by generation; report them at exit."""
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+
+    def report() -> None:
+        summary = {
+            f"gen{g}": {"count": len(p), "max_ms": round(max(p, default=0) * 1000, 1)}
+            for g, p in pauses.items()
+        }
+        tracked = collections.Counter(type(o).__name__ for o in gc.get_objects())
+        summary["tracked"] = sum(tracked.values())  # type: ignore[assignment]
+        summary["frozen"] = gc.get_freeze_count()  # type: ignore[assignment]
+        summary["top"] = tracked.most_common(15)  # type: ignore[assignment]
+        # What the frozen heap held that only a full pass can free (cycles).
+        gc.unfreeze()
+        garbage: list[object] = []
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        summary["cyclic_garbage_when_thawed"] = gc.collect()  # type: ignore[assignment]
+        garbage = gc.garbage[:]
+        gc.set_debug(0)
+        gc.garbage.clear()
+        kinds = collections.Counter(type(o).__name__ for o in garbage)
+        summary["garbage_top"] = kinds.most_common(12)  # type: ignore[assignment]
+        print(json.dumps({"gc": summary}), file=sys.stderr, flush=True)
+
+    gc.callbacks.append(callback)
+    ON_SIGNAL.append(report)  # while the streams are still open
+
+
+async def watch_loop_lag(every: float = 0.01) -> None:
+    """Record how late the event loop wakes a 10 ms sleep; report the worst at the end."""
+    lags: list[float] = []
+
+    def report() -> None:
+        ordered = sorted(lags) or [0.0]
+        summary = {
+            "loop_lag_ms_p99": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
+            "loop_lag_ms_max": round(ordered[-1] * 1000, 1),
+        }
+        print(json.dumps(summary), file=sys.stderr, flush=True)
+
+    ON_SIGNAL.append(report)
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(every)
+        lags.append(time.perf_counter() - started - every)
 
 
 def hub_size(hub: Hub, topic: str) -> int:
@@ -142,10 +206,13 @@ async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> No
         codes = await make_codes(backends.store, plan)
         if os.environ.get("BENCH_PASS_TIMES"):
             time_passes(app.state.services.hub)
-        gc.collect()
-        gc.freeze()  # as the composition root does: keep start-up objects out of collections
-        print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
-        await task
+        if os.environ.get("BENCH_GC_TIMES"):
+            time_collections()
+            asyncio.create_task(watch_loop_lag())  # noqa: RUF006 - runs until exit
+        # As the composition root does (bot/collector.py): short full collections.
+        async with short_pauses():
+            print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
+            await task
 
 
 if __name__ == "__main__":
