@@ -142,9 +142,10 @@ def test_run_on_a_database_at_head_loads_no_alembic_and_nothing_its_settings_lea
     # Every later start finds the schema at head and reads that with one query.
     modules = served(tmp_path)
     assert {"uvicorn", "starlette", "bridge", "storage"} <= packages(modules)
-    # No token, the in-process bus, SQLite: no discord.py (nor its aiohttp),
-    # no Redis client, no PostgreSQL dialect.
+    # No token, the in-process bus, SQLite, no encryption key: no discord.py
+    # (nor its aiohttp), no Redis client, no PostgreSQL dialect, no cryptography.
     unused = {"alembic", "mako", "pygments", "discord", "aiohttp", "redis", "asyncpg"}
+    unused |= {"cryptography"}
     assert packages(modules) & unused == set()
     assert "sqlalchemy.dialects.postgresql" not in modules
 
