@@ -18,7 +18,7 @@ import pytest
 from tests.bot.test_cli import ROLL, stored_formulas
 from tests.emulators.discord_api import DiscordEmulator
 from tests.support.fumblebot_process import FumbleBotProcess, run_env, wait_healthy
-from tests.support.live_table import SERVICE_KEY, LiveTable, create_campaign, live_table
+from tests.support.live_table import SERVICE_KEY, LiveTable, create_campaign, live_table, pair
 
 ROLLS = 60
 WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
@@ -28,16 +28,6 @@ WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
 async def table(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[LiveTable]:
     async with live_table(emu, tmp_path) as table:
         yield table
-
-
-async def pair(table: LiveTable) -> str:
-    """Run /link in Discord and redeem the code as the extension does; return the token."""
-    response = await (await table.slash("link")).wait_response()
-    code = (response.content or "").split("`")[1]
-    body = {"code": code, "platform": "roll20", "player_id": "-P1"}
-    linked = await table.http.post(f"{table.bridge_url}/vtt/accounts/link", json=body)
-    assert linked.status_code == 201, linked.text
-    return str(linked.json()["token"])
 
 
 async def me(table: LiveTable, token: str) -> httpx2.Response:

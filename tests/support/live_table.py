@@ -93,3 +93,13 @@ async def create_campaign(table: LiveTable) -> str:
     await inter.wait_response()
     followup = await inter.wait_followup()
     return str(followup.embeds[0]["footer"]["text"]).removeprefix("campaign ")
+
+
+async def pair(table: LiveTable) -> str:
+    """Run /link in Discord and redeem the code as the extension does; return the token."""
+    response = await (await table.slash("link")).wait_response()
+    code = (response.content or "").split("`")[1]
+    body = {"code": code, "platform": "roll20", "player_id": "-P1"}
+    linked = await table.http.post(f"{table.bridge_url}/vtt/accounts/link", json=body)
+    assert linked.status_code == 201, linked.text
+    return str(linked.json()["token"])
