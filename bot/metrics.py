@@ -14,12 +14,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import aiohttp
 from prometheus_client import Counter, Gauge
 
 from core_client import Outbox
 from core_client.metrics import CollectorRegistry, new_registry
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ class ServiceMetrics:
 
     def discord_trace(self) -> aiohttp.TraceConfig:
         """Return the aiohttp trace that counts each 429 Discord answers the bot."""
+        import aiohttp  # discord.py's own dependency: imported by the bot only
+
         trace = aiohttp.TraceConfig()
 
         async def ended(

@@ -4,6 +4,10 @@ Modelled on discord.py's `examples/advanced_startup.py`: resources are opened
 with `async with` in one place and injected; nothing is created at import
 time. `fumblebot run` puts Core, the bridge and the bot in one process, and
 `core` / `service` split them across processes with the same code.
+
+discord.py (with aiohttp and the cogs, about 17 MiB) is imported only when
+the bot runs: `fumblebot core`, and a service without a Discord token, never
+load it (issue #16).
 """
 
 from __future__ import annotations
@@ -16,16 +20,14 @@ import secrets
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import discord
 import httpx2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from bot.ai import build_ai_service
-from bot.bot import BotDeps, FumbleBot, create_bot
 from bot.collector import short_pauses
 from bot.config import Settings
 from bot.errors import ConfigError, FumbleBotError
@@ -39,6 +41,9 @@ from core_client import CoreClient, Outbox, signing
 from core_client.dice import BlockRandom
 from storage.app import create_app as create_core_app
 from storage.settings import CoreSettings
+
+if TYPE_CHECKING:
+    from bot.bot import BotDeps, FumbleBot
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +146,8 @@ def api_keys(core: CoreSettings, roles: Roles) -> tuple[str, ...]:
 
 def build_bot(settings: Settings, deps: BotDeps) -> FumbleBot:
     """Return the Discord bot wired to its dependencies."""
+    from bot.bot import create_bot
+
     return create_bot(settings=settings.discord, deps=deps)
 
 
@@ -237,6 +244,8 @@ async def _open_service(
     if not settings.discord.token:
         log.warning("Discord is off: set FUMBLEBOT_DISCORD_TOKEN to enable the bot.")
         return app, bridge_app, None, outbox
+    from bot.bot import BotDeps  # here: a process without the bot never loads discord.py
+
     deps = BotDeps(
         reporter=outbox,
         rng=BlockRandom(),  # OS randomness, in blocks: see core_client/dice/entropy.py
@@ -262,6 +271,8 @@ def _say_what_is_closed(settings: Settings) -> None:
 
 
 async def _run_bot(bot: FumbleBot, token: str) -> None:
+    import discord
+
     try:
         await bot.start(token)
     except discord.LoginFailure as exc:

@@ -4,7 +4,8 @@ The composition root opens them once and hands the same pair to the bridge
 app and to the bot, so both sides of the relay share one bus. With the
 in-process bus the state (tokens, links, revocations) lives in a SQLite file
 at `state_path`, so a restart logs no extension out; only tests, which pass
-no path, keep it in memory.
+no path, keep it in memory. The Redis client (about 5 MiB) is imported only
+when the settings name Redis: the in-process default never loads it (issue #16).
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from bridge.bus import EventBus, InMemoryBus
-from bridge.bus_redis import RedisBus
 from bridge.settings import BridgeSettings
-from bridge.store import MemoryStore, RedisStore, StateStore
+from bridge.store import MemoryStore, StateStore
 from bridge.store_sqlite import SqliteStore
 
 
@@ -41,6 +39,11 @@ async def open_backends(
     one (tests) the state lives in memory and is lost with the process.
     """
     if settings.event_bus == "redis":
+        from redis.asyncio import Redis
+
+        from bridge.bus_redis import RedisBus
+        from bridge.store_redis import RedisStore
+
         redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
         bus = RedisBus(
             redis,

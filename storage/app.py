@@ -64,7 +64,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     settings: CoreSettings = app.state.settings
     engine = db.create_engine(settings.database_url, echo=settings.echo_sql)
     try:
-        await db.upgrade(engine)
+        await db.upgrade_if_behind(engine)
         app.state.engine = engine
         app.state.sessions = db.sessionmaker(engine)
         yield

@@ -3,6 +3,10 @@
 Each value gets a fresh 96-bit nonce stored in front of the ciphertext, and
 is bound to its account through the associated data, so a ciphertext copied
 onto another account's row does not decrypt.
+
+`cryptography` (about 7 MiB, its Rust extension) is imported when a key is
+made or a cipher built: a Core without FUMBLEBOT_CORE_ENCRYPTION_KEY, which
+refuses VTT credentials, never loads it (issue #16).
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import binascii
 import json
 import logging
 import os
-from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING, Any
 
 from storage.errors import CryptoError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,8 @@ FORMAT = b"\x01"  # lets a later key or algorithm coexist with this one
 
 def generate_key() -> str:
     """Return a new random key in the form FUMBLEBOT_CORE_ENCRYPTION_KEY expects."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
 
 
@@ -34,13 +40,15 @@ class CredentialCipher:
     """Encrypt and decrypt JSON credentials with one AES-256-GCM key."""
 
     def __init__(self, key: str) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             raw = base64.b64decode(key, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise CryptoError("the encryption key is not valid base64") from exc
         if len(raw) != 32:
             raise CryptoError(f"the encryption key decodes to {len(raw)} bytes; it must be 32")
-        self._aead = AESGCM(raw)
+        self._aead: AESGCM = AESGCM(raw)
 
     def encrypt(self, value: Any, context: str) -> bytes:
         """Encrypt a JSON value, bound to `context` (e.g. the account's identity)."""
@@ -52,6 +60,8 @@ class CredentialCipher:
         """Decrypt a value made by `encrypt` with the same context."""
         if blob[:1] != FORMAT or len(blob) < 1 + NONCE_BYTES + 16:
             raise CryptoError("the stored credentials are not in a known format")
+        from cryptography.exceptions import InvalidTag
+
         nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
         try:
             plain = self._aead.decrypt(nonce, body, context.encode())

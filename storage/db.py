@@ -6,6 +6,11 @@ run at start-up through Alembic on the app's own engine, never `create_all`,
 so the schema a test sees is the schema production gets. They run under a
 lock (a PostgreSQL advisory lock; for SQLite, a file lock beside the
 database), so replicas starting at once migrate one after the other.
+
+Alembic (with Mako and Pygments, about 10 MiB of a serving process) is
+imported only when the schema must change or the migrations be listed: a
+process that starts on a database already at `HEAD_REVISION` reads the
+revision with one query and never loads it (issue #16).
 """
 
 from __future__ import annotations
@@ -17,15 +22,10 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -38,12 +38,21 @@ from sqlalchemy.ext.asyncio import (
 from core_client.files import private_file
 from storage.errors import MigrationError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The PostgreSQL advisory lock key migrations hold: any fixed 64-bit number
 # unique to this application ("fumbmigr" in ASCII).
 MIGRATION_LOCK = 0x66756D626D696772
+# The newest migration in migrations/versions/, written out so that start-up
+# and /health know it without importing Alembic. A new migration bumps it;
+# tests/storage/test_migrations.py fails until it equals Alembic's own head.
+HEAD_REVISION = "0005"
+# Alembic's default version table, which migrations/env.py keeps.
+VERSION_TABLE = "alembic_version"
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -104,31 +113,53 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
-def head_revision() -> str | None:
+def head_revision() -> str:
     """Return the newest migration revision shipped with this code."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return HEAD_REVISION
+
+
+async def upgrade_if_behind(engine: AsyncEngine) -> None:
+    """Bring the schema to `HEAD_REVISION`, loading Alembic only if it is not there yet.
+
+    A database at another revision (older, or unknown to this code) goes
+    through `upgrade`, which takes the migration lock and lets Alembic decide,
+    exactly as an unconditional upgrade would.
+    """
+    current = await current_revision(engine)
+    if current != HEAD_REVISION:
+        await upgrade(engine)
+        return
+    log.info("database schema at revision %s", current)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply every pending migration, holding the migration lock."""
+    from alembic import command
+
     await _migrate(engine, command.upgrade, revision, "migrate")
     log.info("database schema at revision %s", await current_revision(engine))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Revert migrations down to `revision` (for operators and tests)."""
+    from alembic import command
+
     await _migrate(engine, command.downgrade, revision, "downgrade")
 
 
 async def _migrate(
     engine: AsyncEngine, step: Callable[[Config, str], None], revision: str, what: str
 ) -> None:
+    from alembic.util import CommandError
+
     def run(connection: Connection) -> None:
         step(_config(connection), revision)
 
@@ -171,6 +202,8 @@ async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
 
 def history() -> list[tuple[str, str | None, str]]:
     """Return the shipped migrations, newest first: (revision, its parent, its summary)."""
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(_config())
     return [
         (str(s.revision), _parent(s.down_revision), (s.doc or "").strip())
@@ -183,13 +216,22 @@ def _parent(down: str | Sequence[str] | None) -> str | None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    """Return the revision the database is at."""
+    """Return the revision the database is at; None before its first migration.
 
-    def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+    Read as Alembic's `MigrationContext.get_current_revision` reads it (is
+    there a version table, and its one row), without importing Alembic.
+    """
+
+    def has_version_table(connection: Connection) -> bool:
+        return inspect(connection).has_table(VERSION_TABLE)
 
     async with engine.connect() as conn:
-        return await conn.run_sync(read)
+        if not await conn.run_sync(has_version_table):
+            return None
+        rows = (await conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))).all()
+    if len(rows) > 1:  # our history is one line: several heads mean someone branched it
+        raise MigrationError(f"the database records {len(rows)} revisions at once")
+    return str(rows[0][0]) if rows else None
 
 
 async def check(engine: AsyncEngine) -> dict[str, Any]:

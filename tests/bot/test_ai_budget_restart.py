@@ -11,21 +11,17 @@ budget only with the pre-crash tokens is refused.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx2
 import pytest
 
-from tests.bot.test_cli import env_for, free_port
-from tests.bot.test_restart import SERVICE_KEY, Table, create_campaign
 from tests.emulators.discord_api import DiscordEmulator
 from tests.emulators.llm_script import Answer
 from tests.emulators.openai_api import OpenAIEmulator
-from tests.support.fumblebot_process import FumbleBotProcess
+from tests.support.live_table import SERVICE_KEY, LiveTable, create_campaign, live_table
 
 BUDGET = 500
 SPEND = 300  # tokens per answer: one is under the budget, two are over it
@@ -34,39 +30,20 @@ SPEND = 300  # tokens per answer: one is under the budget, two are over it
 @pytest.fixture
 async def ai_table(
     emu: DiscordEmulator, tmp_path: Path, openai_emulator: tuple[OpenAIEmulator, str]
-) -> AsyncIterator[Table]:
+) -> AsyncIterator[LiveTable]:
     emulator, url = openai_emulator
-    gm = emu.add_user("gwen", global_name="Gwen")
-    guild = emu.add_guild(name="Friday Game", owner=gm)
-    channel = emu.add_text_channel(guild, name="table")
-    core_port, bridge_port = free_port(), free_port()
-    env = env_for(
+    async with live_table(
+        emu,
         tmp_path,
-        FUMBLEBOT_CORE_PORT=str(core_port),
-        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
-        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
-        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
-        FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
         FUMBLEBOT_AI_PROVIDER="openai",
         FUMBLEBOT_AI_BASE_URL=f"{url}/v1",
         FUMBLEBOT_AI_USER_DAILY_TOKENS=str(BUDGET),
         OPENAI_API_KEY=emulator.script.api_key,
-    )
-    process = FumbleBotProcess(env, emu=emu)
-    async with httpx2.AsyncClient(timeout=5) as http:
-        table = Table(
-            emu, guild, channel, gm, process,
-            f"http://127.0.0.1:{bridge_port}", f"http://127.0.0.1:{core_port}", http,
-        )  # fmt: skip
-        await table.start()
-        try:
-            yield table
-        finally:
-            with contextlib.suppress(AssertionError):
-                await process.stop()
+    ) as table:
+        yield table
 
 
-async def answered(table: Table, emulator: OpenAIEmulator, question: str) -> str:
+async def answered(table: LiveTable, emulator: OpenAIEmulator, question: str) -> str:
     """Ask, answered by the emulator with SPEND tokens; return the answer shown."""
     emulator.queue(Answer("The dragon sleeps.", prompt_tokens=SPEND - 20, completion_tokens=20))
     inter = await table.slash("ask", {"question": question})
@@ -74,7 +51,7 @@ async def answered(table: Table, emulator: OpenAIEmulator, question: str) -> str
     return shown.content or ""
 
 
-async def refused(table: Table, question: str) -> str:
+async def refused(table: LiveTable, question: str) -> str:
     """Ask; return the refusal, checked to be private (it follows a public defer)."""
     inter = await table.slash("ask", {"question": question})
     await inter.wait_response()
@@ -83,7 +60,7 @@ async def refused(table: Table, question: str) -> str:
     return refusal.content or ""
 
 
-async def spent_in_core(table: Table, since: float) -> int:
+async def spent_in_core(table: LiveTable, since: float) -> int:
     """Return the tokens Core has counted for the GM since `since`."""
     headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
     params = {"since": str(since), "user_discord_id": str(table.gm.id)}
@@ -92,7 +69,7 @@ async def spent_in_core(table: Table, since: float) -> int:
     return int(answer.json()["user_tokens"])
 
 
-async def wait_spent(table: Table, since: float, tokens: int) -> None:
+async def wait_spent(table: LiveTable, since: float, tokens: int) -> None:
     for _ in range(200):
         if await spent_in_core(table, since) >= tokens:
             return
@@ -101,7 +78,7 @@ async def wait_spent(table: Table, since: float, tokens: int) -> None:
 
 
 async def test_a_budget_spent_before_a_crash_still_counts_after_the_restart(
-    ai_table: Table, openai_emulator: tuple[OpenAIEmulator, str]
+    ai_table: LiveTable, openai_emulator: tuple[OpenAIEmulator, str]
 ) -> None:
     emulator = openai_emulator[0]
     day_start = time.time() // 86_400 * 86_400

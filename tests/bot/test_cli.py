@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sqlite3
 import sys
 import uuid
@@ -17,25 +15,12 @@ import pytest
 from redis.exceptions import RedisError
 
 from core_client import signing
+from tests.support.fumblebot_process import env_for, free_port, run_env, wait_healthy
 from tests.support.services import REDIS_URL, unavailable
 
 ROLL = {"platform": "foundry", "formula": "1d20", "total": 11}
 SERVICE_KEY = "test-service-key"
 BRIDGE_KEY = "test-bridge-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FUMBLEBOT_")}
-    env.pop("OPENAI_API_KEY", None)
-    env.pop("ANTHROPIC_API_KEY", None)
-    env["FUMBLEBOT_PATHS_DATA_DIR"] = str(tmp_path / "data")
-    return env | extra
 
 
 async def fumblebot(args: Sequence[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -89,11 +74,8 @@ async def test_service_without_a_shared_secret_refuses_to_start(tmp_path: Path) 
 async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -> None:
     if bus == "redis":
         await require_redis()
-    core_port, bridge_port = free_port(), free_port()
-    env = env_for(
+    run = run_env(
         tmp_path,
-        FUMBLEBOT_CORE_PORT=str(core_port),
-        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
         FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
         FUMBLEBOT_BRIDGE_EVENT_BUS=bus,
         FUMBLEBOT_BRIDGE_SERVICE_KEYS=BRIDGE_KEY,
@@ -102,14 +84,14 @@ async def test_run_serves_core_and_bridge_end_to_end(tmp_path: Path, bus: str) -
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run",
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=run.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
         async with httpx2.AsyncClient(timeout=2) as http:
-            await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
-            await wait_healthy(http, f"http://127.0.0.1:{bridge_port}/health")
+            await wait_healthy(http, f"{run.core_url}/health")
+            await wait_healthy(http, f"{run.bridge_url}/health")
             response = await http.post(
-                f"http://127.0.0.1:{bridge_port}/v1/campaigns/table-1/rolls",
+                f"{run.bridge_url}/v1/campaigns/table-1/rolls",
                 json=ROLL,
                 headers={"Authorization": f"Bearer {BRIDGE_KEY}"},
             )
@@ -172,19 +154,6 @@ async def require_redis() -> None:
         unavailable(f"Redis at {REDIS_URL}", exc)
     finally:
         await client.aclose()
-
-
-async def wait_healthy(http: httpx2.AsyncClient, url: str) -> None:
-    # Patient: on the shared 2-core box, importing `run`'s stack alone took 7-14 s.
-    for _ in range(1200):
-        try:
-            response = await http.get(url)
-            if response.status_code == 200 and response.json()["ok"]:
-                return
-        except httpx2.TransportError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{url} never became healthy")
 
 
 def stored_formulas(db: Path) -> list[tuple[str, str]]:

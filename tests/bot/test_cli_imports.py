@@ -1,7 +1,8 @@
-"""`fumblebot roll` and `check-config` import only what they use.
+"""`fumblebot roll` and `check-config` import only what they use, and so does `run`.
 
 Each runs in a fresh interpreter, which then reports the top-level packages
-it has loaded; no timing is asserted (bench/startup.py measures that).
+it has loaded; no timing is asserted (bench/startup.py measures that, and
+bench/idle_rss.py what `run` holds in memory).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def test_a_light_command_imports_none_of_the_heavy_packages(
 
 def test_the_probe_sees_what_the_composition_root_imports(tmp_path: Path) -> None:
     # The control: if this failed, the test above could not fail either.
-    assert {"discord", "starlette", "sqlalchemy"} <= loaded("import bot.serve", tmp_path)
+    assert {"starlette", "sqlalchemy", "uvicorn"} <= loaded("import bot.serve", tmp_path)
+    assert "discord" in loaded("import bot.bot", tmp_path)
 
 
 def test_the_ai_sdks_load_only_with_their_provider(tmp_path: Path) -> None:
@@ -84,14 +86,14 @@ RUN_PROBE = """
 import json, os, signal, sys, threading, time, urllib.request
 
 def watch():
-    for _ in range(1200):
-        try:
-            urllib.request.urlopen({health!r}, timeout=1)
-            break
-        except Exception:
-            time.sleep(0.05)
-    loaded = sorted({{m.partition(".")[0] for m in sys.modules}})
-    print(json.dumps(loaded), flush=True)
+    for url in {health!r}:  # Core answers once it has migrated, the bridge once it serves
+        for _ in range(1200):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except Exception:
+                time.sleep(0.05)
+    print(json.dumps(sorted(sys.modules)), flush=True)
     os.kill(os.getpid(), signal.SIGINT)
 
 threading.Thread(target=watch, daemon=True).start()
@@ -100,25 +102,52 @@ main(["run"])
 """
 
 
-def test_run_without_ai_loads_no_ai_sdk_and_no_pydantic(tmp_path: Path) -> None:
-    # `fumblebot run`, serving, with AI not configured: the SDKs (and the
-    # pydantic they bring) stay out of the process until AI is used.
+def served(data_dir: Path) -> set[str]:
+    """Run `fumblebot run` on `data_dir` until it serves; return every module it loaded."""
     core_port, bridge_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUMBLEBOT_")}
     env |= {
-        "FUMBLEBOT_PATHS_DATA_DIR": str(tmp_path),
+        "FUMBLEBOT_PATHS_DATA_DIR": str(data_dir),
         "FUMBLEBOT_CORE_PORT": str(core_port),
         "FUMBLEBOT_BRIDGE_PORT": str(bridge_port),
     }
-    code = RUN_PROBE.format(health=f"http://127.0.0.1:{bridge_port}/health")
+    health = [f"http://127.0.0.1:{port}/health" for port in (core_port, bridge_port)]
+    code = RUN_PROBE.format(health=health)
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-c", code], env=env, cwd=data_dir, capture_output=True, text=True
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("[")]
     assert lines, out.stderr
-    loaded = set(json.loads(lines[-1]))
+    return set(json.loads(lines[-1]))
+
+
+def packages(modules: set[str]) -> set[str]:
+    return {m.partition(".")[0] for m in modules}
+
+
+def test_run_without_ai_loads_no_ai_sdk_and_no_pydantic(tmp_path: Path) -> None:
+    # `fumblebot run`, serving, with AI not configured: the SDKs (and the
+    # pydantic they bring) stay out of the process until AI is used.
+    loaded = packages(served(tmp_path))
     assert {"uvicorn", "starlette", "bridge", "storage"} <= loaded  # it really served
     assert loaded & {"openai", "anthropic", "pydantic"} == set()
+
+
+def test_run_on_a_database_at_head_loads_no_alembic_and_nothing_its_settings_leave_off(
+    tmp_path: Path,
+) -> None:
+    # The first start creates Core's database, so it migrates: Alembic loads
+    # (the control: the probe does see it).
+    assert "alembic" in packages(served(tmp_path))
+    # Every later start finds the schema at head and reads that with one query.
+    modules = served(tmp_path)
+    assert {"uvicorn", "starlette", "bridge", "storage"} <= packages(modules)
+    # No token, the in-process bus, SQLite, no encryption key: no discord.py
+    # (nor its aiohttp), no Redis client, no PostgreSQL dialect, no cryptography.
+    unused = {"alembic", "mako", "pygments", "discord", "aiohttp", "redis", "asyncpg"}
+    unused |= {"cryptography"}
+    assert packages(modules) & unused == set()
+    assert "sqlalchemy.dialects.postgresql" not in modules
 
 
 def free_port() -> int:

@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bot.test_cli import env_for, free_port
 from tests.emulators.discord_api import DiscordEmulator
-from tests.support.fumblebot_process import FumbleBotProcess
+from tests.support.fumblebot_process import FumbleBotProcess, run_env
 
 
 def env_with_bot(emu: DiscordEmulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return env_for(
-        tmp_path,
-        FUMBLEBOT_CORE_PORT=str(free_port()),
-        FUMBLEBOT_BRIDGE_PORT=str(free_port()),
-        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
-        **extra,
-    )
+    return run_env(tmp_path, FUMBLEBOT_DISCORD_TOKEN=emu.bot_token, **extra).env
 
 
 async def test_a_missing_message_content_intent_is_one_line_saying_where_to_switch_it_on(

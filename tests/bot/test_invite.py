@@ -15,7 +15,8 @@ from bot.errors import ConfigError
 from bridge.events import Origin, chat_event, game_topic
 from core_client import CoreClient
 from tests.bot.conftest import Table
-from tests.bot.test_cli import env_for, fumblebot
+from tests.bot.test_cli import fumblebot
+from tests.support.fumblebot_process import env_for
 
 APP_ID = 1234567890123456789
 

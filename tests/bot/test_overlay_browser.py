@@ -20,9 +20,9 @@ from typing import Any
 
 from playwright.async_api import Page
 
-from tests.bot.test_restart import Table, create_campaign, pair
 from tests.bot.test_restart import table as table  # the fixture
 from tests.support.browser import browser
+from tests.support.live_table import LiveTable, create_campaign, pair
 
 FIXTURES = Path(__file__).parents[1] / "bridge" / "fixtures"
 DOCS = Path(__file__).parents[2] / "docs"
@@ -50,7 +50,7 @@ def gm_roll() -> dict[str, Any]:
     return json.loads((FIXTURES / "roll20_gmrollresult.json").read_text())
 
 
-async def post(table: Table, token: str, game_id: str, payload: dict[str, Any]) -> None:
+async def post(table: LiveTable, token: str, game_id: str, payload: dict[str, Any]) -> None:
     body = {"game_id": game_id, "format": "roll20.chat", "payload": copy.deepcopy(payload)}
     headers = {"Authorization": f"Bearer {token}"}
     answer = await table.http.post(f"{table.bridge_url}/vtt/rolls", json=body, headers=headers)
@@ -70,7 +70,7 @@ async def state(page: Page, wanted: str) -> None:
     )
 
 
-async def overlay_link(table: Table) -> tuple[str, str]:
+async def overlay_link(table: LiveTable) -> tuple[str, str]:
     made = await (await table.slash("overlay create")).wait_response()
     assert made.ephemeral
     found = re.search(r"<(http://127\.0\.0\.1:\d+/overlay/fbo_[\w-]+)>", made.content or "")
@@ -81,7 +81,7 @@ async def overlay_link(table: Table) -> tuple[str, str]:
 
 
 async def test_the_overlay_in_chromium_survives_a_restart_and_a_revocation(
-    table: Table, tmp_path: Path
+    table: LiveTable, tmp_path: Path
 ) -> None:
     await create_campaign(table)
     url, key_id = await overlay_link(table)

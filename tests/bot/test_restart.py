@@ -10,106 +10,32 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from tests.bot.test_cli import ROLL, env_for, free_port, stored_formulas
-from tests.emulators.discord_api import DiscordEmulator, EmuInteraction
-from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
-from tests.support.fumblebot_process import FumbleBotProcess, wait_healthy
+from tests.bot.test_cli import ROLL, stored_formulas
+from tests.emulators.discord_api import DiscordEmulator
+from tests.support.fumblebot_process import FumbleBotProcess, run_env, wait_healthy
+from tests.support.live_table import SERVICE_KEY, LiveTable, create_campaign, live_table, pair
 
-SERVICE_KEY = "test-service-key"
 ROLLS = 60
 WEBHOOK_ROUTE = "/webhooks/{webhook_id}/{webhook_token}"
 
 
-@dataclass
-class Table:
-    emu: DiscordEmulator
-    guild: EmuGuild
-    channel: EmuChannel
-    gm: EmuUser
-    process: FumbleBotProcess
-    bridge_url: str
-    core_url: str
-    http: httpx2.AsyncClient
-
-    async def slash(self, command: str, options: dict[str, object] | None = None) -> EmuInteraction:
-        return await self.emu.invoke_slash(
-            self.guild, self.channel, self.gm, command, options or {}
-        )
-
-    async def start(self) -> None:
-        syncs = len(self.emu.state.command_syncs)
-        await self.process.start()
-        await wait_healthy(self.http, f"{self.bridge_url}/health")
-        await wait_healthy(self.http, f"{self.core_url}/health")
-        await self.emu.state.wait_until(
-            lambda: len(self.emu.state.command_syncs) > syncs, 30, "the bot to sync its commands"
-        )
-
-    async def restart(self) -> str:
-        code, err = await self.process.stop()
-        assert code == 0, err
-        assert "Traceback" not in err, err
-        await self.start()
-        return err
-
-
 @pytest.fixture
-async def table(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[Table]:
-    gm = emu.add_user("gwen", global_name="Gwen")
-    guild = emu.add_guild(name="Friday Game", owner=gm)
-    channel = emu.add_text_channel(guild, name="table")
-    core_port, bridge_port = free_port(), free_port()
-    env = env_for(
-        tmp_path,
-        FUMBLEBOT_CORE_PORT=str(core_port),
-        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
-        FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
-        FUMBLEBOT_DISCORD_TOKEN=emu.bot_token,
-        FUMBLEBOT_OUTBOX_MAX_DELAY="0.2",
-    )
-    process = FumbleBotProcess(env, emu=emu)
-    async with httpx2.AsyncClient(timeout=5) as http:
-        table = Table(
-            emu, guild, channel, gm, process,
-            f"http://127.0.0.1:{bridge_port}", f"http://127.0.0.1:{core_port}", http,
-        )  # fmt: skip
-        await table.start()
-        try:
-            yield table
-        finally:
-            with contextlib.suppress(AssertionError):
-                await process.stop()
+async def table(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[LiveTable]:
+    async with live_table(emu, tmp_path) as table:
+        yield table
 
 
-async def create_campaign(table: Table) -> str:
-    inter = await table.slash("campaign create", {"name": "Curse of Strahd"})
-    await inter.wait_response()
-    followup = await inter.wait_followup()
-    return str(followup.embeds[0]["footer"]["text"]).removeprefix("campaign ")
-
-
-async def pair(table: Table) -> str:
-    """Run /link in Discord and redeem the code as the extension does; return the token."""
-    response = await (await table.slash("link")).wait_response()
-    code = (response.content or "").split("`")[1]
-    body = {"code": code, "platform": "roll20", "player_id": "-P1"}
-    linked = await table.http.post(f"{table.bridge_url}/vtt/accounts/link", json=body)
-    assert linked.status_code == 201, linked.text
-    return str(linked.json()["token"])
-
-
-async def me(table: Table, token: str) -> httpx2.Response:
+async def me(table: LiveTable, token: str) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"}
     return await table.http.get(f"{table.bridge_url}/vtt/accounts/me", headers=headers)
 
 
-async def test_a_restart_keeps_every_pairing_and_every_revocation(table: Table) -> None:
+async def test_a_restart_keeps_every_pairing_and_every_revocation(table: LiveTable) -> None:
     await create_campaign(table)
     kept, revoked = await pair(table), await pair(table)
     gone = await table.http.delete(
@@ -128,23 +54,20 @@ async def test_a_restart_keeps_every_pairing_and_every_revocation(table: Table) 
 
 
 async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) -> None:
-    core_port, bridge_port = free_port(), free_port()
-    env = env_for(
+    run = run_env(
         tmp_path,
-        FUMBLEBOT_CORE_PORT=str(core_port),
-        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
         FUMBLEBOT_CORE_API_KEY=SERVICE_KEY,
         FUMBLEBOT_BRIDGE_SERVICE_KEYS=SERVICE_KEY,  # the bridge's /v1 key is its own role's
         # One roll per delivery: a burst takes many round trips to Core, so
         # the burst is still queued when the signal arrives.
         FUMBLEBOT_OUTBOX_BATCH_SIZE="1",
     )
-    process = FumbleBotProcess(env)
+    process = FumbleBotProcess(run.env)
     await process.start()
-    bridge = f"http://127.0.0.1:{bridge_port}"
+    bridge = run.bridge_url
     async with httpx2.AsyncClient(timeout=5) as http:
         await wait_healthy(http, f"{bridge}/health")
-        await wait_healthy(http, f"http://127.0.0.1:{core_port}/health")
+        await wait_healthy(http, f"{run.core_url}/health")
         headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
         rolls = [{**ROLL, "formula": f"1d20+{n}"} for n in range(ROLLS)]
         answers = await asyncio.gather(
@@ -160,7 +83,7 @@ async def test_stopping_delivers_the_last_rolls_to_core_first(tmp_path: Path) ->
 
 
 async def test_lines_held_by_a_sustained_429_are_posted_in_order_after_a_restart(
-    table: Table,
+    table: LiveTable,
 ) -> None:
     await create_campaign(table)
     token = await pair(table)
@@ -186,7 +109,7 @@ def rate_limited(emu: DiscordEmulator) -> list[object]:
     return [r for r in emu.requests_for("execute_webhook") if r.status == 429]
 
 
-async def vtt_says(table: Table, token: str, game_id: str, speaker: str, text: str) -> None:
+async def vtt_says(table: LiveTable, token: str, game_id: str, speaker: str, text: str) -> None:
     """Post a chat line as the paired extension does."""
     body = {"game_id": game_id, "text": text, "speaker": speaker}
     headers = {"Authorization": f"Bearer {token}"}
@@ -194,7 +117,7 @@ async def vtt_says(table: Table, token: str, game_id: str, speaker: str, text: s
     assert sent.status_code == 202, sent.text
 
 
-async def relay_following(table: Table, token: str, game_id: str) -> None:
+async def relay_following(table: LiveTable, token: str, game_id: str) -> None:
     """Wait until the bot relays VTT chat: the relay subscribes once Discord is ready."""
     for n in range(60):
         await vtt_says(table, token, game_id, "Probe", f"probe {n}")

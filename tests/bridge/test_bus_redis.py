@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from bridge.app import create_app
 from bridge.bus_redis import RedisBus
 from bridge.settings import BridgeSettings
-from bridge.store import RedisStore
+from bridge.store_redis import RedisStore
 from core_client import Outbox
 from tests.bridge.conftest import SETTINGS, Bridge, Client, link
 from tests.support.bus import numbers, publish_chats, read, read_to_end, take, texts

@@ -7,7 +7,8 @@ import tomllib
 from pathlib import Path
 
 from bridge.assets import extension_dir
-from tests.bot.test_cli import env_for, fumblebot
+from tests.bot.test_cli import fumblebot
+from tests.support.fumblebot_process import env_for
 
 REPO = Path(__file__).parents[2]
 

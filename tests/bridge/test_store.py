@@ -15,7 +15,8 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bridge.store import MemoryStore, RedisStore, StateStore
+from bridge.store import MemoryStore, StateStore
+from bridge.store_redis import RedisStore
 from bridge.store_sqlite import SqliteStore
 from tests.support.services import REDIS_URL, unavailable
 

@@ -10,14 +10,58 @@ over to `bot.cli.main` unchanged.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx2
 
 from tests.emulators.discord_api import DiscordEmulator
+
+
+def free_port() -> int:
+    """Return a free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Return this environment for a `fumblebot` child: none of ours, data in `tmp_path`.
+
+    The caller's FUMBLEBOT_ variables and AI keys are dropped, so a
+    developer's own configuration never leaks into a test's process.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUMBLEBOT_")}
+    env.pop("OPENAI_API_KEY", None)
+    env.pop("ANTHROPIC_API_KEY", None)
+    env["FUMBLEBOT_PATHS_DATA_DIR"] = str(tmp_path / "data")
+    return env | extra
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnv:
+    """The environment of one `fumblebot run` on free ports, and where it serves."""
+
+    env: dict[str, str]
+    core_url: str
+    bridge_url: str
+
+
+def run_env(tmp_path: Path, **extra: str) -> RunEnv:
+    """Return `env_for(tmp_path, **extra)` with Core and the bridge on free ports."""
+    core_port, bridge_port = free_port(), free_port()
+    env = env_for(
+        tmp_path,
+        FUMBLEBOT_CORE_PORT=str(core_port),
+        FUMBLEBOT_BRIDGE_PORT=str(bridge_port),
+        **extra,
+    )
+    return RunEnv(env, f"http://127.0.0.1:{core_port}", f"http://127.0.0.1:{bridge_port}")
 
 
 @dataclass
@@ -64,8 +108,9 @@ class FumbleBotProcess:
         return code, err.decode()
 
 
-async def wait_healthy(http: httpx2.AsyncClient, url: str, attempts: int = 400) -> None:
+async def wait_healthy(http: httpx2.AsyncClient, url: str, attempts: int = 1200) -> None:
     """Poll a `/health` URL until it answers ok."""
+    # Patient: on the shared 2-core box, importing `run`'s stack alone took 7-14 s.
     for _ in range(attempts):
         try:
             response = await http.get(url)
