@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +67,19 @@ class _Links:
     character_campaigns: dict[str, uuid.UUID | None]
     sessions: dict[uuid.UUID, uuid.UUID]
     rules: dict[uuid.UUID | None, list[critrules.Rule]]
+    # A batch's rolls mostly repeat a few dice results (a d20 shows one of 20):
+    # each (campaign, dice) pair is judged once. Frozen Structs hash by value.
+    verdicts: dict[tuple[Any, ...], tuple[bool, bool, str | None]] = field(default_factory=dict)
+
+    def verdict(
+        self, campaign: uuid.UUID | None, record: RollRecord, groups: list[Any]
+    ) -> tuple[bool, bool, str | None]:
+        """Return the crit rules' verdict on a roll of `campaign` (its groups as stored)."""
+        key = (campaign, record.groups)
+        found = self.verdicts.get(key)
+        if found is None:
+            found = self.verdicts[key] = critrules.verdict(self.rules[campaign], groups)
+        return found
 
 
 async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
@@ -81,14 +94,14 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
             r.character_id for r in records if r.character_id
         ),
         sessions=await ctx.resolver.open_sessions(known),
-        rules=await critrules.in_force(ctx.session, known),
+        rules=await ctx.resolver.rules(known),
     )
 
 
 def _linked_row(record: RollRecord, occurred_at: float, links: _Links) -> dict[str, Any]:
     campaign = links.campaigns[record.id]
     row = roll_row(record, occurred_at)
-    crit, fumble, crit_type = critrules.verdict(links.rules[campaign], row["groups"])
+    crit, fumble, crit_type = links.verdict(campaign, record, row["groups"])
     return row | {
         "campaign_id": campaign,
         "user_id": links.users.get(record.id),

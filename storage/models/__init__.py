@@ -14,6 +14,7 @@ from storage.models.changes import ChangeLog
 from storage.models.characters import Character
 from storage.models.chat import ChatMessage
 from storage.models.crit_rules import CritRule
+from storage.models.epoch import ResolveEpoch
 from storage.models.rolls import Roll, WebhookEvent
 from storage.models.sessions import GameSession
 from storage.models.tallies import RollFace, RollTally
@@ -32,6 +33,7 @@ __all__ = [
     "CritRule",
     "GameLink",
     "GameSession",
+    "ResolveEpoch",
     "Roll",
     "RollFace",
     "RollTally",
