@@ -19,7 +19,7 @@ from storage import bulk, critrules, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
-from storage.models import Roll, utcnow
+from storage.models import Roll, ordered_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class _Links:
     # A batch's rolls mostly repeat a few dice results (a d20 shows one of 20):
     # each (campaign, dice) pair is judged once. Frozen Structs hash by value.
     verdicts: dict[tuple[Any, ...], tuple[bool, bool, str | None]] = field(default_factory=dict)
+    # One moment for the batch's created_at and updated_at: converted once per batch.
+    now: datetime = field(default_factory=utcnow)
 
     def verdict(
         self, campaign: uuid.UUID | None, record: RollRecord, groups: list[Any]
@@ -100,17 +102,18 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
 
 def _linked_row(record: RollRecord, occurred_at: float, links: _Links) -> dict[str, Any]:
     campaign = links.campaigns[record.id]
-    row = roll_row(record, occurred_at)
+    row = roll_row(record, occurred_at, links.now)
     crit, fumble, crit_type = links.verdict(campaign, record, row["groups"])
-    return row | {
-        "campaign_id": campaign,
-        "user_id": links.users.get(record.id),
-        "character_id": _character(record, campaign, links),
-        "session_id": links.sessions.get(campaign) if campaign else None,
-        "crit": record.crit or crit,
-        "fumble": record.fumble or fumble,
-        "crit_type": crit_type,
-    }
+    row.update(
+        campaign_id=campaign,
+        user_id=links.users.get(record.id),
+        character_id=_character(record, campaign, links),
+        session_id=links.sessions.get(campaign) if campaign else None,
+        crit=record.crit or crit,
+        fumble=record.fumble or fumble,
+        crit_type=crit_type,
+    )
+    return row
 
 
 def _character(record: RollRecord, campaign: uuid.UUID | None, links: _Links) -> uuid.UUID | None:
@@ -146,11 +149,11 @@ async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
     await tallies.record(ctx.session, [rows[key] for key in inserted])
 
 
-def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:
-    """Return the rolls-table row of a record, before resolution."""
-    now = utcnow()
+def roll_row(record: RollRecord, occurred_at: float, now: datetime | None = None) -> dict[str, Any]:
+    """Return the rolls-table row of a record, before resolution (stored at `now`)."""
+    now = now or utcnow()
     return {
-        "id": uuid.uuid4(),
+        "id": ordered_id(),
         "idempotency_key": record.id,
         "platform": record.platform.value,
         "source_message_id": record.source_message_id,

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from storage.models.ai import AiConversation, AiUsage
 from storage.models.api_keys import ApiKey
-from storage.models.base import Archivable, Base, Timestamped, Versioned, new_id, utcnow
+from storage.models.base import (
+    Archivable,
+    Base,
+    Timestamped,
+    Versioned,
+    new_id,
+    ordered_id,
+    utcnow,
+)
 from storage.models.campaigns import Campaign, GameLink
 from storage.models.changes import ChangeLog
 from storage.models.characters import Character
@@ -43,5 +51,6 @@ __all__ = [
     "VttAccount",
     "WebhookEvent",
     "new_id",
+    "ordered_id",
     "utcnow",
 ]
