@@ -8,7 +8,8 @@ batch is one multi-row `INSERT ... ON CONFLICT` whose text is built once
 per table, columns, row count and dialect (the driver then reuses its
 prepared statement), whose values go through each column's own bind
 processor, so they are stored exactly as the ORM would store them, and
-which runs on the session's connection, inside its transaction.
+which runs on the session's connection, inside its transaction (on SQLite
+on the driver's own connection: `execute`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import functools
 import logging
 import operator
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import DateTime, Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +60,31 @@ async def insert(
         sql = _statement(
             dialect, table.name, columns, len(chunk), tuple(conflict), tuple(add), returning
         )
-        result = await conn.exec_driver_sql(sql, _values(chunk, columns, convert))
+        result = await execute(conn, sql, _values(chunk, columns, convert))
         if returning is not None:
             found += [r[0] for r in result]
     return found
+
+
+async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ()) -> Sequence[Any]:
+    """Run one statement in the connection's transaction; return its rows.
+
+    On SQLite straight on aiosqlite's connection (the same one, so the same
+    transaction): one hop to its thread, where SQLAlchemy's cursor takes four
+    (cursor, execute, fetch, close), 24 against 136 us of CPU for a
+    `SELECT 1` here. Driver errors are raised as SQLAlchemy's, as they were.
+    While the engine logs its statements (`core.echo_sql`), they go through
+    SQLAlchemy, so the log still shows every one.
+    """
+    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
+    logged = conn.sync_engine.logger.isEnabledFor(logging.INFO)
+    if conn.dialect.name != "sqlite" or driver is None or logged:
+        result = await conn.exec_driver_sql(sql, values)
+        return list(result) if result.returns_rows else []
+    try:
+        return list(await driver.execute_fetchall(sql, values))
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error, hide_parameters=True) from exc
 
 
 def _values(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import memo
 from storage.models import (
     AiConversation,
     Campaign,
@@ -90,6 +91,14 @@ def campaign_of(obj: Any) -> uuid.UUID | None:
 
 
 async def lock(session: AsyncSession) -> None:
-    """Serialise change-log writers so sequence order is commit order."""
+    """Serialise change-log writers so sequence order is commit order; bump the epoch.
+
+    Every change to a mutable entity comes through here first, so it is
+    also where ingest's memo of resolved rows learns of it (`storage.memo`);
+    on PostgreSQL under the lock, so bumpers queue on it, not on the row.
+    """
+    if memo.bumped(session):
+        return  # this transaction holds the lock already
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(CHANGE_LOCK)))
+    await memo.bump(session)

@@ -144,15 +144,30 @@ def _tally_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
 def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
     rows = []
     for key, c in ordered:
-        for sides in sorted({s for s, _ in c.faces}):
-            row = {"bucket": bucket(key), "sides": sides}
-            row |= {"campaign_id": key[0], "user_id": key[1], "character_id": key[2]}
-            row |= {"kept_one": c.kept(sides, 1), "kept_top": c.kept(sides, sides)}
-            counts = c.face_counts(sides)
-            row |= {f"face_{f}": counts[f - 1] if f <= sides else 0 for f in FACES}
-            rows.append(row)
+        # One pass over the bucket's faces (a face per column, zero where none came up);
+        # this runs for every delivery, so no lookup per face and column.
+        by_sides: dict[int, list[int]] = {}
+        for (sides, face), (n, kept) in c.faces.items():
+            row = by_sides.get(sides)
+            if row is None:
+                row = by_sides[sides] = [0] * (FACE_COLUMNS + 2)  # faces, then kept 1 and top
+            row[face - 1] = n
+            if face == 1:
+                row[FACE_COLUMNS] = kept
+            if face == sides:
+                row[FACE_COLUMNS + 1] = kept
+        name = bucket(key)
+        for sides in sorted(by_sides):
+            counts = by_sides[sides]
+            rows.append(
+                {"bucket": name, "sides": sides}
+                | {"campaign_id": key[0], "user_id": key[1], "character_id": key[2]}
+                | {"kept_one": counts[FACE_COLUMNS], "kept_top": counts[FACE_COLUMNS + 1]}
+                | dict(zip(FACE_NAMES, counts, strict=False))
+            )
     return rows
 
 
 FACES = range(1, FACE_COLUMNS + 1)
-FACE_ADDED = ("kept_one", "kept_top", *(f"face_{f}" for f in FACES))
+FACE_NAMES = tuple(f"face_{f}" for f in FACES)
+FACE_ADDED = ("kept_one", "kept_top", *FACE_NAMES)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import DateTime, Uuid, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import claims, tallies
+from storage import changes, claims, tallies
 from storage.errors import StorageError
 from storage.models import (
     AiConversation,
@@ -112,6 +112,9 @@ async def import_campaign(session: AsyncSession, document: Any) -> uuid.UUID:
     tables, users = _check_document(document)
     campaign = tables["campaigns"][0]
     await _refuse_taken(session, campaign, tables["game_links"])
+    # Its rows bypass the change log, not ingest's memo: moving the epoch on
+    # makes every Core process look its new campaign, users and rules up.
+    await changes.lock(session)
     remap = await _merge_users(session, users)
     for model in TABLES:
         rows = tables[model.__tablename__]

@@ -3,8 +3,9 @@
 Runs the steps Core runs for one signed delivery (storage/routes/webhooks.py
 and storage/ingest.py), in-process on a freshly migrated database, timing
 each one with the process's CPU clock (which counts aiosqlite's thread too):
-signature, decode (body and event envelopes), validation (payloads), dedup
-claim, resolve, crit rules, row building, insert, tallies, commit. HTTP (uvicorn,
+signature, decode and validation (body, envelopes, payloads: one step since
+the typed shortcut, `core_client.contract.typed`), dedup claim, resolve,
+crit rules, row building, insert, tallies, commit. HTTP (uvicorn,
 Starlette) is not in it: `ingest.py` measures the whole server process, and
 the difference is the HTTP share.
 
@@ -15,18 +16,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from bench.core.ingest import postgres_db, sqlite_db
 from bench.core.rows import make_events
 from core_client import Event, signing
-from core_client.contract import PAYLOADS, RollRecord, codec
-from core_client.contract.events import encode_delivery, split_delivery
+from core_client.contract import RollRecord
+from core_client.contract.events import encode_delivery
 from storage import bulk, db, ingest, tallies
 from storage.handlers import rolls
 from storage.handlers.context import Ingest
@@ -73,11 +75,9 @@ async def run(url: str, events: list[Event], batch: int) -> Clock:
 async def _one(clock: Clock, sessions: Any, keys: Any, headers: Any, body: bytes) -> None:
     with clock.step("signature"):
         signing.verify(keys, headers, body)
-    with clock.step("decode"):
-        raw = split_delivery(body)
-        envelopes = [codec.decode(obj, Event) for obj in raw]
-    with clock.step("validation"):
-        items = [(e, codec.decode(e.data, PAYLOADS[e.type])) for e in envelopes]
+    with clock.step("decode + validation"):  # one step since the typed shortcut
+        items = [item for _, item in ingest.check_body(body).items]
+        envelopes = [e for e, _ in items]
     with clock.step("transaction"):
         session = sessions()
         await session.begin()
@@ -94,11 +94,11 @@ async def _one(clock: Clock, sessions: Any, keys: Any, headers: Any, body: bytes
 
 
 async def _rows(clock: Clock, ctx: Ingest, pairs: list[Any], links: Any) -> None:
-    verdict: Callable[..., Any] = rolls.critrules.verdict
     bare = [rolls.roll_row(r, e.occurred_at) for e, r in pairs]
+    judge = dataclasses.replace(links, verdicts={})  # row building judges afresh
     with clock.step("crit rules"):
         for (_, record), row in zip(pairs, bare, strict=True):
-            verdict(links.rules[links.campaigns[record.id]], row["groups"])
+            judge.verdict(links.campaigns[record.id], record, row["groups"])
     with clock.step("row building"):  # includes the crit rules again: taken off in report()
         rows = [rolls._linked_row(r, e.occurred_at, links) for e, r in pairs]
     with clock.step("insert"):

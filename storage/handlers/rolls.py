@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from storage import bulk, critrules, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
-from storage.models import Roll, utcnow
+from storage.models import Roll, ordered_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,21 @@ class _Links:
     character_campaigns: dict[str, uuid.UUID | None]
     sessions: dict[uuid.UUID, uuid.UUID]
     rules: dict[uuid.UUID | None, list[critrules.Rule]]
+    # A batch's rolls mostly repeat a few dice results (a d20 shows one of 20):
+    # each (campaign, dice) pair is judged once. Frozen Structs hash by value.
+    verdicts: dict[tuple[Any, ...], tuple[bool, bool, str | None]] = field(default_factory=dict)
+    # One moment for the batch's created_at and updated_at: converted once per batch.
+    now: datetime = field(default_factory=utcnow)
+
+    def verdict(
+        self, campaign: uuid.UUID | None, record: RollRecord, groups: list[Any]
+    ) -> tuple[bool, bool, str | None]:
+        """Return the crit rules' verdict on a roll of `campaign` (its groups as stored)."""
+        key = (campaign, record.groups)
+        found = self.verdicts.get(key)
+        if found is None:
+            found = self.verdicts[key] = critrules.verdict(self.rules[campaign], groups)
+        return found
 
 
 async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
@@ -81,23 +96,24 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
             r.character_id for r in records if r.character_id
         ),
         sessions=await ctx.resolver.open_sessions(known),
-        rules=await critrules.in_force(ctx.session, known),
+        rules=await ctx.resolver.rules(known),
     )
 
 
 def _linked_row(record: RollRecord, occurred_at: float, links: _Links) -> dict[str, Any]:
     campaign = links.campaigns[record.id]
-    row = roll_row(record, occurred_at)
-    crit, fumble, crit_type = critrules.verdict(links.rules[campaign], row["groups"])
-    return row | {
-        "campaign_id": campaign,
-        "user_id": links.users.get(record.id),
-        "character_id": _character(record, campaign, links),
-        "session_id": links.sessions.get(campaign) if campaign else None,
-        "crit": record.crit or crit,
-        "fumble": record.fumble or fumble,
-        "crit_type": crit_type,
-    }
+    row = roll_row(record, occurred_at, links.now)
+    crit, fumble, crit_type = links.verdict(campaign, record, row["groups"])
+    row.update(
+        campaign_id=campaign,
+        user_id=links.users.get(record.id),
+        character_id=_character(record, campaign, links),
+        session_id=links.sessions.get(campaign) if campaign else None,
+        crit=record.crit or crit,
+        fumble=record.fumble or fumble,
+        crit_type=crit_type,
+    )
+    return row
 
 
 def _character(record: RollRecord, campaign: uuid.UUID | None, links: _Links) -> uuid.UUID | None:
@@ -133,11 +149,11 @@ async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
     await tallies.record(ctx.session, [rows[key] for key in inserted])
 
 
-def roll_row(record: RollRecord, occurred_at: float) -> dict[str, Any]:
-    """Return the rolls-table row of a record, before resolution."""
-    now = utcnow()
+def roll_row(record: RollRecord, occurred_at: float, now: datetime | None = None) -> dict[str, Any]:
+    """Return the rolls-table row of a record, before resolution (stored at `now`)."""
+    now = now or utcnow()
     return {
-        "id": uuid.uuid4(),
+        "id": ordered_id(),
         "idempotency_key": record.id,
         "platform": record.platform.value,
         "source_message_id": record.source_message_id,

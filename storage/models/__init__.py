@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from storage.models.ai import AiConversation, AiUsage
 from storage.models.api_keys import ApiKey
-from storage.models.base import Archivable, Base, Timestamped, Versioned, new_id, utcnow
+from storage.models.base import (
+    Archivable,
+    Base,
+    Timestamped,
+    Versioned,
+    new_id,
+    ordered_id,
+    utcnow,
+)
 from storage.models.campaigns import Campaign, GameLink
 from storage.models.changes import ChangeLog
 from storage.models.characters import Character
 from storage.models.chat import ChatMessage
 from storage.models.crit_rules import CritRule
+from storage.models.epoch import ResolveEpoch
 from storage.models.rolls import Roll, WebhookEvent
 from storage.models.sessions import GameSession
 from storage.models.tallies import RollFace, RollTally
@@ -32,6 +41,7 @@ __all__ = [
     "CritRule",
     "GameLink",
     "GameSession",
+    "ResolveEpoch",
     "Roll",
     "RollFace",
     "RollTally",
@@ -41,5 +51,6 @@ __all__ = [
     "VttAccount",
     "WebhookEvent",
     "new_id",
+    "ordered_id",
     "utcnow",
 ]

@@ -13,7 +13,6 @@ from starlette.routing import Route
 
 from core_client import signing
 from core_client.contract.answers import HealthReport
-from core_client.contract.events import split_delivery
 from core_client.errors import RecordError, SignatureError
 from core_client.web import HttpError, json_response, read_bytes, require_json
 from storage import db, ingest
@@ -61,7 +60,7 @@ async def _webhooks(request: Request, metrics: CoreMetrics) -> Response:
         raise RequestError(str(exc), status=401, code="bad_signature") from exc
     cipher = request.app.state.cipher
     try:
-        checked = ingest.check(split_delivery(body), cipher)
+        checked = ingest.check_body(body, cipher)
     except RecordError as exc:
         raise RequestError(exc.problem, status=422, code="invalid_body", field=exc.field) from exc
     if not checked.items:

@@ -44,6 +44,7 @@ def test_migrate_history_lists_every_shipped_revision(
 ) -> None:
     lines = _migrate(capsys, "history").splitlines()
     assert [line.split(":")[0] for line in lines] == [
+        "0005 -> 0006",
         "0004 -> 0005",
         "0003 -> 0004",
         "0002 -> 0003",
