@@ -50,7 +50,7 @@ MIGRATION_LOCK = 0x66756D626D696772
 # The newest migration in migrations/versions/, written out so that start-up
 # and /health know it without importing Alembic. A new migration bumps it;
 # tests/storage/test_migrations.py fails until it equals Alembic's own head.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 # Alembic's default version table, which migrations/env.py keeps.
 VERSION_TABLE = "alembic_version"
 
