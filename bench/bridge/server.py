@@ -130,16 +130,12 @@ def time_collections() -> None:
         summary["tracked"] = sum(tracked.values())  # type: ignore[assignment]
         summary["frozen"] = gc.get_freeze_count()  # type: ignore[assignment]
         summary["top"] = tracked.most_common(15)  # type: ignore[assignment]
-        # What the frozen heap held that only a full pass can free (cycles).
+        # What the frozen heap held that only a full pass can free (cycles),
+        # and the pause a thaw costs (bot/collector.py): one pass over everything.
         gc.unfreeze()
-        garbage: list[object] = []
-        gc.set_debug(gc.DEBUG_SAVEALL)
+        thawing = time.perf_counter()
         summary["cyclic_garbage_when_thawed"] = gc.collect()  # type: ignore[assignment]
-        garbage = gc.garbage[:]
-        gc.set_debug(0)
-        gc.garbage.clear()
-        kinds = collections.Counter(type(o).__name__ for o in garbage)
-        summary["garbage_top"] = kinds.most_common(12)  # type: ignore[assignment]
+        summary["thaw_ms"] = round((time.perf_counter() - thawing) * 1000, 1)  # type: ignore[assignment]
         print(json.dumps({"gc": summary}), file=sys.stderr, flush=True)
 
     gc.callbacks.append(callback)

@@ -13,8 +13,10 @@ from tests.emulators.anthropic_api import AnthropicEmulator
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.servers import serve
 
-# Tiny so that timeout tests stay fast; the emulator answers in milliseconds.
-TIMEOUT = 0.3
+# Short so that the hung-connection tests stay fast, yet well above what the
+# emulator takes under a loaded CI box: at 0.3 s a first call sometimes timed
+# out and was retried, and tests counting the emulator's calls saw two.
+TIMEOUT = 1.0
 
 
 class FakeClock:
