@@ -23,6 +23,7 @@ import resource
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from types import FrameType
 
@@ -101,6 +102,43 @@ def time_passes(hub: Hub) -> None:
     atexit.register(report)
 
 
+def rss_kib() -> int:
+    """Return this process's resident set size in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def trace_streams(app: Starlette, path: Path) -> None:
+    """Write where the Python heap grew once the streams opened (`BENCH_TRACEMALLOC=FILE`).
+
+    A snapshot now, another once the number of open streams has stayed put
+    for a second; the difference is grouped by line and by traceback, beside
+    the RSS difference (which also holds what is not Python heap).
+    """
+    before, rss_before = tracemalloc.take_snapshot(), rss_kib()
+    streams, last, steady = app.state.services.streams, -1, 0
+    while steady < 10:
+        await asyncio.sleep(0.1)
+        now = len(streams)
+        steady = steady + 1 if now == last and now > 0 else 0
+        last = now
+    after, rss_after = tracemalloc.take_snapshot(), rss_kib()
+    filters = [tracemalloc.Filter(False, tracemalloc.__file__)]
+    before, after = before.filter_traces(filters), after.filter_traces(filters)
+    lines = [f"streams {last}; rss delta {rss_after - rss_before} KiB"]
+    for key in ("filename", "lineno", "traceback"):
+        stats = after.compare_to(before, key)
+        total = sum(s.size_diff for s in stats)
+        lines.append(f"== by {key}: python heap delta {total / 1024:.0f} KiB")
+        for stat in stats[:40 if key != "traceback" else 25]:
+            lines.append(f"{stat.size_diff / last:8.0f} B/stream {stat.count_diff / last:6.2f} blocks")
+            frames = stat.traceback.format(most_recent_first=True)
+            lines.extend(frames if key == "traceback" else frames[:1])
+    path.write_text("\n".join(lines) + "\n")
+
+
 def hub_size(hub: Hub, topic: str) -> int:
     """Return how many streams a game has on this hub."""
     game = hub._games.get(topic)
@@ -118,6 +156,9 @@ async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> No
         link_rate_burst=10**6,
         stream_window=args.window,
     )
+    traced = os.environ.get("BENCH_TRACEMALLOC")
+    if traced:
+        tracemalloc.start(40)
     async with open_backends(settings) as backends:
         app = create_app(
             settings, reporter=DiscardingReporter(), bus=backends.bus, store=backends.store
@@ -145,7 +186,11 @@ async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> No
         gc.collect()
         gc.freeze()  # as the composition root does: keep start-up objects out of collections
         print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
+        if traced:
+            tracer = asyncio.create_task(trace_streams(app, Path(traced)))
         await task
+        if traced:
+            tracer.cancel()
 
 
 if __name__ == "__main__":
