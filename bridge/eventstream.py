@@ -28,7 +28,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
@@ -36,13 +36,18 @@ from starlette.types import Receive, Scope, Send
 
 from bridge.bus import BusEvent
 from bridge.events import visible_to
-from bridge.fanout import Connection, Hub, Rest, State, body, wait_or_disconnect
+from bridge.fanout import Connection, Hub, Rest, State, body
 
 log = logging.getLogger(__name__)
 
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 UNFINISHED = "ASGI callable returned without completing response."
 RAW_SEND = "fumblebot.raw_send"
+HANDED = "fumblebot.live_streams"  # where a LiveStream hands itself to the StreamingApp
+START_HEADERS = [
+    *((k.lower().encode(), v.encode()) for k, v in HEADERS.items()),
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+]
 
 # The response of the request being served, in the task uvicorn serves it in
 # (which is where it logs once the app returns).
@@ -113,12 +118,27 @@ async def _close(frames: AsyncIterator[bytes]) -> None:
 
 
 class StreamingApp(Starlette):
-    """A Starlette app that keeps the server's own `send` for the fan-out's writes."""
+    """A Starlette app that keeps the server's own `send` and serves live streams itself.
+
+    A `LiveStream` sends its headers through the middleware and returns, so
+    the routing and middleware coroutines it was called through end; this
+    app, the outermost, then serves the stream's long-lived part with the
+    server's own `send` and `receive`. Suspended for the life of every open
+    stream, those frames were a third of its memory (docs/benchmarks.md).
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stash the outermost `send` (the server's), then serve as Starlette does."""
-        scope.setdefault(RAW_SEND, send)
+        """Stash the server's `send`, serve as Starlette does, then any stream handed back."""
+        if RAW_SEND in scope:  # mounted in another StreamingApp: that one serves streams
+            await super().__call__(scope, receive, send)
+            return
+        scope[RAW_SEND] = send
+        handed: list[LiveStream] = []
+        scope[HANDED] = handed
         await super().__call__(scope, receive, send)
+        del scope[HANDED]
+        if handed:
+            await handed[0].serve(receive)
 
 
 class Opening(Protocol):
@@ -129,39 +149,58 @@ class Opening(Protocol):
     def covers(self, event: BusEvent) -> bool: ...
 
 
+class Registry(Protocol):
+    """Where a stream is registered while open (`bridge.streams.StreamRegistry`)."""
+
+    def discard(self, token_id: str, sub: Connection) -> None: ...
+
+
 class LiveStream:
     """The response of one hub connection: opening frames, then catch-ups and the end."""
 
+    __slots__ = ("conn", "dropped", "hub", "opening", "registry", "revoked_frame", "send_timeout")
     media_type = "text/event-stream"
 
     def __init__(
         self,
         hub: Hub,
+        registry: Registry,
         conn: Connection,
         opening: Opening,
         *,
         send_timeout: float,
-        finish: Callable[[Connection], Any],
         revoked_frame: bytes,
     ) -> None:
         self.hub = hub
+        self.registry = registry  # told last, to forget the connection
         self.conn = conn
-        self.opening = opening
+        self.opening: Opening | None = opening  # until its frames are sent and caught up
         self.send_timeout = send_timeout
-        self.finish = finish  # called last, to forget the connection
         self.revoked_frame = revoked_frame
         self.dropped = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the headers through the middleware, then serve or hand the stream back."""
         _RESPONSE.set(self)  # in uvicorn's task: middleware and routing only await
-        conn = self.conn
-        listener = asyncio.create_task(wait_or_disconnect(conn, receive))
+        start = {"type": "http.response.start", "status": 200, "headers": list(START_HEADERS)}
         try:
-            headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
-            headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            conn.send = scope.get(RAW_SEND, send)
-            await self._run(send)
+            await send(start)
+        except BaseException:
+            await self._forget()
+            raise
+        self.conn.send = scope.get(RAW_SEND, send)
+        handed: list[LiveStream] | None = scope.get(HANDED)
+        if handed is None:  # not under a StreamingApp: serve it from here
+            await self.serve(receive)
+        else:
+            handed.append(self)
+
+    async def serve(self, receive: Receive) -> None:
+        """Write the stream until it ends, the client leaves or falls too far behind."""
+        conn = self.conn
+        conn.watch(receive)
+        try:
+            await self._run()
         except TimeoutError:
             if conn.lagged:
                 log.warning("SSE client %s fell behind; dropping it so it resumes", conn.token_id)
@@ -169,18 +208,24 @@ class LiveStream:
                 log.warning("SSE client blocked a send for %g s; dropping it", self.send_timeout)
             self.dropped = True
         finally:
-            listener.cancel()
+            conn.unwatch()
             if conn.pending is not None:
                 conn.pending.close()
-            await self.finish(conn)
+            await self._forget()
 
-    async def _run(self, send: Send) -> None:
-        conn = self.conn
-        async for frame in self.opening.frames():
+    async def _forget(self) -> None:
+        self.registry.discard(self.conn.token_id, self.conn)
+        await self.hub.leave(self.conn)
+
+    async def _run(self) -> None:
+        conn, opening = self.conn, self.opening
+        assert opening is not None
+        async for frame in opening.frames():
             await self._write(frame)
             if conn.state is State.ENDING:
                 break
-        covered: Callable[[BusEvent], bool] = self.opening.covers
+        covered: Callable[[BusEvent], bool] = opening.covers
+        self.opening = opening = None
         while await self._catch_up(covered):
             covered = _nothing
             conn.state = State.LIVE  # caught up, with no await since reading: join the pass
@@ -189,7 +234,8 @@ class LiveStream:
             return
         if conn.revoked:
             await self._write(self.revoked_frame)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        assert conn.send is not None
+        await conn.send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _catch_up(self, covered: Callable[[BusEvent], bool]) -> bool:
         """Send what the connection missed; return False once it should end."""

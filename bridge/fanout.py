@@ -19,10 +19,9 @@ resumes from the bus history with `Last-Event-ID`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, cast
 
 from sse_starlette import ServerSentEvent
@@ -37,6 +36,7 @@ PING = b": ping\r\n\r\n"
 PAGE = 256  # entries read per write while catching up
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]  # the ASGI server's; a coroutine function
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]  # the ASGI server's; a coroutine function
 
 
 def body(frame: bytes) -> dict[str, Any]:
@@ -70,6 +70,24 @@ class Tally:
 class Connection:
     """One open stream: who reads it, where it is, and how to write to it."""
 
+    # Slots: one of these per open stream, 10,000 of them on one process.
+    __slots__ = (
+        "_reading",
+        "_receive",
+        "_wake",
+        "cursor",
+        "deadline",
+        "lagged",
+        "pending",
+        "revoked",
+        "send",
+        "state",
+        "tally",
+        "token_id",
+        "topics",
+        "viewer",
+    )
+
     def __init__(
         self, token_id: str, topics: frozenset[str], viewer: Viewer, tally: Tally | None = None
     ) -> None:
@@ -86,6 +104,8 @@ class Connection:
         # The send timeout the connection's task waits under, moved up to end a lagging wait.
         self.deadline: asyncio.Timeout | None = None
         self._wake: asyncio.Future[None] | None = None
+        self._receive: Receive | None = None  # the server's, while watched for the disconnect
+        self._reading: Coroutine[Any, Any, Any] | None = None  # its call now suspended
 
     def offer(self, entry: Entry, lost_upto: int) -> None:
         """Write an entry now if live and it may see it; drop it if behind past the window."""
@@ -156,6 +176,51 @@ class Connection:
                 await self._wake
             finally:
                 self._wake = None
+
+    def watch(self, receive: Receive) -> None:
+        """End the connection when its client disconnects, without a task of its own.
+
+        A task per stream awaiting `receive()` cost a task, its coroutine and
+        a wake-up future per idle stream (docs/benchmarks.md). Instead the
+        server's `receive()` is stepped by hand, like a send in `write`, and
+        resumed from a done-callback on the future it waits on.
+        """
+        self._receive = receive
+        self._read(None)
+
+    def unwatch(self) -> None:
+        """Stop watching: abandon the suspended `receive()`."""
+        self._receive = None
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.close()
+
+    def _read(self, _done: object) -> None:
+        """Step `receive()` until it waits; end the connection on the disconnect."""
+        while (receive := self._receive) is not None:
+            coro = self._reading or cast("Coroutine[Any, Any, Any]", receive())
+            self._reading = None
+            try:
+                waits_on = coro.send(None)
+            except StopIteration as stop:
+                if stop.value["type"] == "http.disconnect":
+                    break
+                continue  # a request body message: read on
+            except Exception:
+                break
+            if waits_on is None:  # a bare yield (`asyncio.sleep(0)`): step again soon
+                asyncio.get_running_loop().call_soon(self._read, None)
+            elif asyncio.isfuture(waits_on):
+                waits_on._asyncio_future_blocking = False  # as a task does, taking it
+                waits_on.add_done_callback(self._read)
+            else:  # a task would refuse it too
+                coro.close()
+                break
+            self._reading = coro
+            return
+        if self._receive is not None:
+            self._receive = None
+            self.end()
 
 
 class Rest:
@@ -276,11 +341,3 @@ class Hub:
 
     def __len__(self) -> int:
         return len(self._games)
-
-
-async def wait_or_disconnect(conn: Connection, receive: Callable[[], Awaitable[Any]]) -> None:
-    """End the connection when its client disconnects (run as a task beside it)."""
-    with contextlib.suppress(Exception):
-        while (await receive())["type"] != "http.disconnect":
-            pass
-    conn.end()

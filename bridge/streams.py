@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 RESET = "stream.reset"
 REVOKED = "stream.revoked"
+REVOKED_FRAME = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
 # Frames of recent events, so fanning one event out to N clients encodes it
 # once rather than N times.
 FRAME_CACHE = 1024
@@ -239,7 +240,7 @@ async def game_stream(
                 elif frames:
                     yield b"".join(frames)
             if grant.token_id in registry.revoked:
-                yield ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
+                yield REVOKED_FRAME
         except SubscriberLaggingError:
             # Expected under load and resumable: a warning, not an error.
             log.warning("SSE client %s fell behind; disconnecting so it resumes", grant.token_id)
@@ -278,15 +279,9 @@ async def open_live(
     position = bus.position() if last_event_id is None else None
     if grant.token_id in registry.revoked or registry.closing:
         conn.cancel()  # revoked (or shutting down) since the request came in
-
-    async def finish(done: Connection) -> None:
-        registry.discard(done.token_id, done)
-        await hub.leave(done)
-
     opening = Opening(bus, conn, last_event_id, retry_ms, position)
-    revoked = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
     return LiveStream(
-        hub, conn, opening, send_timeout=send_timeout, finish=finish, revoked_frame=revoked
+        hub, registry, conn, opening, send_timeout=send_timeout, revoked_frame=REVOKED_FRAME
     )
 
 
@@ -303,6 +298,8 @@ class Opening:
     no id to resume from, and the events published while it was away were
     lost to it (the mix benchmark found this: docs/benchmarks.md).
     """
+
+    __slots__ = ("_bus", "_conn", "_last_event_id", "_position", "_replayed", "_retry_ms")
 
     def __init__(
         self,

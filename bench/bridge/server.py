@@ -114,8 +114,9 @@ async def trace_streams(app: Starlette, path: Path) -> None:
     """Write where the Python heap grew once the streams opened (`BENCH_TRACEMALLOC=FILE`).
 
     A snapshot now, another once the number of open streams has stayed put
-    for a second; the difference is grouped by line and by traceback, beside
-    the RSS difference (which also holds what is not Python heap).
+    for a second; the difference is grouped by file, line and traceback of
+    the allocation, beside the RSS difference (which also holds what is not
+    Python heap: uvloop's and httptools' own C allocations, malloc's slack).
     """
     before, rss_before = tracemalloc.take_snapshot(), rss_kib()
     streams, last, steady = app.state.services.streams, -1, 0
@@ -125,15 +126,28 @@ async def trace_streams(app: Starlette, path: Path) -> None:
         steady = steady + 1 if now == last and now > 0 else 0
         last = now
     after, rss_after = tracemalloc.take_snapshot(), rss_kib()
+    write_growth(path, before, after, last, rss_after - rss_before)
+
+
+def write_growth(
+    path: Path,
+    before: tracemalloc.Snapshot,
+    after: tracemalloc.Snapshot,
+    streams: int,
+    rss_kib: int,
+) -> None:
+    """Write the heap growth between two snapshots, per stream, largest first."""
     filters = [tracemalloc.Filter(False, tracemalloc.__file__)]
     before, after = before.filter_traces(filters), after.filter_traces(filters)
-    lines = [f"streams {last}; rss delta {rss_after - rss_before} KiB"]
+    rss = rss_kib * 1024 / streams
+    lines = [f"streams {streams}; rss delta {rss_kib} KiB = {rss:.0f} B/stream"]
     for key in ("filename", "lineno", "traceback"):
         stats = after.compare_to(before, key)
         total = sum(s.size_diff for s in stats)
-        lines.append(f"== by {key}: python heap delta {total / 1024:.0f} KiB")
-        for stat in stats[:40 if key != "traceback" else 25]:
-            lines.append(f"{stat.size_diff / last:8.0f} B/stream {stat.count_diff / last:6.2f} blocks")
+        lines.append(f"== by {key}: python heap delta {total / streams:.0f} B/stream")
+        for stat in stats[: 40 if key != "traceback" else 25]:
+            size, count = stat.size_diff / streams, stat.count_diff / streams
+            lines.append(f"{size:8.0f} B/stream {count:6.2f} blocks")
             frames = stat.traceback.format(most_recent_first=True)
             lines.extend(frames if key == "traceback" else frames[:1])
     path.write_text("\n".join(lines) + "\n")
