@@ -144,7 +144,9 @@ class StreamingApp(Starlette):
 class Opening(Protocol):
     """What a stream sends before it goes live, and which live events that covered."""
 
-    def frames(self) -> AsyncIterator[bytes]: ...
+    def hello(self) -> bytes: ...
+
+    def history(self) -> AsyncIterator[bytes] | None: ...
 
     def covers(self, event: BusEvent) -> bool: ...
 
@@ -174,14 +176,13 @@ class LiveStream:
         self.hub = hub
         self.registry = registry  # told last, to forget the connection
         self.conn = conn
-        self.opening: Opening | None = opening  # until its frames are sent and caught up
+        self.opening: Opening | None = opening  # until its frames are sent
         self.send_timeout = send_timeout
         self.revoked_frame = revoked_frame
         self.dropped = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the headers through the middleware, then serve or hand the stream back."""
-        _RESPONSE.set(self)  # in uvicorn's task: middleware and routing only await
         start = {"type": "http.response.start", "status": 200, "headers": list(START_HEADERS)}
         try:
             await send(start)
@@ -197,45 +198,59 @@ class LiveStream:
 
     async def serve(self, receive: Receive) -> None:
         """Write the stream until it ends, the client leaves or falls too far behind."""
+        # One coroutine frame (this one) suspended per idle stream: the rest only run briefly.
         conn = self.conn
         conn.watch(receive)
         try:
-            await self._run()
+            covered = await self._open()
+            while await self._catch_up(covered):
+                covered = _nothing
+                conn.state = State.LIVE  # caught up, with no await since reading: join the pass
+                await conn.idle()
+            await self._end()
         except TimeoutError:
-            if conn.lagged:
-                log.warning("SSE client %s fell behind; dropping it so it resumes", conn.token_id)
-            else:
-                log.warning("SSE client blocked a send for %g s; dropping it", self.send_timeout)
-            self.dropped = True
+            self._drop(
+                "fell behind" if conn.lagged else f"blocked a send for {self.send_timeout:g} s"
+            )
         finally:
             conn.unwatch()
             if conn.pending is not None:
                 conn.pending.close()
             await self._forget()
 
+    async def _open(self) -> Callable[[BusEvent], bool]:
+        """Send the opening frames; return which live events they covered."""
+        conn, opening = self.conn, self.opening
+        assert opening is not None
+        self.opening = None
+        await self._write(opening.hello())
+        history = opening.history()
+        if history is not None:
+            async for frame in history:
+                await self._write(frame)
+                if conn.state is State.ENDING:
+                    await _close(history)
+                    break
+        return opening.covers
+
+    async def _end(self) -> None:
+        """End the response, saying why if the token was revoked; not if dropped."""
+        if self.dropped:
+            return
+        if self.conn.revoked:
+            await self._write(self.revoked_frame)
+        assert self.conn.send is not None
+        await self.conn.send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def _drop(self, why: str) -> None:
+        """Drop the client (it resumes): the response stays unfinished, the server closes it."""
+        log.warning("SSE client %s %s; dropping it so it resumes", self.conn.token_id, why)
+        self.dropped = True
+        _RESPONSE.set(self)  # uvicorn logs the unfinished response in this task: see the filter
+
     async def _forget(self) -> None:
         self.registry.discard(self.conn.token_id, self.conn)
         await self.hub.leave(self.conn)
-
-    async def _run(self) -> None:
-        conn, opening = self.conn, self.opening
-        assert opening is not None
-        async for frame in opening.frames():
-            await self._write(frame)
-            if conn.state is State.ENDING:
-                break
-        covered: Callable[[BusEvent], bool] = opening.covers
-        self.opening = opening = None
-        while await self._catch_up(covered):
-            covered = _nothing
-            conn.state = State.LIVE  # caught up, with no await since reading: join the pass
-            await conn.sleep()
-        if self.dropped:
-            return
-        if conn.revoked:
-            await self._write(self.revoked_frame)
-        assert conn.send is not None
-        await conn.send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _catch_up(self, covered: Callable[[BusEvent], bool]) -> bool:
         """Send what the connection missed; return False once it should end."""
@@ -246,8 +261,7 @@ class LiveStream:
                 await self._finish(pending)
             entries = None if conn.lagged else self.hub.missed(conn)
             if entries is None:
-                log.warning("SSE client %s fell behind; dropping it so it resumes", conn.token_id)
-                self.dropped = True
+                self._drop("fell behind")
                 return False
             if conn.state is State.ENDING:
                 return False

@@ -103,7 +103,7 @@ class Connection:
         self.lagged = False
         # The send timeout the connection's task waits under, moved up to end a lagging wait.
         self.deadline: asyncio.Timeout | None = None
-        self._wake: asyncio.Future[None] | None = None
+        self._wake: asyncio.Future[None] | None = None  # what its task awaits while idle
         self._receive: Receive | None = None  # the server's, while watched for the disconnect
         self._reading: Coroutine[Any, Any, Any] | None = None  # its call now suspended
 
@@ -168,14 +168,15 @@ class Connection:
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
 
-    async def sleep(self) -> None:
-        """Wait until the pass hands this connection back to its task."""
-        if self.state in (State.LIVE, State.PENDING):
-            self._wake = asyncio.get_running_loop().create_future()
-            try:
-                await self._wake
-            finally:
-                self._wake = None
+    def idle(self) -> asyncio.Future[None]:
+        """Return what to await until the pass hands this connection back to its task.
+
+        A future, not a coroutine: one frame fewer suspended per idle stream.
+        """
+        wake = self._wake = asyncio.get_running_loop().create_future()
+        if self.state not in (State.LIVE, State.PENDING):
+            wake.set_result(None)
+        return wake
 
     def watch(self, receive: Receive) -> None:
         """End the connection when its client disconnects, without a task of its own.
@@ -269,8 +270,9 @@ class Rest:
 class _Game:
     """One tapped topic: its ring and its connections."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, topic: str, size: int) -> None:
         self.ring = Ring(size)
+        self.topics = frozenset((topic,))
         self.connections: set[Connection] = set()
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.tap: SubscriptionContext | None = None
@@ -291,11 +293,13 @@ class Hub:
         for topic in conn.topics:
             game = self._games.get(topic)
             if game is None:
-                game = self._games[topic] = _Game(self._window)
+                game = self._games[topic] = _Game(topic, self._window)
                 await self._open(topic, game)
             elif not game.opened.done():
                 await asyncio.shield(game.opened)
             game.connections.add(conn)
+            if conn.topics == game.topics:
+                conn.topics = game.topics  # one set for all the game's one-game streams
         conn.cursor = self.seq
 
     async def _open(self, topic: str, game: _Game) -> None:

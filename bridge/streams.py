@@ -316,12 +316,16 @@ class Opening:
         self._position = position  # where a fresh stream joined: its first frame's id
         self._replayed: Replay | None = None
 
-    async def frames(self) -> AsyncIterator[bytes]:
-        """Yield the retry hint, then on a resume the reset if due and the history."""
-        yield connected(self._retry_ms, self._position)
-        last_event_id, conn = self._last_event_id, self._conn
-        if last_event_id is None:
-            return
+    def hello(self) -> bytes:
+        """Return the first frame: the retry hint and, on a fresh stream, where it joined."""
+        return connected(self._retry_ms, self._position)
+
+    def history(self) -> AsyncIterator[bytes] | None:
+        """Return the frames of a resume (the reset if due, the missed history); None if none."""
+        return None if self._last_event_id is None else self._history(self._last_event_id)
+
+    async def _history(self, last_event_id: str) -> AsyncIterator[bytes]:
+        conn = self._conn
         # A queue of one: live events reach this client through the hub, and
         # the replay's cursor moves up over those the queue cannot take.
         async with self._bus.subscribe(

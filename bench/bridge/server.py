@@ -126,6 +126,8 @@ async def trace_streams(app: Starlette, path: Path) -> None:
         steady = steady + 1 if now == last and now > 0 else 0
         last = now
     after, rss_after = tracemalloc.take_snapshot(), rss_kib()
+    before.dump(f"{path}.before")  # for a closer look: tracemalloc.Snapshot.load
+    after.dump(f"{path}.after")
     write_growth(path, before, after, last, rss_after - rss_before)
 
 
