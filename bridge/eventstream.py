@@ -1,11 +1,13 @@
 """Lean SSE responses for the `/vtt/stream` fan-out path.
 
-`LiveStream` is the fan-out's response: it sends the headers (through the
-middleware, once, so CORS headers are set) and the opening frames, then
-hands its connection to the hub (`bridge.fanout`), which writes each event
-straight to the server's own `send` (`RAW_SEND`, stashed in the scope by
-`StreamingApp` before any middleware wraps it). Its task only wakes when the
-transport was paused, to catch up, or to end the response.
+`LiveStream` is the fan-out's response: it sends the headers through the
+middleware (once, so CORS headers are set) and returns, handing itself to
+the outermost `StreamingApp`, so no routing or middleware coroutine stays
+suspended for the life of the stream. That app then serves it with the
+server's own `send` and `receive`: the opening frames, then the hub
+(`bridge.fanout`) writes each event straight to that `send`. Its one
+coroutine only wakes when the transport was paused, to catch up, or to end
+the response; the disconnect is watched without a task (`Connection.watch`).
 
 `EventStream` streams an async iterator of frames (`bridge.streams.game_stream`):
 Starlette's `StreamingResponse` plus a send timeout, for feeds that are not
@@ -135,7 +137,12 @@ class StreamingApp(Starlette):
         scope[RAW_SEND] = send
         handed: list[LiveStream] = []
         scope[HANDED] = handed
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        except BaseException:
+            for stream in handed:  # never served: still registered and tapped
+                await stream.forget()
+            raise
         del scope[HANDED]
         if handed:
             await handed[0].serve(receive)
@@ -187,7 +194,7 @@ class LiveStream:
         try:
             await send(start)
         except BaseException:
-            await self._forget()
+            await self.forget()
             raise
         self.conn.send = scope.get(RAW_SEND, send)
         handed: list[LiveStream] | None = scope.get(HANDED)
@@ -216,7 +223,7 @@ class LiveStream:
             conn.unwatch()
             if conn.pending is not None:
                 conn.pending.close()
-            await self._forget()
+            await self.forget()
 
     async def _open(self) -> Callable[[BusEvent], bool]:
         """Send the opening frames; return which live events they covered."""
@@ -248,7 +255,8 @@ class LiveStream:
         self.dropped = True
         _RESPONSE.set(self)  # uvicorn logs the unfinished response in this task: see the filter
 
-    async def _forget(self) -> None:
+    async def forget(self) -> None:
+        """Unregister the connection and leave the hub (once it ends, or if never served)."""
         self.registry.discard(self.conn.token_id, self.conn)
         await self.hub.leave(self.conn)
 

@@ -13,7 +13,9 @@ control. If it suspends, that connection leaves the pass: its own task
 finishes the send (under the send timeout), then catches up from its
 cursor in the rings, and rejoins the pass when it has nothing left to read.
 A connection whose cursor falls out of a ring is dropped, and its client
-resumes from the bus history with `Last-Event-ID`.
+resumes from the bus history with `Last-Event-ID`. The server's `receive()`
+is stepped the same way, from a callback, to notice the disconnect without
+a task per idle stream.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ class Connection:
                 if stop.value["type"] == "http.disconnect":
                     break
                 continue  # a request body message: read on
-            except Exception:
+            except (Exception, asyncio.CancelledError):  # no task here to cancel
                 break
             if waits_on is None:  # a bare yield (`asyncio.sleep(0)`): step again soon
                 asyncio.get_running_loop().call_soon(self._read, None)
