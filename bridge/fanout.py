@@ -13,16 +13,17 @@ control. If it suspends, that connection leaves the pass: its own task
 finishes the send (under the send timeout), then catches up from its
 cursor in the rings, and rejoins the pass when it has nothing left to read.
 A connection whose cursor falls out of a ring is dropped, and its client
-resumes from the bus history with `Last-Event-ID`.
+resumes from the bus history with `Last-Event-ID`. The server's `receive()`
+is stepped the same way, from a callback, to notice the disconnect without
+a task per idle stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, cast
 
 from sse_starlette import ServerSentEvent
@@ -37,6 +38,7 @@ PING = b": ping\r\n\r\n"
 PAGE = 256  # entries read per write while catching up
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]  # the ASGI server's; a coroutine function
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]  # the ASGI server's; a coroutine function
 
 
 def body(frame: bytes) -> dict[str, Any]:
@@ -70,6 +72,24 @@ class Tally:
 class Connection:
     """One open stream: who reads it, where it is, and how to write to it."""
 
+    # Slots: one of these per open stream, 10,000 of them on one process.
+    __slots__ = (
+        "_reading",
+        "_receive",
+        "_wake",
+        "cursor",
+        "deadline",
+        "lagged",
+        "pending",
+        "revoked",
+        "send",
+        "state",
+        "tally",
+        "token_id",
+        "topics",
+        "viewer",
+    )
+
     def __init__(
         self, token_id: str, topics: frozenset[str], viewer: Viewer, tally: Tally | None = None
     ) -> None:
@@ -85,7 +105,9 @@ class Connection:
         self.lagged = False
         # The send timeout the connection's task waits under, moved up to end a lagging wait.
         self.deadline: asyncio.Timeout | None = None
-        self._wake: asyncio.Future[None] | None = None
+        self._wake: asyncio.Future[None] | None = None  # what its task awaits while idle
+        self._receive: Receive | None = None  # the server's, while watched for the disconnect
+        self._reading: Coroutine[Any, Any, Any] | None = None  # its call now suspended
 
     def offer(self, entry: Entry, lost_upto: int) -> None:
         """Write an entry now if live and it may see it; drop it if behind past the window."""
@@ -148,14 +170,60 @@ class Connection:
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
 
-    async def sleep(self) -> None:
-        """Wait until the pass hands this connection back to its task."""
-        if self.state in (State.LIVE, State.PENDING):
-            self._wake = asyncio.get_running_loop().create_future()
+    def idle(self) -> asyncio.Future[None]:
+        """Return what to await until the pass hands this connection back to its task.
+
+        A future, not a coroutine: one frame fewer suspended per idle stream.
+        """
+        wake = self._wake = asyncio.get_running_loop().create_future()
+        if self.state not in (State.LIVE, State.PENDING):
+            wake.set_result(None)
+        return wake
+
+    def watch(self, receive: Receive) -> None:
+        """End the connection when its client disconnects, without a task of its own.
+
+        A task per stream awaiting `receive()` cost a task, its coroutine and
+        a wake-up future per idle stream (docs/benchmarks.md). Instead the
+        server's `receive()` is stepped by hand, like a send in `write`, and
+        resumed from a done-callback on the future it waits on.
+        """
+        self._receive = receive
+        self._read(None)
+
+    def unwatch(self) -> None:
+        """Stop watching: abandon the suspended `receive()`."""
+        self._receive = None
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.close()
+
+    def _read(self, _done: object) -> None:
+        """Step `receive()` until it waits; end the connection on the disconnect."""
+        while (receive := self._receive) is not None:
+            coro = self._reading or cast("Coroutine[Any, Any, Any]", receive())
+            self._reading = None
             try:
-                await self._wake
-            finally:
-                self._wake = None
+                waits_on = coro.send(None)
+            except StopIteration as stop:
+                if stop.value["type"] == "http.disconnect":
+                    break
+                continue  # a request body message: read on
+            except (Exception, asyncio.CancelledError):  # no task here to cancel
+                break
+            if waits_on is None:  # a bare yield (`asyncio.sleep(0)`): step again soon
+                asyncio.get_running_loop().call_soon(self._read, None)
+            elif asyncio.isfuture(waits_on):
+                waits_on._asyncio_future_blocking = False  # as a task does, taking it
+                waits_on.add_done_callback(self._read)
+            else:  # a task would refuse it too
+                coro.close()
+                break
+            self._reading = coro
+            return
+        if self._receive is not None:
+            self._receive = None
+            self.end()
 
 
 class Rest:
@@ -204,8 +272,9 @@ class Rest:
 class _Game:
     """One tapped topic: its ring and its connections."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, topic: str, size: int) -> None:
         self.ring = Ring(size)
+        self.topics = frozenset((topic,))
         self.connections: set[Connection] = set()
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.tap: SubscriptionContext | None = None
@@ -226,11 +295,13 @@ class Hub:
         for topic in conn.topics:
             game = self._games.get(topic)
             if game is None:
-                game = self._games[topic] = _Game(self._window)
+                game = self._games[topic] = _Game(topic, self._window)
                 await self._open(topic, game)
             elif not game.opened.done():
                 await asyncio.shield(game.opened)
             game.connections.add(conn)
+            if conn.topics == game.topics:
+                conn.topics = game.topics  # one set for all the game's one-game streams
         conn.cursor = self.seq
 
     async def _open(self, topic: str, game: _Game) -> None:
@@ -276,11 +347,3 @@ class Hub:
 
     def __len__(self) -> int:
         return len(self._games)
-
-
-async def wait_or_disconnect(conn: Connection, receive: Callable[[], Awaitable[Any]]) -> None:
-    """End the connection when its client disconnects (run as a task beside it)."""
-    with contextlib.suppress(Exception):
-        while (await receive())["type"] != "http.disconnect":
-            pass
-    conn.end()

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 RESET = "stream.reset"
 REVOKED = "stream.revoked"
+REVOKED_FRAME = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
 # Frames of recent events, so fanning one event out to N clients encodes it
 # once rather than N times.
 FRAME_CACHE = 1024
@@ -239,7 +240,7 @@ async def game_stream(
                 elif frames:
                     yield b"".join(frames)
             if grant.token_id in registry.revoked:
-                yield ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
+                yield REVOKED_FRAME
         except SubscriberLaggingError:
             # Expected under load and resumable: a warning, not an error.
             log.warning("SSE client %s fell behind; disconnecting so it resumes", grant.token_id)
@@ -278,15 +279,9 @@ async def open_live(
     position = bus.position() if last_event_id is None else None
     if grant.token_id in registry.revoked or registry.closing:
         conn.cancel()  # revoked (or shutting down) since the request came in
-
-    async def finish(done: Connection) -> None:
-        registry.discard(done.token_id, done)
-        await hub.leave(done)
-
     opening = Opening(bus, conn, last_event_id, retry_ms, position)
-    revoked = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
     return LiveStream(
-        hub, conn, opening, send_timeout=send_timeout, finish=finish, revoked_frame=revoked
+        hub, registry, conn, opening, send_timeout=send_timeout, revoked_frame=REVOKED_FRAME
     )
 
 
@@ -304,6 +299,8 @@ class Opening:
     lost to it (the mix benchmark found this: docs/benchmarks.md).
     """
 
+    __slots__ = ("_bus", "_conn", "_last_event_id", "_position", "_replayed", "_retry_ms")
+
     def __init__(
         self,
         bus: EventBus,
@@ -319,12 +316,16 @@ class Opening:
         self._position = position  # where a fresh stream joined: its first frame's id
         self._replayed: Replay | None = None
 
-    async def frames(self) -> AsyncIterator[bytes]:
-        """Yield the retry hint, then on a resume the reset if due and the history."""
-        yield connected(self._retry_ms, self._position)
-        last_event_id, conn = self._last_event_id, self._conn
-        if last_event_id is None:
-            return
+    def hello(self) -> bytes:
+        """Return the first frame: the retry hint and, on a fresh stream, where it joined."""
+        return connected(self._retry_ms, self._position)
+
+    def history(self) -> AsyncIterator[bytes] | None:
+        """Return the frames of a resume (the reset if due, the missed history); None if none."""
+        return None if self._last_event_id is None else self._history(self._last_event_id)
+
+    async def _history(self, last_event_id: str) -> AsyncIterator[bytes]:
+        conn = self._conn
         # A queue of one: live events reach this client through the hub, and
         # the replay's cursor moves up over those the queue cannot take.
         async with self._bus.subscribe(

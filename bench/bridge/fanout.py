@@ -96,9 +96,9 @@ async def connect(
     async def one(token: str) -> Listener:
         async with gate:
             for _ in range(3):  # a refused open is retried, as a real client would
-                failed = listeners.failed
                 opened = await listeners.open(HOST, port, await ticket(http, token))
-                if listeners.failed == failed:
+                # Its own outcome: another open failing meanwhile is not this one's.
+                if opened.task is not None:
                     return opened
             return opened
 

@@ -24,6 +24,7 @@ import resource
 import statistics
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -90,9 +91,12 @@ def time_passes(hub: Hub) -> None:
     deliver, passes = hub.deliver, []
 
     def timed(topic: str, event: BusEvent) -> None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         deliver(topic, event)
-        passes.append((time.perf_counter() - started, hub_size(hub, topic)))
+        # CPU time too: under other work's load the wall time is mostly waiting for a core.
+        passes.append(
+            (time.perf_counter() - started, hub_size(hub, topic), time.process_time() - cpu)
+        )
 
     def report() -> None:
         if passes:
@@ -102,6 +106,7 @@ def time_passes(hub: Hub) -> None:
                 "passes": len(ms),
                 "median_ms": round(statistics.median(ms), 2),
                 "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2),
+                "cpu_median_ms": round(statistics.median(p[2] * 1000 for p in passes), 2),
                 "max_streams": widest,
             }
             print(json.dumps({"pass": summary}), file=sys.stderr, flush=True)
@@ -161,6 +166,59 @@ async def watch_loop_lag(every: float = 0.01) -> None:
         lags.append(time.perf_counter() - started - every)
 
 
+def rss_kib() -> int:
+    """Return this process's resident set size in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def trace_streams(app: Starlette, path: Path) -> None:
+    """Write where the Python heap grew once the streams opened (`BENCH_TRACEMALLOC=FILE`).
+
+    A snapshot now, another once the number of open streams has stayed put
+    for a second; the difference is grouped by file, line and traceback of
+    the allocation, beside the RSS difference (which also holds what is not
+    Python heap: uvloop's and httptools' own C allocations, malloc's slack).
+    """
+    before, rss_before = tracemalloc.take_snapshot(), rss_kib()
+    streams, last, steady = app.state.services.streams, -1, 0
+    while steady < 10:
+        await asyncio.sleep(0.1)
+        now = len(streams)
+        steady = steady + 1 if now == last and now > 0 else 0
+        last = now
+    after, rss_after = tracemalloc.take_snapshot(), rss_kib()
+    before.dump(f"{path}.before")  # for a closer look: tracemalloc.Snapshot.load
+    after.dump(f"{path}.after")
+    write_growth(path, before, after, last, rss_after - rss_before)
+
+
+def write_growth(
+    path: Path,
+    before: tracemalloc.Snapshot,
+    after: tracemalloc.Snapshot,
+    streams: int,
+    rss_kib: int,
+) -> None:
+    """Write the heap growth between two snapshots, per stream, largest first."""
+    filters = [tracemalloc.Filter(False, tracemalloc.__file__)]
+    before, after = before.filter_traces(filters), after.filter_traces(filters)
+    rss = rss_kib * 1024 / streams
+    lines = [f"streams {streams}; rss delta {rss_kib} KiB = {rss:.0f} B/stream"]
+    for key in ("filename", "lineno", "traceback"):
+        stats = after.compare_to(before, key)
+        total = sum(s.size_diff for s in stats)
+        lines.append(f"== by {key}: python heap delta {total / streams:.0f} B/stream")
+        for stat in stats[: 40 if key != "traceback" else 25]:
+            size, count = stat.size_diff / streams, stat.count_diff / streams
+            lines.append(f"{size:8.0f} B/stream {count:6.2f} blocks")
+            frames = stat.traceback.format(most_recent_first=True)
+            lines.extend(frames if key == "traceback" else frames[:1])
+    path.write_text("\n".join(lines) + "\n")
+
+
 def hub_size(hub: Hub, topic: str) -> int:
     """Return how many streams a game has on this hub."""
     game = hub._games.get(topic)
@@ -178,6 +236,9 @@ async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> No
         link_rate_burst=10**6,
         stream_window=args.window,
     )
+    traced = os.environ.get("BENCH_TRACEMALLOC")
+    if traced:
+        tracemalloc.start(40)
     async with open_backends(settings) as backends:
         app = create_app(
             settings, reporter=DiscardingReporter(), bus=backends.bus, store=backends.store
@@ -208,7 +269,11 @@ async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> No
         # As the composition root does (bot/collector.py): short full collections.
         async with short_pauses():
             print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
+            if traced:
+                tracer = asyncio.create_task(trace_streams(app, Path(traced)))
             await task
+            if traced:
+                tracer.cancel()
 
 
 if __name__ == "__main__":

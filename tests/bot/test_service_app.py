@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx2
@@ -12,9 +13,12 @@ from bot.service_app import MAX_BODY, create_service_app
 from bridge.app import create_app as create_bridge_app
 from bridge.settings import BridgeSettings
 from core_client import CoreClient, Outbox
+from tests.bridge.conftest import Bridge, link
 from tests.emulators.llm_script import Answer
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.bad_bodies import JSON, BadBody, assert_refusal, bad_bodies
+from tests.support.bus import publish_chats, read, texts
+from tests.support.servers import serve
 
 KEY = "service-key-for-tests"
 
@@ -144,3 +148,21 @@ async def test_with_no_keys_configured_every_caller_is_refused(
         assert_refusal(response, 401, "unauthorized")
         response = await client.post("/ai/chat", json={}, headers={"Authorization": "Bearer x"})
         assert_refusal(response, 401, "unauthorized")
+
+
+async def test_a_bridge_stream_is_served_through_the_service(
+    outbox: Outbox, ai: AIService, core_client: CoreClient
+) -> None:
+    # Two StreamingApps, one mounted in the other: the outer serves the live part.
+    bridge_app = create_bridge_app(BridgeSettings(), reporter=outbox)
+    app = create_service_app(bridge_app, ai=ai, core=core_client, api_keys=(KEY,))
+    async with serve(app) as url, httpx2.AsyncClient(timeout=5) as http:
+        services = bridge_app.state.services
+        bridge = Bridge(url, services.store, http, app=bridge_app)
+        mira = await link(bridge, "mira", platform="foundry")
+        async with mira.stream() as sse:
+            await publish_chats(services.bus, range(2))
+            assert texts(await read(sse, 2)) == [0, 1]
+        async with asyncio.timeout(10):  # a hang, not a timing
+            while len(services.streams):  # noqa: ASYNC110 - nothing to wait on but the count
+                await asyncio.sleep(0.01)

@@ -208,3 +208,43 @@ async def test_a_stream_gets_its_cors_headers_once_on_the_response(bridge: Bridg
     async with bridge.http.stream("GET", url, headers=origin) as response:
         assert response.headers["access-control-allow-origin"] == "https://app.roll20.net"
         assert response.headers["content-type"].startswith("text/event-stream")
+
+
+def streams_of(bridge: Bridge) -> int:
+    assert bridge.app is not None
+    return len(bridge.app.state.services.streams)
+
+
+async def test_a_closed_client_is_forgotten_with_nothing_sent_to_it(bridge: Bridge) -> None:
+    # No task awaits receive(): the server's disconnect must still reach the hub.
+    mira = await link(bridge, "mira", platform="foundry")
+    first, second = await Frozen.open(mira), await Frozen.open(mira)
+    assert (streams_of(bridge), len(hub(bridge))) == (2, 1)
+    first.writer.close()
+    await until(lambda: streams_of(bridge) == 1)
+    second.writer.close()
+    await until(lambda: streams_of(bridge) == 0 and len(hub(bridge)) == 0)  # game untapped
+
+
+def awaiting(task: asyncio.Task[object]) -> list[str]:
+    """Return the coroutines a task is suspended in, outermost first, as dir/file:name."""
+    chain, coro = [], task.get_coro()
+    while hasattr(coro, "cr_code"):
+        code = coro.cr_code
+        chain.append(f"{'/'.join(code.co_filename.rsplit('/', 2)[-2:])}:{code.co_name}")
+        coro = coro.cr_await
+    return chain
+
+
+async def test_an_idle_stream_waits_in_one_task_outside_the_middleware(bridge: Bridge) -> None:
+    # What an idle stream keeps suspended is most of what it costs (docs/benchmarks.md).
+    mira = await link(bridge, "mira", platform="foundry")
+    frozen = await Frozen.open(mira)
+    await until(lambda: streams_of(bridge) == 1)
+    chains = [awaiting(t) for t in asyncio.all_tasks()]
+    assert not [c for c in chains if any(f.startswith("bridge/fanout") for f in c)]
+    (chain,) = [c for c in chains if c and c[0].endswith(":run_asgi")]  # the stream's request
+    assert chain[-1] == "bridge/eventstream.py:serve"
+    assert not [f for f in chain if f.startswith("starlette/")]  # no routing, no middleware
+    frozen.writer.close()
+    await until(lambda: streams_of(bridge) == 0)
