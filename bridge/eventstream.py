@@ -9,7 +9,7 @@ server's own `send` and `receive`: the opening frames, then the hub
 coroutine only wakes when the transport was paused, to catch up, or to end
 the response; the disconnect is watched without a task (`Connection.watch`).
 
-`EventStream` streams an async iterator of frames (`bridge.streams.game_stream`):
+`EventStream` streams an async iterator of frames (the overlay feed, `bridge.overlay.feed`):
 Starlette's `StreamingResponse` plus a send timeout, for feeds that are not
 on the hub. Against a plain sse-starlette broadcast, in the same run, the
 hub path reached the last of 1,000 clients in 0.2x the baseline's p99 at

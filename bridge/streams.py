@@ -1,21 +1,19 @@
 """Open SSE streams of linked extensions: what they carry, and closing them.
 
-`game_stream` turns one bus subscription into the SSE frames an extension
-reads: a `retry` hint first, then the events its token may see, each with its
-bus id: on a resume, the missed history (read a page per write, as the
-client drains: see `bridge.bus`), then live events. When the resume point
-was lost it first sends a `stream.reset` event (the "not recovered" signal),
-so the extension refetches from Core, then the events still kept.
-`StreamRegistry` remembers which streams belong to which token, so a
-revocation (arriving on the control topic from any instance) ends them at
-once, and heartbeats idle streams from one shared timer.
+A stream of `/vtt/stream` reads: a `retry` hint first (with, on a fresh
+stream, the bus position it joined at as its id), then the events its token
+may see, each with its bus id: on a resume, the missed history (read a page
+per write, as the client drains: see `bridge.bus`), then live events. When
+the resume point was lost it first sends a `stream.reset` event (the "not
+recovered" signal), so the extension refetches from Core, then the events
+still kept. `StreamRegistry` remembers which streams belong to which token,
+so a revocation (arriving on the control topic from any instance) ends them
+at once, and heartbeats idle streams from one shared timer.
 
-`/vtt/stream` itself goes through the fan-out hub (`bridge.fanout`):
-`open_live` registers a `Connection`, taps its games and returns the
-`LiveStream` response, whose `Opening` sends the retry hint, the reset and
-the missed history before the hub writes live events to it directly.
-`game_stream` (an iterator of frames over a queued subscription) stays for
-feeds that want frames to wrap themselves.
+The stream goes through the fan-out hub (`bridge.fanout`): `open_live`
+registers a `Connection`, taps its games and returns the `LiveStream`
+response, whose `Opening` sends the retry hint, the reset and the missed
+history before the hub writes live events to it directly.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from typing import Protocol
 
 from sse_starlette import ServerSentEvent
 
-from bridge.bus import BusEvent, EventBus, Replay, SubscriberLaggingError
+from bridge.bus import BusEvent, EventBus, Replay
 from bridge.errors import TooManyStreamsError
 from bridge.events import (
     CONTROL_TOPIC,
@@ -52,9 +50,6 @@ log = logging.getLogger(__name__)
 RESET = "stream.reset"
 REVOKED = "stream.revoked"
 REVOKED_FRAME = ServerSentEvent(data='{"reason":"token_revoked"}', event=REVOKED).encode()
-# Frames of recent events, so fanning one event out to N clients encodes it
-# once rather than N times.
-FRAME_CACHE = 1024
 PING = b": ping\r\n\r\n"
 # Revoked token ids are remembered only to close streams racing the revocation
 # (a request already past authentication); the store refuses the token after.
@@ -103,11 +98,10 @@ class Stream(Protocol):
 
 
 class StreamRegistry:
-    """The open streams of this instance, by token id, and their shared frames."""
+    """The open streams of this instance, by token id."""
 
     def __init__(self, *, revoked_seconds: float = REVOKED_SECONDS) -> None:
         self._open: dict[str, set[Stream]] = {}
-        self._frames: OrderedDict[str, bytes] = OrderedDict()
         self.revoked = RecentSet(revoked_seconds)
         self.closing = False
         self.tally = Tally()  # events handed to streams, for GET /metrics
@@ -116,17 +110,6 @@ class StreamRegistry:
     def delivered(self) -> int:
         """Return how many events were handed to streams."""
         return self.tally.count
-
-    def frame(self, event: BusEvent) -> bytes:
-        """Return an event's SSE frame, encoded once for all its subscribers."""
-        self.tally.count += 1  # called once per subscriber an event goes to
-        frame = self._frames.get(event.id)
-        if frame is None:
-            frame = encode(event)
-            self._frames[event.id] = frame
-            if len(self._frames) > FRAME_CACHE:
-                self._frames.popitem(last=False)
-        return frame
 
     def add(self, token_id: str, sub: Stream, *, limit: int | None = None) -> None:
         """Remember an open stream of a token; refuse one beyond `limit` per token."""
@@ -203,49 +186,6 @@ async def watch_revocations(bus: EventBus, registry: StreamRegistry) -> None:
         except Exception:
             log.exception("revocation watcher failed; restarting it")
             await asyncio.sleep(1)
-
-
-async def game_stream(
-    bus: EventBus,
-    registry: StreamRegistry,
-    grant: Grant,
-    *,
-    last_event_id: str | None,
-    queue_size: int,
-    retry_ms: int,
-    max_streams: int | None = None,
-) -> AsyncIterator[bytes]:
-    """Yield the SSE frames of a token's games, resuming after `last_event_id`.
-
-    The first frame comes once the stream is subscribed and registered; a
-    token already holding `max_streams` streams gets `TooManyStreamsError`
-    instead, so take the first frame before answering to refuse it cleanly.
-    """
-    topics = [game_topic(grant.campaign_id, g) for g in grant.games]
-    viewer = Viewer(grant.platform, grant.user_id, grant.gm, grant.token_id)
-    async with bus.subscribe(topics, last_event_id=last_event_id, queue_size=queue_size) as sub:
-        position = bus.position() if last_event_id is None else None
-        registry.add(grant.token_id, sub, limit=max_streams)
-        if grant.token_id in registry.revoked or registry.closing:
-            sub.cancel()  # revoked (or shutting down) since the request came in
-        try:
-            yield connected(retry_ms, position)
-            if last_event_id is not None and not sub.recovered:
-                yield _reset(last_event_id)
-            while (events := await sub.batch()) is not None:
-                # Events queued together go out in one write.
-                frames = [registry.frame(e) for e in events if visible_to(e.data, viewer)]
-                if not events:
-                    yield PING
-                elif frames:
-                    yield b"".join(frames)
-            if grant.token_id in registry.revoked:
-                yield REVOKED_FRAME
-        except SubscriberLaggingError:
-            # Expected under load and resumable: a warning, not an error.
-            log.warning("SSE client %s fell behind; disconnecting so it resumes", grant.token_id)
-        finally:
-            registry.discard(grant.token_id, sub)
 
 
 async def open_live(

@@ -110,7 +110,7 @@ async def overlay_stream(
 ) -> AsyncIterator[bytes]:
     """Yield the SSE frames of a key's feed, resuming after `last_event_id`.
 
-    As with `bridge.streams.game_stream`, the first frame comes once the feed
+    As with `/vtt/stream`, the first frame comes once the feed
     is registered, or `TooManyStreamsError` for a key over `max_streams`.
     """
     topics = [game_topic(key.campaign_id, g) for g in key.games]
