@@ -184,6 +184,9 @@ async def measure(
             (started + 1 + random.Random(i).random() * (args.seconds - 2), i) for i in chosen
         )
         posts: list[asyncio.Task[bool]] = []
+        # Server RSS once a minute while posting: what the collector's held cycles cost over time.
+        rss_over_time: list[list[float]] = []
+        next_sample = started
         seq = 0
         tick = 0.01
         while (now := time.monotonic()) < started + args.seconds:
@@ -198,6 +201,9 @@ async def measure(
             while reconnect_at and reconnect_at[0][0] <= now:
                 _, i = reconnect_at.pop(0)
                 later(reconnect(listeners, opened, clients, i, open_one, len(ports)))
+            if now >= next_sample:
+                rss_over_time.append([round(rss_kib(p.pid) / 1024, 1) for p in procs])
+                next_sample += 60
             await asyncio.sleep(max(0.0, now + tick - time.monotonic()))
         accepted = await asyncio.gather(*posts)
         posting = time.monotonic() - started
@@ -279,6 +285,7 @@ async def measure(
                 for q in (50, 99)
             ],
             "rss_mib": rss,
+            "rss_mib_each_minute": rss_over_time,
             # Share of one core each bridge process (then this client process) used while posting.
             "cpu_share": [round(used / posting, 2) for used in cpu_used],
             "loadavg_start": load_start,

@@ -32,7 +32,7 @@ from types import FrameType
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.collector import short_pauses
+from bot.collector import THAW_SECONDS, short_pauses
 from bridge.app import close_streams, create_app
 from bridge.backends import open_backends
 from bridge.bus import BusEvent
@@ -127,20 +127,22 @@ def time_collections() -> None:
             pauses[info["generation"]].append(time.perf_counter() - started[0])
 
     def report() -> None:
-        summary = {
+        summary: dict[str, object] = {
             f"gen{g}": {"count": len(p), "max_ms": round(max(p, default=0) * 1000, 1)}
             for g, p in pauses.items()
         }
         tracked = collections.Counter(type(o).__name__ for o in gc.get_objects())
-        summary["tracked"] = sum(tracked.values())  # type: ignore[assignment]
-        summary["frozen"] = gc.get_freeze_count()  # type: ignore[assignment]
-        summary["top"] = tracked.most_common(15)  # type: ignore[assignment]
+        summary["tracked"] = sum(tracked.values())
+        summary["frozen"] = gc.get_freeze_count()
+        summary["top"] = tracked.most_common(15)
         # What the frozen heap held that only a full pass can free (cycles),
         # and the pause a thaw costs (bot/collector.py): one pass over everything.
+        summary["cyclic_garbage_unfrozen"] = gc.collect()  # what a full pass frees now
         gc.unfreeze()
         thawing = time.perf_counter()
-        summary["cyclic_garbage_when_thawed"] = gc.collect()  # type: ignore[assignment]
-        summary["thaw_ms"] = round((time.perf_counter() - thawing) * 1000, 1)  # type: ignore[assignment]
+        # What only a thaw frees: cycles held frozen (what the policy leaves waiting).
+        summary["cyclic_garbage_when_thawed"] = gc.collect()
+        summary["thaw_ms"] = round((time.perf_counter() - thawing) * 1000, 1)
         print(json.dumps({"gc": summary}), file=sys.stderr, flush=True)
 
     gc.callbacks.append(callback)
@@ -267,7 +269,13 @@ async def main(args: argparse.Namespace, plan: dict[str, list[list[str]]]) -> No
             time_collections()
             asyncio.create_task(watch_loop_lag())  # noqa: RUF006 - runs until exit
         # As the composition root does (bot/collector.py): short full collections.
-        async with short_pauses():
+        # BENCH_GC_POLICY=freeze-once is the policy before it, for comparison.
+        policy = short_pauses(float(os.environ.get("BENCH_THAW_SECONDS", THAW_SECONDS)))
+        if os.environ.get("BENCH_GC_POLICY") == "freeze-once":
+            gc.collect()
+            gc.freeze()
+            policy = contextlib.nullcontext()  # type: ignore[assignment]
+        async with policy:
             print(json.dumps({"codes": codes, "fd_limit": raise_fd_limit()}), flush=True)
             if traced:
                 tracer = asyncio.create_task(trace_streams(app, Path(traced)))
