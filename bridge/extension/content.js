@@ -35,6 +35,9 @@
       }
     }
   }).observe(chat, { childList: true, subtree: true });
+  // Reading from here on: what is said now is relayed (tests wait for this
+  // mark before typing, since a line typed earlier counts as history).
+  document.documentElement.dataset.fumblebotReading = "1";
 
   chrome.runtime.onMessage.addListener((msg, _sender, reply) => {
     if (msg?.type === "ping") reply({ roll20: true }); // a restarted worker looking for its tabs

@@ -92,6 +92,8 @@ class Player:
     async def open_roll20(self, url: str, *, gm: bool = False) -> Page:
         page = await self.context.new_page()
         await page.goto(f"{url}/editor/?player=-P{self.name}&name={self.name.title()}&gm={int(gm)}")
+        # The content script reads only what is said after it started.
+        await page.wait_for_selector("html[data-fumblebot-reading]", state="attached")
         self.roll20 = page
         return page
 
