@@ -13,14 +13,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 import pytest
 
 from bot.ai import AIService, AISettings, build_ai_service
 from bot.bot import BotDeps, FumbleBot
 from bot.metrics import ServiceMetrics
-from bot.service_app import ai_reporter
+from bot.service_app import ai_reporter, create_service_app
 from bot.settings import BotSettings
+from bridge.app import create_app as create_bridge_app
 from bridge.bus import InMemoryBus
+from bridge.settings import BridgeSettings
 from bridge.store import MemoryStore
 from core_client import CoreClient, Outbox
 from core_client.dice import Limits
@@ -30,6 +33,9 @@ from tests.emulators.discord_messages import EmuMessage
 from tests.emulators.discord_models import EmuChannel, EmuGuild, EmuUser
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.servers import serve
+
+# The bearer key of the service app's /ai/chat in `metered_service`.
+SERVICE_KEY = "service-key-for-tests"
 
 
 @dataclass
@@ -75,6 +81,24 @@ def emulated_ai(openai_emulator: tuple[OpenAIEmulator, str], **overrides: Any) -
         openai_api_key=emulator.script.api_key,
         **overrides,
     )
+
+
+@pytest.fixture
+async def metered_service(
+    openai_emulator: tuple[OpenAIEmulator, str], outbox: Outbox, core_client: CoreClient
+) -> AsyncIterator[httpx2.AsyncClient]:
+    """Return a client of the service app (bridge, /ai/chat, /metrics) as the root wires it."""
+    metrics = ServiceMetrics.create()
+    ai = build_ai_service(emulated_ai(openai_emulator), reporter=ai_reporter(outbox, metrics))
+    bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
+    app = create_service_app(
+        bridge, ai=ai, core=core_client, api_keys=(SERVICE_KEY,), metrics=metrics, outbox=outbox
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+    await ai.aclose()
 
 
 @pytest.fixture

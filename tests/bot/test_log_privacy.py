@@ -13,17 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
 
-from bot.ai import build_ai_service
-from bot.ai.settings import AISettings
-from bot.metrics import ServiceMetrics
-from bot.service_app import ai_reporter, create_service_app
-from bridge.app import create_app as create_bridge_app
-from bridge.settings import BridgeSettings
 from core_client import (
     CampaignUpserted,
     CharacterUpserted,
@@ -35,11 +28,12 @@ from core_client import (
     SessionStarted,
 )
 from storage.settings import CoreSettings
+from tests.bot.conftest import SERVICE_KEY
 from tests.emulators.llm_script import Answer
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.core import d20_roll
 
-KEY = "chat-key-for-the-privacy-test"
+KEY = SERVICE_KEY
 SECRETS = {
     "campaign": "Campaign-Nimbus-5531",
     "character": "Quixotic-Pim-4412",
@@ -59,28 +53,8 @@ def core_settings(core_settings: CoreSettings, request: pytest.FixtureRequest) -
 
 
 @pytest.fixture
-async def service(
-    openai_emulator: tuple[OpenAIEmulator, str], outbox: Outbox, core_client: CoreClient
-) -> AsyncIterator[httpx2.AsyncClient]:
-    emulator, url = openai_emulator
-    metrics = ServiceMetrics.create()
-    settings = AISettings(
-        provider="openai",
-        base_url=f"{url}/v1",
-        timeout=2.0,
-        max_retries=1,
-        openai_api_key=emulator.script.api_key,
-    )
-    ai = build_ai_service(settings, reporter=ai_reporter(outbox, metrics))
-    bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
-    app = create_service_app(
-        bridge, ai=ai, core=core_client, api_keys=(KEY,), metrics=metrics, outbox=outbox
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://service") as client:
-            yield client
-    await ai.aclose()
+async def service(metered_service: httpx2.AsyncClient) -> httpx2.AsyncClient:
+    return metered_service
 
 
 async def _play(

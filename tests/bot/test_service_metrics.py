@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from bot.ai import AIService, build_ai_service
-from bot.ai.settings import AISettings
-from bot.metrics import ServiceMetrics
-from bot.service_app import ai_reporter, create_service_app
+from bot.service_app import create_service_app
 from bridge.app import create_app as create_bridge_app
 from bridge.settings import BridgeSettings
 from core_client import CoreClient, Outbox
+from tests.bot.conftest import SERVICE_KEY
 from tests.emulators.llm_script import Answer
 from tests.emulators.openai_api import OpenAIEmulator
 from tests.support.core import d20_roll
 from tests.support.metrics import scrape
 
-KEY = "chat-key-for-tests"
+KEY = SERVICE_KEY
 
 
 @pytest.fixture
-async def service(
-    openai_emulator: tuple[OpenAIEmulator, str], outbox: Outbox, core_client: CoreClient
-) -> AsyncIterator[httpx2.AsyncClient]:
-    emulator, url = openai_emulator
-    metrics = ServiceMetrics.create()
-    settings = AISettings(
-        provider="openai",
-        base_url=f"{url}/v1",
-        timeout=2.0,
-        max_retries=1,
-        openai_api_key=emulator.script.api_key,
-    )
-    ai: AIService = build_ai_service(settings, reporter=ai_reporter(outbox, metrics))
-    bridge = create_bridge_app(BridgeSettings(), reporter=outbox)
-    app = create_service_app(
-        bridge, ai=ai, core=core_client, api_keys=(KEY,), metrics=metrics, outbox=outbox
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://service") as client:
-            yield client
-    await ai.aclose()
+async def service(metered_service: httpx2.AsyncClient) -> httpx2.AsyncClient:
+    return metered_service
 
 
 async def test_metrics_count_ai_tokens_by_provider_and_read_the_outbox(
