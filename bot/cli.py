@@ -179,8 +179,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _roll(" ".join(args.expression), settings, args.seed)
     if args.command == "invite":
         return _invite(settings, args.application_id)
-    import asyncio
-
     from bot import serve
 
     roles = {
@@ -188,7 +186,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "core": serve.Roles(core=True, service=False),
         "service": serve.Roles(core=False, service=True),
     }[args.command]
-    asyncio.run(serve.run(settings, roles))
+    serve.loop_runner()(serve.run(settings, roles))
     return 0
 
 

@@ -174,6 +174,20 @@ async def open_reporter(settings: Settings, client: CoreClient) -> AsyncIterator
         yield outbox
 
 
+def loop_runner() -> Callable[[Coroutine[Any, Any, None]], None]:
+    """Return how to run the server: on uvloop where it is installed, else asyncio's loop.
+
+    uvicorn picks uvloop itself only when it owns the loop (`uvicorn.run`);
+    here the composition root does, so it picks as uvicorn's `loop="auto"`
+    would. uvicorn[standard] installs uvloop on Linux and macOS, not Windows.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
+
+
 async def run(settings: Settings, roles: Roles) -> None:
     """Run the configured parts until a signal or a fatal error stops them."""
     settings = resolve(settings, roles)

@@ -19,6 +19,8 @@ import sys
 
 import uvicorn
 
+from bot.collector import short_pauses
+from bot.serve import loop_runner
 from storage.app import create_app
 from storage.settings import CoreSettings
 
@@ -42,22 +44,25 @@ async def serve() -> None:
             raise RuntimeError("uvicorn stopped before it started")
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    print(json.dumps({"port": port, "pid": os.getpid()}), flush=True)
-    await task
+    # The collector's policy `fumblebot core` runs with (bot/serve.py), after start-up.
+    async with short_pauses():
+        print(json.dumps({"port": port, "pid": os.getpid()}), flush=True)
+        await task
 
 
 def main() -> None:
     """Run, profiled if asked."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     path = os.environ.get("BENCH_CORE_PROFILE")
+    run = loop_runner()  # as `fumblebot core` runs: uvloop where installed
     if not path:
-        asyncio.run(serve())
+        run(serve())
         return
     profiler = cProfile.Profile()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     profiler.enable()
     try:
-        asyncio.run(serve())
+        run(serve())
     finally:
         profiler.disable()
         profiler.dump_stats(path)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import load
 from bot.errors import ConfigError
-from bot.serve import Roles, resolve
+from bot.serve import Roles, loop_runner, resolve
 
 BOTH = Roles(core=True, service=True)
 SERVICE = Roles(core=False, service=True)
@@ -45,3 +45,10 @@ def test_configured_keys_are_kept_each_for_its_own_role() -> None:
 def test_a_service_without_core_in_its_process_needs_the_shared_secret() -> None:
     with pytest.raises(ConfigError, match="FUMBLEBOT_WEBHOOK_SECRETS"):
         resolve(load(None, {}), SERVICE)
+
+
+def test_the_server_runs_on_uvloop_where_it_is_installed() -> None:
+    # The benchmarks' servers run on uvloop; `fumblebot run` must too, or
+    # their figures describe another program.
+    uvloop = pytest.importorskip("uvloop")
+    assert loop_runner() is uvloop.run
