@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import operator
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -52,17 +51,18 @@ async def insert(
     columns = tuple(rows[0])
     conn = await session.connection()
     dialect = conn.dialect
-    convert = _processors(table, columns, dialect)
+    encode = _encoder(table, columns, dialect)
     keys = (tuple(conflict), tuple(add))
     if (driver := _sqlite_driver(conn)) is not None:
         sql = _statement(dialect, table.name, columns, 1, *keys, None)
-        return await _insert_many(driver, sql, table.name, rows, convert, returning)
+        return await _insert_many(driver, sql, table.name, rows, encode(rows), returning)
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     found: list[Any] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         sql = _statement(dialect, table.name, columns, len(chunk), *keys, returning)
-        result = await execute(conn, sql, _values(chunk, columns, convert))
+        values = tuple(value for row in encode(chunk) for value in row)
+        result = await execute(conn, sql, values)
         if returning is not None:
             found += [r[0] for r in result]
     return found
@@ -73,7 +73,7 @@ async def _insert_many(
     sql: str,
     table: str,
     rows: Sequence[Mapping[str, Any]],
-    convert: list[tuple[int, Callable[[Any], Any], bool]],
+    values: list[tuple[Any, ...]],
     returning: str | None,
 ) -> list[Any]:
     """Insert rows with SQLite's executemany: one prepared row statement, stepped per row.
@@ -87,8 +87,6 @@ async def _insert_many(
     write lock from its first write to its commit, so nobody else's rows
     come after ours.
     """
-    columns = tuple(rows[0])
-    values = _rows(rows, columns, convert)
     assert returning is None or " DO NOTHING" in sql, "only skipped conflicts leave rowids in order"
     try:
         cursor = await driver.executemany(sql, values)
@@ -139,53 +137,41 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error, hide_parameters=True) from exc
 
 
-def _values(
-    rows: Sequence[Mapping[str, Any]],
-    columns: tuple[str, ...],
-    convert: list[tuple[int, Callable[[Any], Any], bool]],
-) -> tuple[Any, ...]:
-    """Return the rows' values, flat, each converted as its column's type does."""
-    get = operator.itemgetter(*columns)
-    memos: dict[int, dict[Any, Any]] = {i: {} for i, _, memo in convert if memo}
-    flat: list[Any] = []
-    for row in rows:
-        values = list(get(row)) if len(columns) > 1 else [get(row)]
-        for i, fn, memo in convert:
-            value = values[i]
-            if memo:  # a batch's rows share their timestamps: convert each once
-                seen = memos[i]
-                if value not in seen:
-                    seen[value] = fn(value)
-                values[i] = seen[value]
-            else:
-                values[i] = fn(value)
-        flat += values
-    return tuple(flat)
-
-
-def _rows(
-    rows: Sequence[Mapping[str, Any]],
-    columns: tuple[str, ...],
-    convert: list[tuple[int, Callable[[Any], Any], bool]],
-) -> list[tuple[Any, ...]]:
-    """Return the rows' values, a tuple per row, each converted as its column's type does."""
-    width = len(columns)
-    flat = _values(rows, columns, convert)
-    return [flat[i : i + width] for i in range(0, len(flat), width)]
+Encoder = Callable[[Sequence[Mapping[str, Any]]], list[tuple[Any, ...]]]
 
 
 @functools.lru_cache(maxsize=64)
-def _processors(
-    table: Table, columns: tuple[str, ...], dialect: Dialect
-) -> list[tuple[int, Callable[[Any], Any], bool]]:
-    """Return (index, bind processor, memoize?) of each column SQLAlchemy converts."""
-    out: list[tuple[int, Callable[[Any], Any], bool]] = []
+def _encoder(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Encoder:
+    """Return a function from rows (dicts) to their values, as the driver takes them.
+
+    Each value goes through its column's own bind processor, so it is stored
+    exactly as the ORM would store it. The function is generated once per
+    table, columns and dialect, one tuple expression per row (as `dataclasses`
+    generates `__init__`): a loop over the columns and their processors cost
+    twice the conversions themselves. Timestamps and foreign keys repeat
+    within a batch (its one `created_at`, a few campaigns and players), so
+    each distinct value of those is converted once per batch.
+    """
+    env: dict[str, Any] = {}
+    memos, values = [], []
     for i, name in enumerate(columns):
-        kind = table.c[name].type
-        fn = kind.dialect_impl(dialect).bind_processor(dialect)
-        if fn is not None:
-            out.append((i, fn, isinstance(kind, DateTime)))
-    return out
+        column = table.c[name]
+        fn = column.type.dialect_impl(dialect).bind_processor(dialect)
+        get = f"row[{name!r}]"
+        if fn is None:
+            values.append(get)
+            continue
+        env[f"p{i}"] = fn
+        if isinstance(column.type, DateTime) or column.foreign_keys:
+            memos.append(f"m{i} = {{}}")
+            values.append(f"(m{i}[v] if (v := {get}) in m{i} else m{i}.setdefault(v, p{i}(v)))")
+        else:
+            values.append(f"p{i}({get})")
+    lines = ["def encode(rows):", *(f"    {m}" for m in memos)]
+    lines.append(f"    return [({', '.join(values)},) for row in rows]")
+    exec("\n".join(lines), env)  # the text is made of the table's own column names
+    encode: Encoder = env["encode"]
+    return encode
 
 
 @functools.lru_cache(maxsize=512)
