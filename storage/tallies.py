@@ -150,24 +150,19 @@ def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
         for (sides, face), (n, kept) in c.faces.items():
             row = by_sides.get(sides)
             if row is None:
-                row = by_sides[sides] = [0] * (FACE_COLUMNS + 2)  # faces, then kept 1 and top
-            row[face - 1] = n
+                row = by_sides[sides] = [0] * (FACE_COLUMNS + 2)  # kept 1 and top, then faces
+            row[face + 1] = n
             if face == 1:
-                row[FACE_COLUMNS] = kept
+                row[0] = kept
             if face == sides:
-                row[FACE_COLUMNS + 1] = kept
+                row[1] = kept
         name = bucket(key)
         for sides in sorted(by_sides):
-            counts = by_sides[sides]
-            rows.append(
-                {"bucket": name, "sides": sides}
-                | {"campaign_id": key[0], "user_id": key[1], "character_id": key[2]}
-                | {"kept_one": counts[FACE_COLUMNS], "kept_top": counts[FACE_COLUMNS + 1]}
-                | dict(zip(FACE_NAMES, counts, strict=False))
-            )
+            rows.append(dict(zip(FACE_ROW, (name, sides, *key, *by_sides[sides]), strict=True)))
     return rows
 
 
 FACES = range(1, FACE_COLUMNS + 1)
 FACE_NAMES = tuple(f"face_{f}" for f in FACES)
 FACE_ADDED = ("kept_one", "kept_top", *FACE_NAMES)
+FACE_ROW = ("bucket", "sides", "campaign_id", "user_id", "character_id", *FACE_ADDED)
