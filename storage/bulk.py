@@ -148,9 +148,9 @@ def _encoder(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Encode
     exactly as the ORM would store it. The function is generated once per
     table, columns and dialect, one tuple expression per row (as `dataclasses`
     generates `__init__`): a loop over the columns and their processors cost
-    twice the conversions themselves. Timestamps and foreign keys repeat
-    within a batch (its one `created_at`, a few campaigns and players), so
-    each distinct value of those is converted once per batch.
+    twice the conversions themselves. Foreign keys repeat within a batch (a
+    few campaigns and players): each distinct one is converted once per
+    batch. So are timestamps, across tables too (`_instants`).
     """
     env: dict[str, Any] = {}
     memos, values = [], []
@@ -161,8 +161,12 @@ def _encoder(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Encode
         if fn is None:
             values.append(get)
             continue
+        if type(column.type) is DateTime:  # a subtype may convert otherwise
+            env[f"p{i}"] = _instants(dialect, bool(column.type.timezone))
+            values.append(f"p{i}({get})")
+            continue
         env[f"p{i}"] = fn
-        if isinstance(column.type, DateTime) or column.foreign_keys:
+        if column.foreign_keys:
             memos.append(f"m{i} = {{}}")
             values.append(f"(m{i}[v] if (v := {get}) in m{i} else m{i}.setdefault(v, p{i}(v)))")
         else:
@@ -172,6 +176,18 @@ def _encoder(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Encode
     exec("\n".join(lines), env)  # the text is made of the table's own column names
     encode: Encoder = env["encode"]
     return encode
+
+
+@functools.lru_cache(maxsize=8)
+def _instants(dialect: Dialect, timezone: bool) -> Callable[[Any], Any]:
+    """Return the dialect's conversion of a timestamp, remembering recent ones.
+
+    An event's moment is stored twice (its claim's `occurred_at`, its roll's
+    `rolled_at`) and a batch's `created_at` on every row; SQLite's text form
+    costs about 2 us to make, so each instant is made once.
+    """
+    fn = DateTime(timezone=timezone).dialect_impl(dialect).bind_processor(dialect)
+    return functools.lru_cache(maxsize=4096)(fn or (lambda value: value))
 
 
 @functools.lru_cache(maxsize=512)
