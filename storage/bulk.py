@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import DateTime, Table
+from sqlalchemy import DateTime, Table, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -34,28 +35,36 @@ MAX_PARAMETERS = 30_000
 async def insert(
     session: AsyncSession,
     table: Any,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | Sequence[tuple[Any, ...]],
     *,
     conflict: Sequence[str],
     add: Sequence[str] = (),
     returning: str | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> list[Any]:
     """Insert rows (all with the same keys); on a `conflict` key, add the `add` columns.
 
-    With no `add` columns a conflicting row is skipped. Returns the
-    `returning` column of the rows written (inserted, or added to), if asked.
+    Rows are dicts, or tuples of the `columns` given, in their order. With
+    no `add` columns a conflicting row is skipped. Returns the `returning`
+    column of the rows written (inserted, or added to), if asked.
     """
     if not rows:
         return []
     assert isinstance(table, Table)
-    columns = tuple(rows[0])
+    positional = columns is not None
+    columns = columns if columns is not None else tuple(rows[0])
     conn = await session.connection()
     dialect = conn.dialect
-    encode = _encoder(table, columns, dialect)
+    encode = _encoder(table, columns, dialect, positional)
     keys = (tuple(conflict), tuple(add))
     if (driver := _sqlite_driver(conn)) is not None:
         sql = _statement(dialect, table.name, columns, 1, *keys, None)
-        return await _insert_many(driver, sql, table.name, rows, encode(rows), returning)
+        written = await _insert_many(driver, sql, table.name, encode(rows), returning)
+        if written is not None:
+            return written
+        assert returning is not None  # every row was written: the caller's rows say which
+        pick = operator.itemgetter(columns.index(returning) if positional else returning)
+        return [pick(row) for row in rows]
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     found: list[Any] = []
     for start in range(0, len(rows), per_statement):
@@ -72,16 +81,16 @@ async def _insert_many(
     driver: Any,
     sql: str,
     table: str,
-    rows: Sequence[Mapping[str, Any]],
     values: list[tuple[Any, ...]],
     returning: str | None,
-) -> list[Any]:
+) -> list[Any] | None:
     """Insert rows with SQLite's executemany: one prepared row statement, stepped per row.
 
     Stepping one cached single-row statement costs SQLite about half of
     what one multi-row `VALUES` list does (measured in docs/benchmarks.md).
     executemany returns no rows, so which rows were written is read off the
-    row count: all of them when it matches, which is the usual case. Else
+    row count: all of them when it matches, which is the usual case (then
+    None is returned: the caller has them). Else
     the rows written are the `rowcount` highest rowids of the table: each
     insert takes the next rowid, and this transaction holds SQLite's one
     write lock from its first write to its commit, so nobody else's rows
@@ -93,8 +102,8 @@ async def _insert_many(
         written = cursor.rowcount
         if returning is None:
             return []
-        if written == len(rows):
-            return [row[returning] for row in rows]
+        if written == len(values):
+            return None
         if not written:
             return []
         top = f'(SELECT max(rowid) FROM "{table}") - ?'
@@ -137,27 +146,29 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error, hide_parameters=True) from exc
 
 
-Encoder = Callable[[Sequence[Mapping[str, Any]]], list[tuple[Any, ...]]]
+Encoder = Callable[[Sequence[Any]], list[tuple[Any, ...]]]
 
 
 @functools.lru_cache(maxsize=64)
-def _encoder(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Encoder:
-    """Return a function from rows (dicts) to their values, as the driver takes them.
+def _encoder(
+    table: Table, columns: tuple[str, ...], dialect: Dialect, positional: bool = False
+) -> Encoder:
+    """Return a function from rows (dicts, or tuples if `positional`) to the driver's values.
 
     Each value goes through its column's own bind processor, so it is stored
     exactly as the ORM would store it. The function is generated once per
     table, columns and dialect, one tuple expression per row (as `dataclasses`
     generates `__init__`): a loop over the columns and their processors cost
-    twice the conversions themselves. Foreign keys repeat within a batch (a
-    few campaigns and players): each distinct one is converted once per
-    batch. So are timestamps, across tables too (`_instants`).
+    twice the conversions themselves. Ids other than the row's own repeat
+    within a batch (a few campaigns and players): each distinct one is
+    converted once per batch. So are timestamps, across tables too (`_instants`).
     """
     env: dict[str, Any] = {}
     memos, values = [], []
     for i, name in enumerate(columns):
         column = table.c[name]
         fn = column.type.dialect_impl(dialect).bind_processor(dialect)
-        get = f"row[{name!r}]"
+        get = f"row[{i}]" if positional else f"row[{name!r}]"
         if fn is None:
             values.append(get)
             continue
@@ -166,7 +177,7 @@ def _encoder(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Encode
             values.append(f"p{i}({get})")
             continue
         env[f"p{i}"] = fn
-        if column.foreign_keys:
+        if column.foreign_keys or (isinstance(column.type, Uuid) and not column.primary_key):
             memos.append(f"m{i} = {{}}")
             values.append(f"(m{i}[v] if (v := {get}) in m{i} else m{i}.setdefault(v, p{i}(v)))")
         else:
