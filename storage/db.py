@@ -120,8 +120,12 @@ def _sqlite_reset(dbapi_conn: Any, _record: Any, state: Any) -> None:
     The pool's own reset rolls back every returning connection, each time a
     round trip to aiosqlite's thread (about 50 us of CPU), though after a
     commit, or a read outside any transaction, SQLite has nothing to roll
-    back: whether it has is an attribute of the connection, read here.
+    back: whether it has is an attribute of the connection, read here. As
+    SQLAlchemy's own reset, it does nothing for a connection garbage-collected
+    outside the event loop (`asyncio_safe` false), which the pool then drops.
     """
+    if not state.asyncio_safe:  # garbage-collected outside the loop: nothing may be awaited
+        return
     driver = dbapi_conn.driver_connection
     if state.terminate_only or driver is None or driver.in_transaction:
         dbapi_conn.rollback()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.util import greenlet_spawn
 
@@ -40,5 +43,25 @@ async def test_a_committed_connection_keeps_its_work(tmp_path: Path) -> None:
             await session.execute(text("INSERT INTO t VALUES (7)"))
         async with sessions() as session:
             assert (await session.execute(text("SELECT n FROM t"))).scalars().all() == [7]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # "non-checked-in connection"
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+async def test_a_connection_dropped_unreturned_is_not_rolled_back_from_the_collector(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The collector finalizes it outside any greenlet: awaiting there fails
+    # (SQLAlchemy logs "Exception during reset"), or waits on a loop that
+    # is not running it.
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'core.sqlite3'}")
+    try:
+        raw = await engine.raw_connection()
+        del raw
+        with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"):
+            gc.collect()
+        failed = [r.getMessage() for r in caplog.records if "during reset" in r.getMessage()]
+        assert failed == []
     finally:
         await engine.dispose()
