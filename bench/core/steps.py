@@ -9,7 +9,7 @@ crit rules, row building, insert, tallies, commit. HTTP (uvicorn,
 Starlette) is not in it: `ingest.py` measures the whole server process, and
 the difference is the HTTP share.
 
-Run: .venv/bin/python -m bench.core.steps [--events N] [--batch B] [--no-postgres]
+Run: .venv/bin/python -m bench.core.steps [--events N] [--batch B] [--no-sqlite] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -127,7 +127,9 @@ def report(backend: str, clock: Clock, events: int) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     """Profile each backend."""
-    backends: list[tuple[str, Any]] = [("SQLite", sqlite_db)]
+    backends: list[tuple[str, Any]] = []
+    if not args.no_sqlite:
+        backends.append(("SQLite", sqlite_db))
     if not args.no_postgres:
         backends.append(("PostgreSQL", postgres_db))
     events = make_events(args.events)
@@ -142,6 +144,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     return parser.parse_args(argv)
 
