@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage import pgbulk
+
 log = logging.getLogger(__name__)
 
 # Host parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
@@ -57,6 +59,10 @@ async def insert(
     found: list[Any] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
+        if dialect.name == "postgresql":  # on asyncpg's own connection, repeats sent once
+            args = (tuple(conflict), tuple(add), returning)
+            found += await pgbulk.insert(conn, table, chunk, convert, *args)
+            continue
         sql = _statement(
             dialect, table.name, columns, len(chunk), tuple(conflict), tuple(add), returning
         )
@@ -76,6 +82,8 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
     While the engine logs its statements (`core.echo_sql`), they go through
     SQLAlchemy, so the log still shows every one.
     """
+    if conn.dialect.name == "postgresql":
+        return await pgbulk.execute(conn, sql, values)
     driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
     logged = conn.sync_engine.logger.isEnabledFor(logging.INFO)
     if conn.dialect.name != "sqlite" or driver is None or logged:

@@ -51,6 +51,8 @@ MIGRATION_LOCK = 0x66756D626D696772
 # and /health know it without importing Alembic. A new migration bumps it;
 # tests/storage/test_migrations.py fails until it equals Alembic's own head.
 HEAD_REVISION = "0006"
+# The longest statement text asyncpg keeps prepared per connection (its cache holds 100).
+MAX_CACHED_STATEMENT = 256 * 1024
 # Alembic's default version table, which migrations/env.py keeps.
 VERSION_TABLE = "alembic_version"
 
@@ -71,7 +73,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, echo=echo, hide_parameters=True, pool_pre_ping=True, json_serializer=_json
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        json_serializer=_json,
+        # asyncpg keeps a prepared statement only up to 15 KiB of text by default; a
+        # batch's multi-row insert (storage.pgbulk) is longer, and preparing it again
+        # each time cost more CPU than the insert itself.
+        connect_args={"max_cacheable_statement_size": MAX_CACHED_STATEMENT},
     )
 
 

@@ -1,0 +1,170 @@
+"""Bulk inserts on PostgreSQL, on asyncpg's own connection, each repeated value sent once.
+
+`storage.bulk` dispatches here on PostgreSQL. Through SQLAlchemy's asyncpg
+adapter its multi-row `INSERT ... VALUES` cost Core about 200 us of CPU per
+event (docs/benchmarks.md, "Core ingest"): the adapter's own work per
+statement, and asyncpg encoding every value, a timestamp in about 3 us on
+this box. Here the statement runs on the asyncpg connection under the
+session's connection, inside its transaction, and a column that holds one
+object in every row of a batch (the batch's `created_at` and `updated_at`,
+an event type, NULLs) is one parameter, however many rows name it. Values
+still go through each column's bind processor as `bulk` finds it (JSON
+serialised by the engine's serializer, booleans coerced), so rows are stored
+as the ORM would store them. One array per column (`unnest`) was measured
+too and dropped: asyncpg encodes a text or timestamp array element slower
+than the same value as its own parameter.
+
+Driver errors are raised as SQLAlchemy's DBAPIError, translated as its
+adapter translates them (so `ingest.unstorable` and the 503 handler read
+them as before), with no bound value in the message. While the engine logs
+its statements (`core.echo_sql`), they go through SQLAlchemy, so the log
+shows every one.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+log = logging.getLogger(__name__)
+
+
+# (column index, bind processor, memoize?) of each column SQLAlchemy converts
+Converters = Sequence[tuple[int, Callable[[Any], Any], bool]]
+
+
+async def insert(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    convert: Converters,
+    conflict: tuple[str, ...],
+    add: tuple[str, ...] = (),
+    returning: str | None = None,
+) -> list[Any]:
+    """Insert rows as `bulk.insert` does (its contract), in one statement.
+
+    `convert` holds the columns' bind processors, as `bulk` finds them.
+    """
+    sql, values = statement_of(conn.dialect, table, rows, convert, conflict, add, returning)
+    result = await execute(conn, sql, values)
+    return [r[0] for r in result] if returning is not None else []
+
+
+def statement_of(
+    dialect: Dialect,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    convert: Converters,
+    conflict: tuple[str, ...],
+    add: tuple[str, ...] = (),
+    returning: str | None = None,
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the statement inserting `rows` and its parameters, flat.
+
+    A column holding one object in every row (a batch's `created_at`, a
+    platform, NULLs) is sent once: asyncpg encodes a timestamp in about 3 us
+    here, and a batch of rolls has 200 that are all the same moment.
+    """
+    columns = tuple(rows[0])
+    get = operator.itemgetter(*columns)
+    if len(columns) > 1:
+        by_column = list(zip(*map(get, rows), strict=True))
+    else:
+        by_column = [tuple(map(get, rows))]
+    processors = {i: fn for i, fn, _ in convert}
+    varying: list[Sequence[Any]] = []
+    once: list[Any] = []
+    shape: list[bool] = []  # per column: one object in every row?
+    for i, values in enumerate(by_column):
+        first, fn = values[0], processors.get(i)
+        shape.append(all(v is first for v in values))
+        if shape[-1]:
+            once.append(first if fn is None else fn(first))
+        else:
+            varying.append(values if fn is None else list(map(fn, values)))
+    shaped = (columns, len(rows), tuple(shape))
+    sql = _statement(dialect, table.name, *shaped, conflict, add, returning)
+    flat = [v for row in zip(*varying, strict=True) for v in row]
+    return sql, (*flat, *once)
+
+
+async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ()) -> Sequence[Any]:
+    """Run one statement (`$n` parameters) in the connection's transaction; return its rows."""
+    raw = await conn.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    driver: Any = raw.driver_connection
+    if driver is None or conn.sync_engine.logger.isEnabledFor(logging.INFO):
+        result = await conn.exec_driver_sql(sql, values)
+        return list(result) if result.returns_rows else []
+    try:
+        async with adapted._execute_mutex:
+            # SQLAlchemy's adapter begins the connection's transaction lazily, with
+            # its first statement: begun here as it would, or this would autocommit.
+            if adapted._transaction is None and adapted.isolation_level != "autocommit":
+                await adapted._start_transaction()
+            return list(await driver.fetch(sql, *values))
+    except Exception as exc:
+        raise _translated(conn.dialect, adapted, sql, exc) from exc
+
+
+def _translated(dialect: Dialect, adapted: Any, sql: str, exc: Exception) -> Exception:
+    """Return the error SQLAlchemy would raise for a driver error: a DBAPIError, no values."""
+    error = exc
+    if not isinstance(exc, dialect.loaded_dbapi.Error):  # begin raises the adapter's own
+        try:
+            adapted._handle_exception(exc)  # raises the adapter's (DB-API) error for it
+        except Exception as dbapi_error:
+            error = dbapi_error
+    dbapi = dialect.loaded_dbapi
+    return DBAPIError.instance(sql, None, error, dbapi.Error, hide_parameters=True, dialect=dialect)
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(
+    dialect: Dialect,
+    table: str,
+    columns: tuple[str, ...],
+    rows: int,
+    shape: tuple[bool, ...],
+    conflict: tuple[str, ...],
+    add: tuple[str, ...],
+    returning: str | None,
+) -> str:
+    """Return the multi-row INSERT: `$n` per value, a column of one object in `shape` once."""
+    quote = dialect.identifier_preparer.quote
+    width = shape.count(False)
+    marks: list[str] = []
+    once, n = {}, rows * width
+    for i, is_constant in enumerate(shape):
+        if is_constant:
+            n += 1
+            once[i] = f"${n}"
+    for r in range(rows):
+        k = r * width
+        row = []
+        for i, is_constant in enumerate(shape):
+            if is_constant:
+                row.append(once[i])
+            else:
+                k += 1
+                row.append(f"${k}")
+        marks.append("(" + ", ".join(row) + ")")
+    name = quote(table)
+    if add:
+        sets = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add)
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    names = ", ".join(quote(c) for c in columns)
+    keys = ", ".join(quote(c) for c in conflict)
+    sql = f"INSERT INTO {name} ({names}) VALUES {', '.join(marks)} ON CONFLICT ({keys}) {action}"
+    return sql + (f" RETURNING {quote(returning)}" if returning else "")
