@@ -10,7 +10,9 @@ reach the caller as SQLAlchemy's error with no bound value in its text, which
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -91,3 +93,41 @@ async def test_a_value_postgresql_cannot_store_is_unstorable(
     assert SECRET not in str(caught.value)
     assert ingest.unstorable(caught.value)  # SQLSTATE 22001: the event's fault, refused alone
     assert await claims(sessions) == 0
+
+
+async def test_timestamps_are_stored_to_the_microsecond(
+    sessions: async_sessionmaker[AsyncSession], core_database_url: str
+) -> None:
+    # Sent on the driver's connection, one per row or once for a batch, near 1970 or
+    # far from it: every one must come back as the instant it was, to the microsecond.
+    rng = random.Random(3)
+    near = [
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        *(
+            datetime.fromtimestamp(rng.uniform(-2e9, 4e9), UTC).replace(microsecond=n)
+            for n in rng.choices(range(1_000_000), k=200)
+        ),
+    ]
+    if not core_database_url.startswith("sqlite"):  # SQLite keeps the wall time, not the zone
+        india = timezone(timedelta(hours=5, minutes=30))
+        near.append(datetime(2026, 12, 1, 16, 43, 17, 500_000, tzinfo=india))
+    far = [
+        datetime(1600, 2, 29, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2300, 1, 1, 0, 0, 0, 999_999, tzinfo=UTC),
+    ]
+    same = [far[0]] * 3  # one object in every row: one parameter
+    batches = {"near": near, "mixed": [*near[:3], *far], "far": far[:1], "same": same}
+    for name, moments in batches.items():
+        rows = [claim(f"{name}{i}", occurred_at=m) for i, m in enumerate(moments)]
+        async with sessions.begin() as session:
+            await insert(session, rows)
+    async with sessions() as session:
+        query = select(WebhookEvent.event_id, WebhookEvent.occurred_at)
+        stored = {key: utc(moment) for key, moment in (await session.execute(query)).all()}
+    assert stored == {f"{n}{i}": utc(m) for n, ms in batches.items() for i, m in enumerate(ms)}
+
+
+def utc(moment: datetime) -> datetime:
+    """Return an instant in UTC (SQLite gives back naive UTC datetimes)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
