@@ -112,6 +112,7 @@ tallied AS (
   ) AS d USING (bucket)
   ORDER BY r.bucket COLLATE "C"
   ON CONFLICT (bucket) DO UPDATE SET {_added(RollTally.__tablename__, COUNTED)}
+  RETURNING bucket
 )"""
 
 _FACE_COUNTS = ", ".join(f"count(*) FILTER (WHERE value = {f})" for f in range(1, FACE_COLUMNS + 1))
@@ -125,10 +126,15 @@ faced AS (
          {_FACE_COUNTS}
   FROM dice
   WHERE value >= 1 AND value <= sides AND sides <= {MAX_FACE_SIDES}
+    AND (SELECT count(*) FROM tallied) > 0  -- every bucket tallied first: see _COUNTING
   GROUP BY bucket, sides, campaign_id, user_id, character_id
   ORDER BY bucket COLLATE "C", sides
   ON CONFLICT (bucket, sides) DO UPDATE SET {_added(RollFace.__tablename__, FACE_ADDED)}
 )"""
 
-# After `WITH inserted AS (...)`: the rows counted, then the keys inserted.
+# After `WITH inserted AS (...)`: the rows counted, then the keys inserted. PostgreSQL
+# runs data-modifying WITH parts in an order of its own, so the faces' upsert first
+# counts every row the tallies' upsert wrote (a bucket with a face row has a tally
+# row, so the count is never 0): rolls, then tallies, then faces, as `tallies.record`
+# locks them, whichever way a writer counts.
 _COUNTING = f", {_BUCKETS}, {_DICE}, {_TALLIES}, {_FACES} SELECT idempotency_key FROM inserted"
