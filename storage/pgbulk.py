@@ -117,7 +117,7 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
             if adapted._transaction is None and adapted.isolation_level != "autocommit":
                 await adapted._start_transaction()
             return list(await driver.fetch(sql, *values))
-    except Exception as exc:
+    except Exception as exc:  # a dropped connection: the pool's checkout check replaces it
         raise _translated(conn.dialect, adapted, sql, exc) from exc
 
 
@@ -146,23 +146,7 @@ def _statement(
 ) -> str:
     """Return the multi-row INSERT: `$n` per value, a column of one object in `shape` once."""
     quote = dialect.identifier_preparer.quote
-    width = shape.count(False)
-    marks: list[str] = []
-    once, n = {}, rows * width
-    for i, is_constant in enumerate(shape):
-        if is_constant:
-            n += 1
-            once[i] = f"${n}"
-    for r in range(rows):
-        k = r * width
-        row = []
-        for i, is_constant in enumerate(shape):
-            if is_constant:
-                row.append(once[i])
-            else:
-                k += 1
-                row.append(f"${k}")
-        marks.append("(" + ", ".join(row) + ")")
+    marks = ", ".join(_marks(rows, shape))
     name = quote(table)
     if add:
         sets = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add)
@@ -171,5 +155,25 @@ def _statement(
         action = "DO NOTHING"
     names = ", ".join(quote(c) for c in columns)
     keys = ", ".join(quote(c) for c in conflict)
-    sql = f"INSERT INTO {name} ({names}) VALUES {', '.join(marks)} ON CONFLICT ({keys}) {action}"
+    sql = f"INSERT INTO {name} ({names}) VALUES {marks} ON CONFLICT ({keys}) {action}"
     return sql + (f" RETURNING {quote(returning)}" if returning else "")
+
+
+def _marks(rows: int, shape: tuple[bool, ...]) -> list[str]:
+    """Return each row's `($1, $2, ...)`: the varying values row by row, then one per
+    column of one object (the same mark in every row), as `statement_of` lays them out."""
+    width = shape.count(False)
+    once, n = {}, rows * width
+    for i, is_constant in enumerate(shape):
+        if is_constant:
+            n += 1
+            once[i] = f"${n}"
+    marks = []
+    for r in range(rows):
+        k, row = r * width, []
+        for i, is_constant in enumerate(shape):
+            if not is_constant:
+                k += 1
+            row.append(once[i] if is_constant else f"${k}")
+        marks.append("(" + ", ".join(row) + ")")
+    return marks
