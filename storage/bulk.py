@@ -82,7 +82,7 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
     While the engine logs its statements (`core.echo_sql`), they go through
     SQLAlchemy, so the log still shows every one.
     """
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":  # on asyncpg's own connection, as SQLite's below
         return await pgbulk.execute(conn, sql, values)
     driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
     logged = conn.sync_engine.logger.isEnabledFor(logging.INFO)

@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 def applies(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> bool:
     """Return True if the rows can be inserted and counted here (PostgreSQL, one statement)."""
-    bind = session.get_bind()
-    return bind.dialect.name == "postgresql" and len(rows) * len(rows[0]) <= bulk.MAX_PARAMETERS
+    if not rows or session.get_bind().dialect.name != "postgresql":
+        return False
+    return len(rows) * len(rows[0]) <= bulk.MAX_PARAMETERS
 
 
 async def insert_counted(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> list[str]:
