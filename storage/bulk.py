@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import DateTime, Table
+from sqlalchemy import DateTime, Table, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -37,39 +37,119 @@ MAX_PARAMETERS = 30_000
 async def insert(
     session: AsyncSession,
     table: Any,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | Sequence[tuple[Any, ...]],
     *,
     conflict: Sequence[str],
     add: Sequence[str] = (),
     returning: str | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> list[Any]:
     """Insert rows (all with the same keys); on a `conflict` key, add the `add` columns.
 
-    With no `add` columns a conflicting row is skipped. Returns the
-    `returning` column of the rows written (inserted, or added to), if asked.
+    Rows are dicts, or tuples of the `columns` given, in their order. With
+    no `add` columns a conflicting row is skipped. Returns the `returning`
+    column of the rows written (inserted, or added to), if asked.
     """
     if not rows:
         return []
     assert isinstance(table, Table)
-    columns = tuple(rows[0])
-    conn = await session.connection()
+    positional = columns is not None
+    columns = columns if columns is not None else tuple(rows[0])
+    conn = await connection(session)
     dialect = conn.dialect
-    convert = _processors(table, columns, dialect)
+    encode = _encoder(table, columns, dialect, positional)
+    keys = (tuple(conflict), tuple(add))
+    if (driver := _sqlite_driver(conn)) is not None:
+        sql = _statement(dialect, table.name, columns, 1, *keys, None)
+        written = await _insert_many(driver, sql, table.name, encode(rows), returning)
+        if written is not None:
+            return written
+        assert returning is not None  # every row was written: the caller's rows say which
+        pick = operator.itemgetter(columns.index(returning) if positional else returning)
+        return [pick(row) for row in rows]
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     found: list[Any] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         if dialect.name == "postgresql":  # on asyncpg's own connection, repeats sent once
-            args = (tuple(conflict), tuple(add), returning)
-            found += await pgbulk.insert(conn, table, chunk, convert, *args)
+            found += await pgbulk.insert(conn, table, columns, encode(chunk), *keys, returning)
             continue
-        sql = _statement(
-            dialect, table.name, columns, len(chunk), tuple(conflict), tuple(add), returning
-        )
-        result = await execute(conn, sql, _values(chunk, columns, convert))
+        sql = _statement(dialect, table.name, columns, len(chunk), *keys, returning)
+        values = tuple(value for row in encode(chunk) for value in row)
+        result = await execute(conn, sql, values)
         if returning is not None:
             found += [r[0] for r in result]
     return found
+
+
+async def _insert_many(
+    driver: Any,
+    sql: str,
+    table: str,
+    values: list[tuple[Any, ...]],
+    returning: str | None,
+) -> list[Any] | None:
+    """Insert rows with SQLite's executemany: one prepared row statement, stepped per row.
+
+    Stepping one cached single-row statement costs SQLite about half of
+    what one multi-row `VALUES` list does (measured in docs/benchmarks.md).
+    executemany returns no rows, so which rows were written is read off the
+    row count: all of them when it matches, which is the usual case (then
+    None is returned: the caller has them). Else
+    the rows written are the `rowcount` highest rowids of the table: each
+    insert takes the next rowid, and this transaction holds SQLite's one
+    write lock from its first write to its commit, so nobody else's rows
+    come after ours.
+    """
+    assert returning is None or " DO NOTHING" in sql, "only skipped conflicts leave rowids in order"
+    try:
+        cursor = await driver.executemany(sql, values)
+        written = cursor.rowcount
+        if returning is None:
+            return []
+        if written == len(values):
+            return None
+        if not written:
+            return []
+        top = f'(SELECT max(rowid) FROM "{table}") - ?'
+        newest = f'SELECT "{returning}" FROM "{table}" WHERE rowid > {top}'
+        return [r[0] for r in await driver.execute_fetchall(newest, (written,))]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, (), exc, sqlite3.Error, hide_parameters=True) from exc
+
+
+_CONNECTION = "bulk.connection"
+
+
+async def connection(session: AsyncSession) -> AsyncConnection:
+    """Return the connection of the session's transaction, asked of SQLAlchemy once per transaction.
+
+    `session.connection()` costs about 27 us of CPU each time (a greenlet
+    round), and ingest asks for it once per statement. It is kept in the
+    session's `info` with the transaction it belongs to, so a later
+    transaction of the same session asks again.
+    """
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        conn: AsyncConnection = kept[1]
+        return conn
+    conn = await session.connection()
+    session.info[_CONNECTION] = (session.sync_session.get_transaction(), conn)
+    return conn
+
+
+def _sqlite_driver(conn: AsyncConnection) -> Any:
+    """Return aiosqlite's own connection under `conn`, or None where SQLAlchemy must run it.
+
+    None on other databases, and while the engine logs its statements
+    (`core.echo_sql`), so the log still shows every one.
+    """
+    if conn.dialect.name != "sqlite" or conn.sync_connection is None:
+        return None
+    if conn.sync_engine.logger.isEnabledFor(logging.INFO):
+        return None
+    return conn.sync_connection.connection.driver_connection
 
 
 async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ()) -> Sequence[Any]:
@@ -84,9 +164,8 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
     """
     if conn.dialect.name == "postgresql":  # on asyncpg's own connection, as SQLite's below
         return await pgbulk.execute(conn, sql, values)
-    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
-    logged = conn.sync_engine.logger.isEnabledFor(logging.INFO)
-    if conn.dialect.name != "sqlite" or driver is None or logged:
+    driver = _sqlite_driver(conn)
+    if driver is None:
         result = await conn.exec_driver_sql(sql, values)
         return list(result) if result.returns_rows else []
     try:
@@ -95,42 +174,59 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error, hide_parameters=True) from exc
 
 
-def _values(
-    rows: Sequence[Mapping[str, Any]],
-    columns: tuple[str, ...],
-    convert: list[tuple[int, Callable[[Any], Any], bool]],
-) -> tuple[Any, ...]:
-    """Return the rows' values, flat, each converted as its column's type does."""
-    get = operator.itemgetter(*columns)
-    memos: dict[int, dict[Any, Any]] = {i: {} for i, _, memo in convert if memo}
-    flat: list[Any] = []
-    for row in rows:
-        values = list(get(row)) if len(columns) > 1 else [get(row)]
-        for i, fn, memo in convert:
-            value = values[i]
-            if memo:  # a batch's rows share their timestamps: convert each once
-                seen = memos[i]
-                if value not in seen:
-                    seen[value] = fn(value)
-                values[i] = seen[value]
-            else:
-                values[i] = fn(value)
-        flat += values
-    return tuple(flat)
+Encoder = Callable[[Sequence[Any]], list[tuple[Any, ...]]]
 
 
 @functools.lru_cache(maxsize=64)
-def _processors(
-    table: Table, columns: tuple[str, ...], dialect: Dialect
-) -> list[tuple[int, Callable[[Any], Any], bool]]:
-    """Return (index, bind processor, memoize?) of each column SQLAlchemy converts."""
-    out: list[tuple[int, Callable[[Any], Any], bool]] = []
+def _encoder(
+    table: Table, columns: tuple[str, ...], dialect: Dialect, positional: bool = False
+) -> Encoder:
+    """Return a function from rows (dicts, or tuples if `positional`) to the driver's values.
+
+    Each value goes through its column's own bind processor, so it is stored
+    exactly as the ORM would store it. The function is generated once per
+    table, columns and dialect, one tuple expression per row (as `dataclasses`
+    generates `__init__`): a loop over the columns and their processors cost
+    twice the conversions themselves. Ids other than the row's own repeat
+    within a batch (a few campaigns and players): each distinct one is
+    converted once per batch. So are timestamps, across tables too (`_instants`).
+    """
+    env: dict[str, Any] = {}
+    memos, values = [], []
     for i, name in enumerate(columns):
-        kind = table.c[name].type
-        fn = kind.dialect_impl(dialect).bind_processor(dialect)
-        if fn is not None:
-            out.append((i, fn, isinstance(kind, DateTime)))
-    return out
+        column = table.c[name]
+        fn = column.type.dialect_impl(dialect).bind_processor(dialect)
+        get = f"row[{i}]" if positional else f"row[{name!r}]"
+        if fn is None:
+            values.append(get)
+            continue
+        if type(column.type) is DateTime:  # a subtype may convert otherwise
+            env[f"p{i}"] = _instants(dialect, bool(column.type.timezone))
+            values.append(f"p{i}({get})")
+            continue
+        env[f"p{i}"] = fn
+        if column.foreign_keys or (isinstance(column.type, Uuid) and not column.primary_key):
+            memos.append(f"m{i} = {{}}")
+            values.append(f"(m{i}[v] if (v := {get}) in m{i} else m{i}.setdefault(v, p{i}(v)))")
+        else:
+            values.append(f"p{i}({get})")
+    lines = ["def encode(rows):", *(f"    {m}" for m in memos)]
+    lines.append(f"    return [({', '.join(values)},) for row in rows]")
+    exec("\n".join(lines), env)  # the text is made of the table's own column names
+    encode: Encoder = env["encode"]
+    return encode
+
+
+@functools.lru_cache(maxsize=8)
+def _instants(dialect: Dialect, timezone: bool) -> Callable[[Any], Any]:
+    """Return the dialect's conversion of a timestamp, remembering recent ones.
+
+    An event's moment is stored twice (its claim's `occurred_at`, its roll's
+    `rolled_at`) and a batch's `created_at` on every row; SQLite's text form
+    costs about 2 us to make, so each instant is made once.
+    """
+    fn = DateTime(timezone=timezone).dialect_impl(dialect).bind_processor(dialect)
+    return functools.lru_cache(maxsize=4096)(fn or (lambda value: value))
 
 
 @functools.lru_cache(maxsize=512)

@@ -207,18 +207,17 @@ async def _claim(session: AsyncSession, events: Sequence[Event]) -> set[str]:
     """Record event ids; return those not seen before."""
     now = utcnow()
     values = [
-        {
-            "event_id": e.id,
-            "type": e.type.value,
-            "occurred_at": datetime.fromtimestamp(e.occurred_at, UTC),
-            "created_at": now,
-            "updated_at": now,
-        }
+        (e.id, e.type.value, datetime.fromtimestamp(e.occurred_at, UTC), now, now)
         for e in sorted({e.id: e for e in events}.values(), key=lambda e: e.id)
     ]
     # ON CONFLICT DO NOTHING: of two deliveries racing with one event, one inserts it.
     # In id order, so two deliveries sharing events wait on each other, never deadlock.
     table = WebhookEvent.__table__
     return set(
-        await bulk.insert(session, table, values, conflict=["event_id"], returning="event_id")
+        await bulk.insert(
+            session, table, values, columns=CLAIM, conflict=["event_id"], returning="event_id"
+        )
     )
+
+
+CLAIM = ("event_id", "type", "occurred_at", "created_at", "updated_at")

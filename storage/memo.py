@@ -86,7 +86,7 @@ class Memo:
         if bumped(self.session):
             return None
         if self._answers is None:
-            conn = await self.session.connection()
+            conn = await bulk.connection(self.session)
             [(epoch,)] = await bulk.execute(conn, "SELECT n FROM resolve_epoch WHERE id = 1")
             kept = _kept(self.session)
             if kept.epoch != epoch:  # a new dict: a transaction at the old epoch keeps its own

@@ -46,10 +46,12 @@ async def insert_counted(session: AsyncSession, rows: Sequence[Mapping[str, Any]
     """
     table = Roll.__table__
     assert isinstance(table, Table)
-    conn = await session.connection()
-    convert = bulk._processors(table, tuple(rows[0]), conn.dialect)
+    conn = await bulk.connection(session)
+    columns = tuple(rows[0])
+    encoded = bulk._encoder(table, columns, conn.dialect)(rows)  # as bulk.insert stores them
+    keys = ("idempotency_key",)
     insert, values = pgbulk.statement_of(
-        conn.dialect, table, rows, convert, ("idempotency_key",), returning="idempotency_key"
+        conn.dialect, table, columns, encoded, keys, returning="idempotency_key"
     )
     # `insert` ends "RETURNING idempotency_key": the later parts read these columns too.
     sql = f"WITH inserted AS ({insert}, {_RETURNED}) {_COUNTING}"

@@ -117,57 +117,56 @@ async def record(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> No
     if not tallies:
         return
     buckets, faces = rows_of(tallies)
-    await bulk.insert(session, RollTally.__table__, buckets, conflict=["bucket"], add=COUNTED)
-    keys = ["bucket", "sides"]
-    await bulk.insert(session, RollFace.__table__, faces, conflict=keys, add=FACE_ADDED)
+    await bulk.insert(
+        session, RollTally.__table__, buckets, columns=TALLY_ROW, conflict=["bucket"], add=COUNTED
+    )
+    await bulk.insert(
+        session,
+        RollFace.__table__,
+        faces,
+        columns=FACE_ROW,
+        conflict=["bucket", "sides"],
+        add=FACE_ADDED,
+    )
 
 
-def rows_of(tallies: dict[Key, Counts]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Return the (roll_tallies, roll_faces) rows of tallies, in key order."""
-    ordered = sorted(tallies.items(), key=lambda kv: bucket(kv[0]))
+def rows_of(tallies: dict[Key, Counts]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Return the (roll_tallies, roll_faces) rows of tallies in key order.
+
+    Tuples of `TALLY_ROW` and `FACE_ROW`: this runs for every delivery, and
+    a dict per row cost more than the database's work on it.
+    """
+    ordered = sorted((bucket(key), key, c) for key, c in tallies.items())
     return _tally_rows(ordered), _face_rows(ordered)
 
 
-def _tally_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
+def _tally_rows(ordered: list[tuple[str, Key, Counts]]) -> list[tuple[Any, ...]]:
     return [
-        {
-            "bucket": bucket(key),
-            "campaign_id": key[0],
-            "user_id": key[1],
-            "character_id": key[2],
-            **{name: getattr(c, name) for name in COUNTED},
-        }
-        for key, c in ordered
+        (name, *key, c.rolls, c.crits, c.fumbles, c.total_sum, c.dice, c.dice_sum, c.dice_sides)
+        for name, key, c in ordered
     ]
 
 
-def _face_rows(ordered: list[tuple[Key, Counts]]) -> list[dict[str, Any]]:
+def _face_rows(ordered: list[tuple[str, Key, Counts]]) -> list[tuple[Any, ...]]:
     rows = []
-    for key, c in ordered:
-        # One pass over the bucket's faces (a face per column, zero where none came up);
-        # this runs for every delivery, so no lookup per face and column.
+    for name, key, c in ordered:
+        # One pass over the bucket's faces (a face per column, zero where none came up).
         by_sides: dict[int, list[int]] = {}
         for (sides, face), (n, kept) in c.faces.items():
             row = by_sides.get(sides)
             if row is None:
-                row = by_sides[sides] = [0] * (FACE_COLUMNS + 2)  # faces, then kept 1 and top
-            row[face - 1] = n
+                row = by_sides[sides] = [0] * (FACE_COLUMNS + 2)  # kept 1 and top, then faces
+            row[face + 1] = n
             if face == 1:
-                row[FACE_COLUMNS] = kept
+                row[0] = kept
             if face == sides:
-                row[FACE_COLUMNS + 1] = kept
-        name = bucket(key)
-        for sides in sorted(by_sides):
-            counts = by_sides[sides]
-            rows.append(
-                {"bucket": name, "sides": sides}
-                | {"campaign_id": key[0], "user_id": key[1], "character_id": key[2]}
-                | {"kept_one": counts[FACE_COLUMNS], "kept_top": counts[FACE_COLUMNS + 1]}
-                | dict(zip(FACE_NAMES, counts, strict=False))
-            )
+                row[1] = kept
+        rows += [(name, sides, *key, *by_sides[sides]) for sides in sorted(by_sides)]
     return rows
 
 
 FACES = range(1, FACE_COLUMNS + 1)
 FACE_NAMES = tuple(f"face_{f}" for f in FACES)
 FACE_ADDED = ("kept_one", "kept_top", *FACE_NAMES)
+FACE_ROW = ("bucket", "sides", "campaign_id", "user_id", "character_id", *FACE_ADDED)
+TALLY_ROW = ("bucket", "campaign_id", "user_id", "character_id", *COUNTED)

@@ -9,7 +9,6 @@ record (see `payloads`), checked against its type's Struct by Core.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
@@ -19,12 +18,13 @@ from core_client.contract import codec
 from core_client.contract.enums import EventType
 from core_client.contract.scalars import Id, UnixTime
 from core_client.errors import RecordError
+from core_client.ids import ordered_uuid
 
 MAX_EVENTS_PER_DELIVERY = 500
 
 
 def _event_id() -> str:
-    return f"evt_{uuid.uuid4().hex}"
+    return f"evt_{ordered_uuid().hex}"  # time-ordered: Core's claims index stays compact
 
 
 class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -9,7 +9,6 @@ every bound declared here.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, ClassVar
 
 import msgspec
@@ -25,6 +24,7 @@ from core_client.contract.scalars import (
     Total,
     check_json,
 )
+from core_client.ids import ordered_uuid
 
 MAX_GROUPS = 100
 MAX_DICE_PER_GROUP = 1000
@@ -51,7 +51,7 @@ class DiceGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def _new_id() -> str:
-    return str(uuid.uuid4())
+    return str(ordered_uuid())  # time-ordered: Core's index on it stays compact
 
 
 class RollRecord(Record, frozen=True):

@@ -65,6 +65,8 @@ Sides = (
 
 def check_json(value: Any, field: str, limit: int = MAX_JSON_BYTES) -> None:
     """Raise RecordError unless `value` is plain, bounded JSON that Core can store."""
+    if value is None:  # most records' free-form field: nothing to walk or measure
+        return
     _walk(value, field, 0)
     size = len(msgspec.json.encode(value))
     if size > limit:

@@ -192,7 +192,7 @@ async def store_chat(ctx: Ingest, items: Sequence[Item]) -> None:
     now = utcnow()
     rows = [
         {
-            "id": uuid.uuid4(),
+            "id": ordered_id(),
             "idempotency_key": e.id,
             "campaign_key": p.campaign_id,
             "campaign_id": campaigns[p.campaign_id],

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from core_client.ids import ordered_uuid
 
 
 def utcnow() -> datetime:
@@ -23,17 +23,12 @@ def new_id() -> uuid.UUID:
 
 
 def ordered_id() -> uuid.UUID:
-    """Return a fresh primary key that sorts by creation time (a version 7 UUID, RFC 9562).
+    """Return a fresh primary key that sorts by creation time (`core_client.ids`).
 
-    For tables written a batch at a time (rolls): random keys put each new row
-    on an index page of its own, so a commit of 100 rows rewrote about 100
-    pages of the key's index; keys in time order land on the last page or two.
-    48 bits of Unix milliseconds, then 74 random bits.
+    For tables written a batch at a time (rolls, chat, AI usage), whose new
+    keys then land on the last page or two of the key's index.
     """
-    rand = int.from_bytes(os.urandom(10), "big")
-    high = (time.time_ns() // 1_000_000) << 16 | 0x7000 | (rand >> 68)
-    low = 0x8000000000000000 | (rand & 0x3FFFFFFFFFFFFFFF)
-    return uuid.UUID(int=high << 64 | low)
+    return ordered_uuid()
 
 
 class Base(DeclarativeBase):

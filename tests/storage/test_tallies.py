@@ -161,6 +161,20 @@ async def test_redelivered_rolls_are_counted_once(core_client: CoreClient) -> No
     assert overall["stats"]["rolls"] == len(records)
 
 
+async def test_known_rolls_amid_new_ones_are_counted_once(core_client: CoreClient) -> None:
+    # The stored rolls sit between new ones under new event ids: the insert
+    # skips them, and only the rolls it wrote may reach the tallies.
+    rng = random.Random(5)
+    await core_client.deliver(setup_events())
+    records = [random_roll(rng) for _ in range(90)]
+    await core_client.deliver([r.event() for r in records[30:60]])
+    receipt = await core_client.deliver([r.event() for r in records])
+    assert (receipt.accepted, receipt.duplicates) == (90, 0)  # new event ids, all
+    overall = await assert_tallies_match_rolls(core_client)
+    assert overall["stats"]["rolls"] == len(records)
+    assert overall["stats"]["d20"]["faces"] == d20_faces(records)
+
+
 async def test_concurrent_writers_lose_no_count(core_client: CoreClient) -> None:
     rng = random.Random(11)
     await core_client.deliver(setup_events())

@@ -92,5 +92,5 @@ async def test_stored_tallies_equal_a_recount_of_the_stored_rolls(core_database_
         await engine.dispose()
     assert len(rolls) == len(records)
     expected, expected_faces = tallies.rows_of(tallies.count(rolls))
-    assert stored == expected
-    assert faces == expected_faces
+    assert stored == [dict(zip(tallies.TALLY_ROW, row, strict=True)) for row in expected]
+    assert faces == [dict(zip(tallies.FACE_ROW, row, strict=True)) for row in expected_faces]

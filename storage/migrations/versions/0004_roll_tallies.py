@@ -79,9 +79,10 @@ def _backfill(counts: sa.Table, faces: sa.Table) -> None:
     for chunk in op.get_bind().execute(query).mappings().partitions(CHUNK):
         tallies.count(chunk, into=found)
     buckets, face_rows = tallies.rows_of(found)
-    for table, rows in ((counts, buckets), (faces, face_rows)):
+    named = ((counts, tallies.TALLY_ROW, buckets), (faces, tallies.FACE_ROW, face_rows))
+    for table, names, rows in named:
         for start in range(0, len(rows), CHUNK):
-            op.bulk_insert(table, rows[start : start + CHUNK])
+            op.bulk_insert(table, [dict(zip(names, r)) for r in rows[start : start + CHUNK]])
 
 
 def downgrade() -> None:
