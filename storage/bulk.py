@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage import pgbulk
+
 log = logging.getLogger(__name__)
 
 # Host parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
@@ -69,6 +71,9 @@ async def insert(
     found: list[Any] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
+        if dialect.name == "postgresql":  # on asyncpg's own connection, repeats sent once
+            found += await pgbulk.insert(conn, table, columns, encode(chunk), *keys, returning)
+            continue
         sql = _statement(dialect, table.name, columns, len(chunk), *keys, returning)
         values = tuple(value for row in encode(chunk) for value in row)
         result = await execute(conn, sql, values)
@@ -157,6 +162,8 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
     While the engine logs its statements (`core.echo_sql`), they go through
     SQLAlchemy, so the log still shows every one.
     """
+    if conn.dialect.name == "postgresql":  # on asyncpg's own connection, as SQLite's below
+        return await pgbulk.execute(conn, sql, values)
     driver = _sqlite_driver(conn)
     if driver is None:
         result = await conn.exec_driver_sql(sql, values)

@@ -11,9 +11,13 @@ Core runs in its own process (bench/core/server.py, uvicorn on loopback) so
 its CPU time is its own: the figure is events per CPU-second of that process
 (user + system, from /proc), against rows per CPU-second of the process that
 runs the raw executemany. With PostgreSQL neither counts the database
-server's own CPU. Wall-clock rates are printed beside them.
+server's own CPU in the ratio; the CPU time of the backends serving each side
+(by `pid` from pg_stat_activity, read from /proc: the server must be on this
+machine) is printed beside it in microseconds per event, since work Core
+moves into SQL lands there. Wall-clock rates are printed too.
 
-Run: .venv/bin/python -m bench.core.ingest [--events N] [--runs R] [--batch B] [--no-postgres]
+Run: .venv/bin/python -m bench.core.ingest [--events N] [--runs R] [--batch B]
+     [--no-sqlite] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+from sqlalchemy.engine import make_url
 
-from bench.core.rows import baseline_insert, baseline_rows, make_events
+from bench.core.rows import baseline_insert, baseline_rows, cpu_seconds, make_events
 from core_client import CoreClient, Event, signing
 from storage import db
 
@@ -52,6 +57,7 @@ class Rate:
 
     wall: float
     cpu: float
+    db_us: float = 0.0  # PostgreSQL backends' CPU microseconds per item (0 on SQLite)
 
 
 @dataclass(frozen=True)
@@ -68,16 +74,29 @@ class Result:
         raw_cpu = statistics.median(r.cpu for r in self.raw)
         hook_wall = statistics.median(r.wall for r in self.webhook)
         raw_wall = statistics.median(r.wall for r in self.raw)
+        hook_db = statistics.median(r.db_us for r in self.webhook)
+        raw_db = statistics.median(r.db_us for r in self.raw)
         return (
             f"| {self.backend} | {hook_cpu:,.0f} | {raw_cpu:,.0f} | {hook_cpu / raw_cpu:.2f} "
-            f"| {hook_wall:,.0f} | {raw_wall:,.0f} | {hook_wall / raw_wall:.2f} |"
+            f"| {hook_wall:,.0f} | {raw_wall:,.0f} | {hook_wall / raw_wall:.2f} "
+            f"| {hook_db:.1f} | {raw_db:.1f} |"
         )
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU time a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+async def backends_cpu(url: str) -> dict[int, float]:
+    """Return the CPU seconds of each PostgreSQL backend serving `url`'s database ({} on SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_DSN)
+    try:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+        pids = [r["pid"] for r in await admin.fetch(query, parsed.database)]
+    finally:
+        await admin.close()
+    return {pid: cpu_seconds(pid) for pid in pids}
 
 
 @asynccontextmanager
@@ -114,14 +133,17 @@ async def ingest_rate(url: str, events: list[Event], batch: int) -> Rate:
         first = await client.deliver(batches[0])  # warm-up: connection, statement caches
         if first.accepted != len(batches[0]):
             raise RuntimeError(f"Core refused the warm-up batch: {first}")
+        db_before = await backends_cpu(url)
         cpu, start = cpu_seconds(pid), time.perf_counter()
         for chunk in batches[1:]:
             receipt = await client.deliver(chunk)
             if receipt.accepted != len(chunk):
                 raise RuntimeError(f"Core stored {receipt.accepted} of {len(chunk)}: {receipt}")
         wall, used = time.perf_counter() - start, cpu_seconds(pid) - cpu
+        db_after = await backends_cpu(url)
     stored = len(events) - len(batches[0])
-    return Rate(stored / wall, stored / used)
+    db_used = sum(t - db_before.get(p, 0.0) for p, t in db_after.items())
+    return Rate(stored / wall, stored / used, db_used / stored * 1e6)
 
 
 async def raw_rate(url: str, events: list[Event]) -> Rate:
@@ -133,9 +155,9 @@ async def raw_rate(url: str, events: list[Event]) -> Rate:
         await engine.dispose()
     rows = baseline_rows(url, events)  # prepared beforehand: only the insert is timed
     cpu, start = time.process_time(), time.perf_counter()
-    await baseline_insert(url, rows)
+    db_used = await baseline_insert(url, rows)
     wall, used = time.perf_counter() - start, time.process_time() - cpu
-    return Rate(len(events) / wall, len(events) / used)
+    return Rate(len(events) / wall, len(events) / used, db_used / len(events) * 1e6)
 
 
 @asynccontextmanager
@@ -172,12 +194,15 @@ async def measure(backend: str, fresh: Callable[[], Any], args: argparse.Namespa
     for name, runs in (("webhook", webhook), ("raw", raw)):
         log.info("%s %s per CPU-s: %s", backend, name, [round(r.cpu) for r in runs])
         log.info("%s %s per wall s: %s", backend, name, [round(r.wall) for r in runs])
+        log.info("%s %s database us: %s", backend, name, [round(r.db_us, 1) for r in runs])
     return Result(backend, webhook, raw)
 
 
 async def main(args: argparse.Namespace) -> None:
     """Run the benchmark and print a Markdown table."""
-    backends: list[tuple[str, Callable[[], Any]]] = [("SQLite", sqlite_db)]
+    backends: list[tuple[str, Callable[[], Any]]] = []
+    if not args.no_sqlite:
+        backends.append(("SQLite", sqlite_db))
     if not args.no_postgres:
         backends.append(("PostgreSQL", postgres_db))
     load = os.getloadavg()[0]
@@ -187,9 +212,10 @@ async def main(args: argparse.Namespace) -> None:
     print(f"load average (1 min) up to {load:.1f}")
     print(
         "| database | webhook events / server CPU-s | raw rows / CPU-s | ratio "
-        "| webhook events/s wall | raw rows/s wall | ratio |"
+        "| webhook events/s wall | raw rows/s wall | ratio "
+        "| PG backend us/event, webhook | PG backend us/row, raw |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for result in results:
         print(result.line())
 
@@ -200,6 +226,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     return parser.parse_args(argv)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -73,14 +75,17 @@ def _rows(events: list[Event]) -> Rows:
     return claims, rolls
 
 
-async def baseline_insert(url: str, rows: Rows) -> None:
-    """Insert prepared rows with the driver's executemany, in one transaction."""
+async def baseline_insert(url: str, rows: Rows) -> float:
+    """Insert prepared rows with the driver's executemany, in one transaction.
+
+    Returns the CPU seconds the PostgreSQL backend spent on it (0.0 on SQLite).
+    """
     claims, rolls = rows
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _sqlite_insert(str(parsed.database), claims, rolls)
-    else:
-        await _postgres_insert(url, claims, rolls)
+        return 0.0
+    return await _postgres_insert(url, claims, rolls)
 
 
 def _sqlite_insert(path: str, claims: list[tuple[Any, ...]], rolls: list[tuple[Any, ...]]) -> None:
@@ -109,12 +114,14 @@ def sqlite_value(value: Any) -> Any:
 
 async def _postgres_insert(
     url: str, claims: list[tuple[Any, ...]], rolls: list[tuple[Any, ...]]
-) -> None:
+) -> float:
     import asyncpg
 
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
     conn = await asyncpg.connect(dsn)
     try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        before = cpu_seconds(backend)
         async with conn.transaction():
             await conn.executemany(
                 "INSERT INTO webhook_events (event_id, type, occurred_at, created_at, updated_at) "
@@ -122,8 +129,15 @@ async def _postgres_insert(
                 claims,
             )
             await conn.executemany(_postgres_roll_insert(), rolls)
+        return cpu_seconds(backend) - before
     finally:
         await conn.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU time of a process on this machine (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_roll_insert() -> str:

@@ -5,11 +5,12 @@ and storage/ingest.py), in-process on a freshly migrated database, timing
 each one with the process's CPU clock (which counts aiosqlite's thread too):
 signature, decode and validation (body, envelopes, payloads: one step since
 the typed shortcut, `core_client.contract.typed`), dedup claim, resolve,
-crit rules, row building, insert, tallies, commit. HTTP (uvicorn,
+crit rules, row building, insert, tallies (on PostgreSQL one step, "insert +
+tallies": one statement, `storage.pgtallies`), commit. HTTP (uvicorn,
 Starlette) is not in it: `ingest.py` measures the whole server process, and
 the difference is the HTTP share.
 
-Run: .venv/bin/python -m bench.core.steps [--events N] [--batch B] [--no-postgres]
+Run: .venv/bin/python -m bench.core.steps [--events N] [--batch B] [--no-sqlite] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from bench.core.rows import make_events
 from core_client import Event, signing
 from core_client.contract import RollRecord
 from core_client.contract.events import encode_delivery
-from storage import bulk, db, ingest, tallies
+from storage import bulk, db, ingest, pgtallies, tallies
 from storage.handlers import rolls
 from storage.handlers.context import Ingest
 from storage.models import Roll
@@ -101,6 +102,10 @@ async def _rows(clock: Clock, ctx: Ingest, pairs: list[Any], links: Any) -> None
             judge.verdict(links.campaigns[record.id], record, row["groups"])
     with clock.step("row building"):  # includes the crit rules again: taken off in report()
         rows = [rolls._linked_row(r, e.occurred_at, links) for e, r in pairs]
+    if pgtallies.applies(ctx.session, rows):  # one statement inserts and counts: one step
+        with clock.step("insert + tallies"):
+            await pgtallies.insert_counted(ctx.session, rows)
+        return
     with clock.step("insert"):
         keys = await bulk.insert(
             ctx.session,
@@ -127,7 +132,9 @@ def report(backend: str, clock: Clock, events: int) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     """Profile each backend."""
-    backends: list[tuple[str, Any]] = [("SQLite", sqlite_db)]
+    backends: list[tuple[str, Any]] = []
+    if not args.no_sqlite:
+        backends.append(("SQLite", sqlite_db))
     if not args.no_postgres:
         backends.append(("PostgreSQL", postgres_db))
     events = make_events(args.events)
@@ -142,6 +149,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     return parser.parse_args(argv)
 

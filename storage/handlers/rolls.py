@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_client.contract import ChatMessage, Platform, RollRecord, codec
-from storage import bulk, critrules, tallies
+from storage import bulk, critrules, pgtallies, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
@@ -137,10 +137,14 @@ async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
     for event, record in pairs:  # a record id twice in one batch: the first one counts
         if record.id not in rows:
             rows[record.id] = _linked_row(record, event.occurred_at, links)
+    ordered = [rows[key] for key in sorted(rows)]  # in key order, as the claims: no deadlock
+    if pgtallies.applies(ctx.session, ordered):  # counted by the database, in one statement
+        await pgtallies.insert_counted(ctx.session, ordered)
+        return
     inserted = await bulk.insert(
         ctx.session,
         Roll.__table__,
-        [rows[key] for key in sorted(rows)],  # in key order, as the claims: no deadlock
+        ordered,
         conflict=["idempotency_key"],
         returning="idempotency_key",
     )
