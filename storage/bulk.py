@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage import pgbulk
+from storage import pgbulk, upsert
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,6 @@ def _statement(
     add: tuple[str, ...],
     returning: str | None,
 ) -> str:
-    quote = dialect.identifier_preparer.quote
     width = len(columns)
     if dialect.paramstyle == "numeric_dollar":
         marks = [
@@ -248,15 +247,4 @@ def _statement(
         ]
     else:
         marks = ["(" + ", ".join("?" * width) + ")"] * rows
-    names = ", ".join(quote(c) for c in columns)
-    keys = ", ".join(quote(c) for c in conflict)
-    if add:
-        sets = ", ".join(
-            f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in add
-        )
-        action = f"DO UPDATE SET {sets}"
-    else:
-        action = "DO NOTHING"
-    values = ", ".join(marks)
-    sql = f"INSERT INTO {quote(table)} ({names}) VALUES {values} ON CONFLICT ({keys}) {action}"
-    return sql + (f" RETURNING {quote(returning)}" if returning else "")
+    return upsert.insert_sql(dialect, table, columns, marks, conflict, add, returning)

@@ -39,6 +39,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import upsert
+
 log = logging.getLogger(__name__)
 
 
@@ -135,18 +137,8 @@ def _statement(
     returning: str | None,
 ) -> str:
     """Return the multi-row INSERT: `$n` per value, a column of one object in `shape` once."""
-    quote = dialect.identifier_preparer.quote
-    marks = ", ".join(_marks(rows, shape))
-    name = quote(table)
-    if add:
-        sets = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add)
-        action = f"DO UPDATE SET {sets}"
-    else:
-        action = "DO NOTHING"
-    names = ", ".join(quote(c) for c in columns)
-    keys = ", ".join(quote(c) for c in conflict)
-    sql = f"INSERT INTO {name} ({names}) VALUES {marks} ON CONFLICT ({keys}) {action}"
-    return sql + (f" RETURNING {quote(returning)}" if returning else "")
+    marks = _marks(rows, shape)
+    return upsert.insert_sql(dialect, table, columns, marks, conflict, add, returning)
 
 
 def _marks(rows: int, shape: tuple[bool, ...]) -> list[str]:
