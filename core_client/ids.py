@@ -6,15 +6,18 @@ id. Random ids put each new row on an index page of its own, so a commit of
 on the last page or two. The ids stay opaque strings on the wire: Core
 accepts any id, these are only kinder to its indexes.
 
-Their random bits come from Python's generator, not the OS per id (an
-`os.urandom` call cost as much as the rest of a roll's row): an id must be
-unique, not secret, since knowing one authorizes nothing. The generator is
-seeded from the OS at start-up and again in every forked child, so two
-processes never share a sequence.
+Their random bits come from a generator of this module's own, not the OS
+per id (an `os.urandom` call cost as much as the rest of a roll's row): an
+id must be unique, not secret, since knowing one authorizes nothing. It is
+seeded from the OS when first used and again in every forked child, so two
+processes never share a sequence; it is not the `random` module's, whose
+state tests (Hypothesis) hold still.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import random
 import time
 import uuid
@@ -22,7 +25,15 @@ import uuid
 
 def ordered_uuid() -> uuid.UUID:
     """Return a fresh UUID that sorts by creation time: 48 bits of Unix ms, 74 random bits."""
-    rand = random.getrandbits(80)
+    rand = _generator().getrandbits(80)
     high = (time.time_ns() // 1_000_000) << 16 | 0x7000 | (rand >> 68)
     low = 0x8000000000000000 | (rand & 0x3FFFFFFFFFFFFFFF)
     return uuid.UUID(int=high << 64 | low)
+
+
+@functools.cache
+def _generator() -> random.Random:
+    generator = random.Random()  # seeded from os.urandom
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=generator.seed)
+    return generator

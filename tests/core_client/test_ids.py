@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import random
 import time
 import uuid
+
+import pytest
 
 from core_client import Platform, RollRecord
 from core_client.ids import ordered_uuid
@@ -37,3 +41,25 @@ def test_events_and_rolls_get_ordered_ids_by_default() -> None:
     assert uuid.UUID(record.id).version == 7
     assert event.id.startswith("evt_")
     assert uuid.UUID(event.id.removeprefix("evt_")).version == 7
+
+
+def test_ids_leave_the_random_module_alone() -> None:
+    # Hypothesis (and anyone seeding `random` for a reproducible run) holds its state still.
+    state = random.getstate()
+    ordered_uuid()
+    assert random.getstate() == state
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_makes_other_ids_than_its_parent() -> None:
+    ordered_uuid()  # the parent's generator exists before the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send its next id's random bits, then leave at once
+        os.write(write, ordered_uuid().bytes[6:])
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert child != ordered_uuid().bytes[6:]
