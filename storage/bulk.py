@@ -57,16 +57,18 @@ async def insert(
     columns = columns if columns is not None else tuple(rows[0])
     conn = await connection(session)
     dialect = conn.dialect
-    encode = _encoder(table, columns, dialect, positional)
+    encode = encoder(table, columns, dialect, positional)
     keys = (tuple(conflict), tuple(add))
     if (driver := _sqlite_driver(conn)) is not None:
         sql = _statement(dialect, table.name, columns, 1, *keys, None)
-        written = await _insert_many(driver, sql, table.name, encode(rows), returning)
-        if written is not None:
-            return written
-        assert returning is not None  # every row was written: the caller's rows say which
-        pick = operator.itemgetter(columns.index(returning) if positional else returning)
-        return [pick(row) for row in rows]
+        written = await _insert_many(driver, sql, encode(rows))
+        if returning is None or not written:
+            return []
+        if written == len(rows):  # every row: the caller's rows say which
+            pick = operator.itemgetter(columns.index(returning) if positional else returning)
+            return [pick(row) for row in rows]
+        assert not add, "only skipped conflicts leave the rows written in rowid order"
+        return await _newest(driver, dialect, table.name, returning, written)
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     found: list[Any] = []
     for start in range(0, len(rows), per_statement):
@@ -82,40 +84,32 @@ async def insert(
     return found
 
 
-async def _insert_many(
-    driver: Any,
-    sql: str,
-    table: str,
-    values: list[tuple[Any, ...]],
-    returning: str | None,
-) -> list[Any] | None:
-    """Insert rows with SQLite's executemany: one prepared row statement, stepped per row.
+async def _insert_many(driver: Any, sql: str, values: list[tuple[Any, ...]]) -> int:
+    """Run a row statement over rows with SQLite's executemany; return how many it wrote.
 
     Stepping one cached single-row statement costs SQLite about half of
-    what one multi-row `VALUES` list does (measured in docs/benchmarks.md).
-    executemany returns no rows, so which rows were written is read off the
-    row count: all of them when it matches, which is the usual case (then
-    None is returned: the caller has them). Else
-    the rows written are the `rowcount` highest rowids of the table: each
-    insert takes the next rowid, and this transaction holds SQLite's one
-    write lock from its first write to its commit, so nobody else's rows
-    come after ours.
+    what one multi-row `VALUES` list does (measured in docs/benchmarks.md),
+    but returns no rows: `insert` reads which were written off the count.
     """
-    assert returning is None or " DO NOTHING" in sql, "only skipped conflicts leave rowids in order"
     try:
         cursor = await driver.executemany(sql, values)
-        written = cursor.rowcount
-        if returning is None:
-            return []
-        if written == len(values):
-            return None
-        if not written:
-            return []
-        top = f'(SELECT max(rowid) FROM "{table}") - ?'
-        newest = f'SELECT "{returning}" FROM "{table}" WHERE rowid > {top}'
-        return [r[0] for r in await driver.execute_fetchall(newest, (written,))]
     except sqlite3.Error as exc:
         raise DBAPIError.instance(sql, (), exc, sqlite3.Error, hide_parameters=True) from exc
+    written: int = cursor.rowcount
+    return written
+
+
+async def _newest(driver: Any, dialect: Dialect, table: str, column: str, count: int) -> list[Any]:
+    """Return `column` of the `count` rows of `table` this transaction inserted last.
+
+    Each insert takes the next rowid, and the transaction holds SQLite's one
+    write lock from its first write to its commit, so nobody else's rows
+    come after ours: ours are the highest rowids.
+    """
+    quote = dialect.identifier_preparer.quote
+    name = quote(table)
+    sql = f"SELECT {quote(column)} FROM {name} WHERE rowid > (SELECT max(rowid) FROM {name}) - ?"
+    return [r[0] for r in await _execute_on(driver, sql, (count,))]
 
 
 _CONNECTION = "bulk.connection"
@@ -168,6 +162,11 @@ async def execute(conn: AsyncConnection, sql: str, values: tuple[Any, ...] = ())
     if driver is None:
         result = await conn.exec_driver_sql(sql, values)
         return list(result) if result.returns_rows else []
+    return await _execute_on(driver, sql, values)
+
+
+async def _execute_on(driver: Any, sql: str, values: tuple[Any, ...]) -> list[Any]:
+    """Run one statement on aiosqlite's connection; driver errors raised as SQLAlchemy's."""
     try:
         return list(await driver.execute_fetchall(sql, values))
     except sqlite3.Error as exc:
@@ -178,7 +177,7 @@ Encoder = Callable[[Sequence[Any]], list[tuple[Any, ...]]]
 
 
 @functools.lru_cache(maxsize=64)
-def _encoder(
+def encoder(
     table: Table, columns: tuple[str, ...], dialect: Dialect, positional: bool = False
 ) -> Encoder:
     """Return a function from rows (dicts, or tuples if `positional`) to the driver's values.

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_client.critrules import Comparison, Reads, Rule, matches, verdict
+from storage import bulk
 from storage.models import CritRule
 
 __all__ = ["Comparison", "Reads", "Rule", "effective", "load", "matches", "verdict"]
@@ -73,6 +74,6 @@ async def in_force(
     """
     wanted = set(campaign_ids)
     columns = [c for c in CritRule.__table__.c]
-    result = await (await session.connection()).execute(_query(columns, wanted))
+    result = await (await bulk.connection(session)).execute(_query(columns, wanted))
     rows = list(result)
     return {c: effective(rows, c) for c in [None, *wanted]}

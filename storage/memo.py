@@ -69,7 +69,7 @@ async def bump(session: AsyncSession) -> None:
     """Move the epoch on, once per transaction: rows ingest resolves are changing."""
     if bumped(session):
         return
-    conn = await session.connection()
+    conn = await bulk.connection(session)
     await bulk.execute(conn, "UPDATE resolve_epoch SET n = n + 1 WHERE id = 1")
     session.info[_BUMPED] = session.sync_session.get_transaction()
 

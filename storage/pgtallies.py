@@ -48,7 +48,7 @@ async def insert_counted(session: AsyncSession, rows: Sequence[Mapping[str, Any]
     assert isinstance(table, Table)
     conn = await bulk.connection(session)
     columns = tuple(rows[0])
-    encoded = bulk._encoder(table, columns, conn.dialect)(rows)  # as bulk.insert stores them
+    encoded = bulk.encoder(table, columns, conn.dialect)(rows)  # as bulk.insert stores them
     keys = ("idempotency_key",)
     insert, values = pgbulk.statement_of(
         conn.dialect, table, columns, encoded, keys, returning="idempotency_key"

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import critrules
+from storage import bulk, critrules
 from storage.memo import Memo
 from storage.models import Campaign, Character, GameLink, GameSession, User, VttAccount
 
@@ -62,7 +62,7 @@ class Resolver:
         session = self.session
         if session.new or session.dirty or session.deleted:
             await session.flush()
-        return await (await session.connection()).execute(query)
+        return await (await bulk.connection(session)).execute(query)
 
     async def campaigns(self, keys: Iterable[str]) -> dict[str, uuid.UUID | None]:
         """Map campaign keys to campaign ids (None when unknown)."""

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_client.contract import ChatMessage, Platform, RollRecord, codec
+from core_client.ids import ordered_uuid
 from storage import bulk, critrules, pgtallies, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
 from storage.handlers.users import ensure_discord_users
 from storage.models import ChatMessage as ChatRow
-from storage.models import Roll, ordered_id, utcnow
+from storage.models import Roll, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def roll_row(record: RollRecord, occurred_at: float, now: datetime | None = None
     """Return the rolls-table row of a record, before resolution (stored at `now`)."""
     now = now or utcnow()
     return {
-        "id": ordered_id(),
+        "id": ordered_uuid(),
         "idempotency_key": record.id,
         "platform": record.platform.value,
         "source_message_id": record.source_message_id,
@@ -192,7 +193,7 @@ async def store_chat(ctx: Ingest, items: Sequence[Item]) -> None:
     now = utcnow()
     rows = [
         {
-            "id": ordered_id(),
+            "id": ordered_uuid(),
             "idempotency_key": e.id,
             "campaign_key": p.campaign_id,
             "campaign_id": campaigns[p.campaign_id],

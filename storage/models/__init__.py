@@ -14,7 +14,6 @@ from storage.models.base import (
     Timestamped,
     Versioned,
     new_id,
-    ordered_id,
     utcnow,
 )
 from storage.models.campaigns import Campaign, GameLink
@@ -51,6 +50,5 @@ __all__ = [
     "VttAccount",
     "WebhookEvent",
     "new_id",
-    "ordered_id",
     "utcnow",
 ]

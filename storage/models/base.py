@@ -9,8 +9,6 @@ from typing import Any
 from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from core_client.ids import ordered_uuid
-
 
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
@@ -20,15 +18,6 @@ def utcnow() -> datetime:
 def new_id() -> uuid.UUID:
     """Return a fresh random primary key."""
     return uuid.uuid4()
-
-
-def ordered_id() -> uuid.UUID:
-    """Return a fresh primary key that sorts by creation time (`core_client.ids`).
-
-    For tables written a batch at a time (rolls, chat, AI usage), whose new
-    keys then land on the last page or two of the key's index.
-    """
-    return ordered_uuid()
 
 
 class Base(DeclarativeBase):
