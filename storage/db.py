@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import PoolProxiedConnection, PoolResetState
 from sqlalchemy.util.concurrency import await_
 
 from core_client.files import private_file
@@ -145,7 +145,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_reset(dbapi_conn: Any, _record: Any, state: Any) -> None:
+def _sqlite_reset(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:
     """Roll back a connection coming back to the pool only if it is in a transaction.
 
     The pool's own reset rolls back every returning connection, each time a
