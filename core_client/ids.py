@@ -28,7 +28,27 @@ def ordered_uuid() -> uuid.UUID:
     rand = _generator().getrandbits(80)
     high = (time.time_ns() // 1_000_000) << 16 | 0x7000 | (rand >> 68)
     low = 0x8000000000000000 | (rand & 0x3FFFFFFFFFFFFFFF)
-    return uuid.UUID(int=high << 64 | low)
+    return _uuid_of(high << 64 | low)
+
+
+def _uuid_of(value: int) -> uuid.UUID:
+    """Return the UUID of a 128-bit integer, as `uuid.UUID(int=value)` does, in half the time.
+
+    `UUID.__init__` checks which of its five forms it was given, then
+    range-checks the integer: about 1 us, a third of building a roll's row.
+    The value here is in range by construction, so its two slots are set
+    directly, as `UUID.__init__` itself sets them (its slots are read-only
+    through `setattr`, hence `object.__setattr__`).
+    """
+    made = _new(uuid.UUID)
+    _set(made, "int", value)
+    _set(made, "is_safe", _UNKNOWN)
+    return made
+
+
+_new = object.__new__
+_set = object.__setattr__
+_UNKNOWN = uuid.SafeUUID.unknown
 
 
 @functools.cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import random
 import time
 import uuid
@@ -19,6 +21,15 @@ def test_an_ordered_id_is_a_version_7_uuid_of_the_current_millisecond() -> None:
     after = time.time_ns() // 1_000_000
     assert (made.version, made.variant) == (7, uuid.RFC_4122)
     assert before <= made.int >> 80 <= after
+
+
+def test_an_ordered_id_is_a_uuid_like_any_other() -> None:
+    made = ordered_uuid()
+    same = uuid.UUID(str(made))
+    assert (made, hash(made), made.hex, made.bytes) == (same, hash(same), same.hex, same.bytes)
+    assert made.is_safe is same.is_safe
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert copy.copy(made) == made
 
 
 def test_ids_made_in_later_milliseconds_sort_after_earlier_ones() -> None:
