@@ -100,13 +100,26 @@ async def backends_cpu(url: str) -> dict[int, float]:
 
 
 @asynccontextmanager
-async def core_process(url: str, secret: str) -> AsyncIterator[tuple[str, int]]:
-    """Run Core in its own process (bench/core/server.py); yield its base URL and pid."""
+async def core_process(
+    url: str, secret: str, cwd: Path | None = None
+) -> AsyncIterator[tuple[str, int]]:
+    """Run Core in its own process (bench/core/server.py); yield its base URL and pid.
+
+    With `cwd`, the code is that directory's (a worktree of another revision:
+    `bench.core.compare`): it comes first on the module path.
+    """
     env = os.environ | {"BENCH_CORE_DATABASE_URL": url, "BENCH_CORE_SIGNING_SECRET": secret}
     if PROFILE:
         env["BENCH_CORE_PROFILE"] = PROFILE
+    if cwd is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), env.get("PYTHONPATH")]))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.core.server", env=env, stdout=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "bench.core.server",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=cwd,
     )
     try:
         assert proc.stdout is not None
