@@ -99,8 +99,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
     """Turn PostgreSQL's JIT compiler off for Core's connections.
 
-    Its cost model counts a batch's insert as expensive past about 200 rows
-    (the outbox sends up to 500) and compiled it on every delivery: at 500
+    Its cost model judged a batch's insert-and-count statement worth
+    compiling somewhere between 100 rows (not compiled) and 500 (the
+    outbox's largest delivery), and compiled it on every delivery: at 500
     rows the server spent 121-178 us of CPU per event instead of 52-57, and
     ingest ran at 4,200-6,300 events/s instead of 10,100-11,400
     (docs/benchmarks.md, "PostgreSQL's JIT"). Core's statements are short
