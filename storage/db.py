@@ -109,8 +109,11 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
     new connection, not a change to the server's configuration: behind
     pgbouncer's transaction pooling it reaches the server connections Core's
     connections happened to open, and costs nothing where it does not.
+    PostgreSQL before 11 has no JIT, and no such setting to refuse.
     """
-    dbapi_conn.run_async(lambda driver: driver.execute("SET jit = off"))
+    driver = dbapi_conn.driver_connection
+    if driver.get_server_version().major >= 11:
+        dbapi_conn.run_async(lambda conn: conn.execute("SET jit = off"))
 
 
 def _ping(_dbapi_conn: Any, _record: Any, proxy: PoolProxiedConnection) -> None:
