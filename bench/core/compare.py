@@ -7,8 +7,9 @@ Core processes run at once, one from the working tree and one from a git
 revision (checked out into a temporary worktree), each on a fresh database
 of its own, and every batch goes to both in turn (the order alternating),
 so both see the same machine at the same moment. The figure is each
-process's CPU time per event (user + system, from /proc) and their ratio,
-per run and as the median of runs.
+process's CPU time per event (its threads' time on a CPU, in nanoseconds
+from schedstat, checked against /proc's user + system ticks) and their
+ratio, per run and as the median of runs.
 
 Run: .venv/bin/python -m bench.core.compare [--base REV] [--events N] [--runs R]
      [--batch B] [--postgres]
