@@ -238,12 +238,6 @@ def _statement(
     add: tuple[str, ...],
     returning: str | None,
 ) -> str:
-    width = len(columns)
-    if dialect.paramstyle == "numeric_dollar":
-        marks = [
-            "(" + ", ".join(f"${r * width + i + 1}" for i in range(width)) + ")"
-            for r in range(rows)
-        ]
-    else:
-        marks = ["(" + ", ".join("?" * width) + ")"] * rows
+    """Return the multi-row INSERT with `?` marks: PostgreSQL's are `pgbulk`'s, its `$n`."""
+    marks = ["(" + ", ".join("?" * len(columns)) + ")"] * rows
     return upsert.insert_sql(dialect, table, columns, marks, conflict, add, returning)
