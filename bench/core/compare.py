@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx2
 
 from bench.core.ingest import core_process, postgres_db, sqlite_db
-from bench.core.rows import cpu_seconds, make_events
+from bench.core.rows import cpu_ns, cpu_seconds, make_events
 from core_client import CoreClient, Event, signing
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,6 @@ class Side:
 
     name: str
     tree: Path
-
-
-def cpu_ns(pid: int) -> int:
-    """Return the CPU nanoseconds of a process's live threads (Linux schedstat).
-
-    /proc's user and system times count in clock ticks (10 ms: 2 us per event
-    of a 5,000-event run), too coarse for a change of a few percent. A thread
-    that has ended takes its count with it; `one_run` checks the sum against
-    the ticks.
-    """
-    tasks = Path(f"/proc/{pid}/task")
-    return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks.iterdir())
 
 
 @contextlib.contextmanager
