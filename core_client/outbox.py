@@ -99,6 +99,7 @@ class Outbox:
         *,
         max_events: int = _DEFAULTS.max_events,
         batch_size: int = _DEFAULTS.batch_size,
+        batch_bytes: int = _DEFAULTS.batch_bytes,
         base_delay: float = _DEFAULTS.base_delay,
         max_delay: float = _DEFAULTS.max_delay,
         warn_ratio: float = _DEFAULTS.warn_ratio,
@@ -109,6 +110,7 @@ class Outbox:
         self._deliver = deliver
         self._max_events = max_events
         self._batch_size = batch_size
+        self._batch_bytes = batch_bytes
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._idle_poll = idle_poll  # picks up dead letters `fumblebot outbox retry` requeued
@@ -253,7 +255,7 @@ class Outbox:
     async def _drain_once(self) -> bool:
         """Deliver one batch; return True if it settled every event of it."""
         store = self._require_store()
-        rows = await store.due(self._batch_size)
+        rows = _within(await store.due(self._batch_size), self._batch_bytes)
         if not rows:
             self._pending = await store.count()  # the CLI may have requeued some
             return False
@@ -386,3 +388,17 @@ class Outbox:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._max_delay, self._base_delay * 2.0 ** min(attempt - 1, 30))
         return ceiling * random.uniform(0.5, 1.0)  # jitter spreads many senders apart
+
+
+def _within(rows: list[Queued], limit: int) -> list[Queued]:
+    """Return the leading rows whose stored bodies fit in `limit` bytes (at least one row).
+
+    A stored body is the event's JSON as it will be sent, so their sum is the
+    delivery body's size, less a few bytes of framing.
+    """
+    used = 0
+    for count, row in enumerate(rows):
+        used += len(row.body.encode())
+        if used > limit and count:
+            return rows[:count]
+    return rows
