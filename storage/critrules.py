@@ -11,8 +11,9 @@ roll's verdict by the same rules before Core has stored it.
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -22,7 +23,18 @@ from core_client.critrules import Comparison, Reads, Rule, matches, verdict
 from storage import bulk
 from storage.models import CritRule
 
-__all__ = ["Comparison", "Reads", "Rule", "effective", "load", "matches", "verdict"]
+__all__ = [
+    "Comparison",
+    "Judged",
+    "Reads",
+    "Rule",
+    "effective",
+    "load",
+    "matches",
+    "verdict",
+]
+
+Verdict = tuple[bool, bool, str | None]
 
 
 def _rule(row: Any) -> Rule:
@@ -77,3 +89,48 @@ async def in_force(
     result = await (await bulk.connection(session)).execute(_query(columns, wanted))
     rows = list(result)
     return {c: effective(rows, c) for c in [None, *wanted]}
+
+
+class Judged:
+    """Verdicts remembered across deliveries, by the rules in force and the dice as rolled.
+
+    A verdict is a pure function of the two, and dice results repeat (a d20
+    shows one of twenty faces), so nearly every roll of a busy table was
+    judged before: a lookup is about a tenth of judging again. A set of rules
+    is known by a number given once per delivery (hashing the rules for every
+    roll would cost what is saved); numbers are never reused, so a stale one
+    can only miss. Bounded: both tables are dropped whole when full.
+    """
+
+    def __init__(self, max_verdicts: int = 10_000, max_rulesets: int = 1_000) -> None:
+        self._verdicts: dict[tuple[int, Hashable], Verdict] = {}
+        self._rulesets: dict[tuple[Rule, ...], int] = {}
+        self._numbers = itertools.count()
+        self._max_verdicts = max_verdicts
+        self._max_rulesets = max_rulesets
+
+    def ruleset(self, rules: Sequence[Rule]) -> int:
+        """Return the number of a set of rules (the same rules, the same number)."""
+        key = tuple(rules)
+        number = self._rulesets.get(key)
+        if number is None:
+            if len(self._rulesets) >= self._max_rulesets:
+                self._rulesets.clear()
+                self._verdicts.clear()
+            number = self._rulesets[key] = next(self._numbers)
+        return number
+
+    def verdict(
+        self, ruleset: int, rules: Sequence[Rule], dice: Hashable, groups: Sequence[Any]
+    ) -> Verdict:
+        """Return the verdict of `rules` (numbered `ruleset`) on a roll's groups as stored.
+
+        `dice` stands for the groups in the key: equal dice, equal groups.
+        """
+        key = (ruleset, dice)
+        found = self._verdicts.get(key)
+        if found is None:
+            if len(self._verdicts) >= self._max_verdicts:
+                self._verdicts.clear()
+            found = self._verdicts[key] = verdict(rules, groups)
+        return found

@@ -24,6 +24,9 @@ from storage.models import Roll, utcnow
 
 log = logging.getLogger(__name__)
 
+# Crit verdicts across deliveries: a table's dice results repeat (storage.critrules).
+JUDGED = critrules.Judged()
+
 
 async def _campaigns(ctx: Ingest, records: Sequence[RollRecord]) -> dict[str, uuid.UUID | None]:
     by_key = await ctx.resolver.campaigns(r.campaign_id for r in records)
@@ -68,9 +71,8 @@ class _Links:
     character_campaigns: dict[str, uuid.UUID | None]
     sessions: dict[uuid.UUID, uuid.UUID]
     rules: dict[uuid.UUID | None, list[critrules.Rule]]
-    # A batch's rolls mostly repeat a few dice results (a d20 shows one of 20):
-    # each (campaign, dice) pair is judged once. Frozen Structs hash by value.
-    verdicts: dict[tuple[Any, ...], tuple[bool, bool, str | None]] = field(default_factory=dict)
+    # Each campaign's rules numbered once per batch, for `JUDGED`.
+    rulesets: dict[uuid.UUID | None, int] = field(default_factory=dict)
     # One moment for the batch's created_at and updated_at: converted once per batch.
     now: datetime = field(default_factory=utcnow)
 
@@ -78,11 +80,12 @@ class _Links:
         self, campaign: uuid.UUID | None, record: RollRecord, groups: list[Any]
     ) -> tuple[bool, bool, str | None]:
         """Return the crit rules' verdict on a roll of `campaign` (its groups as stored)."""
-        key = (campaign, record.groups)
-        found = self.verdicts.get(key)
-        if found is None:
-            found = self.verdicts[key] = critrules.verdict(self.rules[campaign], groups)
-        return found
+        rules = self.rules[campaign]
+        ruleset = self.rulesets.get(campaign)
+        if ruleset is None:
+            ruleset = self.rulesets[campaign] = JUDGED.ruleset(rules)
+        # Frozen Structs hash by value: the record's groups key the stored ones.
+        return JUDGED.verdict(ruleset, rules, record.groups, groups)
 
 
 async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:

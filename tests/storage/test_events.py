@@ -185,6 +185,23 @@ async def test_switching_a_preset_off_stops_it_marking_rolls(
     assert by_campaign["other"].crit is False  # presets' defaults: 19 is no crit
 
 
+async def test_a_rule_switched_on_judges_the_same_dice_anew(
+    core_client: CoreClient, core_app: Starlette
+) -> None:
+    # Verdicts are remembered across deliveries (storage.critrules.Judged):
+    # by the rules in force, never by campaign alone.
+    await core_client.deliver([CampaignUpserted(key="guild:1", name="C").event()])
+    campaign = await core_client.campaign_by_key("guild:1")
+    assert campaign is not None
+    await core_client.deliver([d20_roll(19)])
+    await core_client.set_crit_preset(campaign["id"], "crit-range-19", enabled=True)
+    await core_client.deliver([d20_roll(19)])
+    await core_client.set_crit_preset(campaign["id"], "crit-range-19", enabled=False)
+    await core_client.deliver([d20_roll(19)])
+    rolls = sorted(await stored_rolls(core_app), key=lambda r: r.rolled_at)
+    assert [r.crit for r in rolls] == [False, True, False]
+
+
 async def test_chat_and_ai_are_stored(core_client: CoreClient, core_app: Starlette) -> None:
     await core_client.deliver(
         [
