@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from bot.ai import build_ai_service
-from bot.collector import short_pauses
+from bot.collector import CORE_YOUNG_THRESHOLD, short_pauses
 from bot.config import Settings
 from bot.errors import ConfigError, FumbleBotError
 from bot.metrics import ServiceMetrics
@@ -92,6 +92,14 @@ class Roles:
 
     core: bool
     service: bool
+
+
+def young_threshold(roles: Roles) -> int | None:
+    """Return the collector's young threshold for a process (None: CPython's own).
+
+    Core alone collects less often; open streams want CPython's (bot.collector).
+    """
+    return CORE_YOUNG_THRESHOLD if roles.core and not roles.service else None
 
 
 def resolve(settings: Settings, roles: Roles) -> Settings:
@@ -216,7 +224,7 @@ async def run(settings: Settings, roles: Roles) -> None:
             if bot is not None and token:
                 plan.jobs.append(lambda: _run_bot(bot, token))
         # After start-up's wiring, so all of it is frozen out of full collections.
-        await stack.enter_async_context(short_pauses())
+        await stack.enter_async_context(short_pauses(young_threshold=young_threshold(roles)))
         await _supervise(plan, stop)
 
 

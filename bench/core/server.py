@@ -20,7 +20,7 @@ import sys
 import uvicorn
 
 from bot.collector import short_pauses
-from bot.serve import loop_runner
+from bot.serve import Roles, loop_runner, young_threshold
 from storage.app import create_app
 from storage.settings import CoreSettings
 
@@ -45,7 +45,7 @@ async def serve() -> None:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     # The collector's policy `fumblebot core` runs with (bot/serve.py), after start-up.
-    async with short_pauses():
+    async with short_pauses(young_threshold=young_threshold(Roles(core=True, service=False))):
         print(json.dumps({"port": port, "pid": os.getpid()}), flush=True)
         await task
 

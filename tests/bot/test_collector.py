@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.collector import Collector, short_pauses
+from bot.collector import CORE_YOUNG_THRESHOLD, Collector, short_pauses
 
 
 class Node:
@@ -86,3 +86,15 @@ async def test_the_server_policy_thaws_on_its_period() -> None:
         assert alive() is None
         assert collector.thaws >= 1
     assert gc.get_freeze_count() == 0
+
+
+def test_a_young_threshold_holds_while_it_runs_and_none_keeps_cpythons() -> None:
+    before = gc.get_threshold()
+    for young, during in [(CORE_YOUNG_THRESHOLD, CORE_YOUNG_THRESHOLD), (None, before[0])]:
+        collector = Collector(young)
+        collector.start()
+        try:
+            assert gc.get_threshold() == (during, *before[1:])
+        finally:
+            collector.stop()
+        assert gc.get_threshold() == before

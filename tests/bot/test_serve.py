@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.collector import CORE_YOUNG_THRESHOLD
 from bot.config import load
 from bot.errors import ConfigError
-from bot.serve import Roles, loop_runner, resolve
+from bot.serve import Roles, loop_runner, resolve, young_threshold
 
 BOTH = Roles(core=True, service=True)
 SERVICE = Roles(core=False, service=True)
@@ -52,3 +53,10 @@ def test_the_server_runs_on_uvloop_where_it_is_installed() -> None:
     # their figures describe another program.
     uvloop = pytest.importorskip("uvloop")
     assert loop_runner() is uvloop.run
+
+
+def test_only_core_alone_collects_its_youngest_generation_less_often() -> None:
+    # A process with streams keeps CPython's threshold: its stream p99 depends on it.
+    assert young_threshold(Roles(core=True, service=False)) == CORE_YOUNG_THRESHOLD
+    assert young_threshold(Roles(core=True, service=True)) is None
+    assert young_threshold(Roles(core=False, service=True)) is None
