@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core_client.contract import DiceGroup, codec
 from core_client.critrules import Comparison, Reads, Rule, matches, verdict
 from storage import bulk
 from storage.models import CritRule
@@ -103,7 +104,7 @@ class Judged:
     """
 
     def __init__(self, max_verdicts: int = 10_000, max_rulesets: int = 1_000) -> None:
-        self._verdicts: dict[tuple[int, Hashable], Verdict] = {}
+        self._verdicts: dict[tuple[int, Sequence[DiceGroup]], Verdict] = {}
         self._rulesets: dict[tuple[Rule, ...], int] = {}
         self._numbers = itertools.count()
         self._max_verdicts = max_verdicts
@@ -120,17 +121,12 @@ class Judged:
             number = self._rulesets[key] = next(self._numbers)
         return number
 
-    def verdict(
-        self, ruleset: int, rules: Sequence[Rule], dice: Hashable, groups: Sequence[Any]
-    ) -> Verdict:
-        """Return the verdict of `rules` (numbered `ruleset`) on a roll's groups as stored.
-
-        `dice` stands for the groups in the key: equal dice, equal groups.
-        """
-        key = (ruleset, dice)
+    def verdict(self, ruleset: int, rules: Sequence[Rule], groups: Sequence[DiceGroup]) -> Verdict:
+        """Return the verdict of `rules` (numbered `ruleset`) on a roll's dice groups."""
+        key = (ruleset, groups)
         found = self._verdicts.get(key)
         if found is None:
             if len(self._verdicts) >= self._max_verdicts:
                 self._verdicts.clear()
-            found = self._verdicts[key] = verdict(rules, groups)
+            found = self._verdicts[key] = verdict(rules, codec.to_builtins(groups))
         return found

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core_client.contract import DiceGroup
 from storage import bulk
 from storage.models import RollFace, RollTally
 from storage.models.tallies import FACE_COLUMNS
@@ -50,25 +51,38 @@ class Counts:
 
     def add(self, groups: Sequence[Any], crit: bool, fumble: bool, total: float) -> None:
         """Count one roll, given its dice groups as stored (JSON)."""
+        self._add_roll(crit, fumble, total)
+        for group in groups:
+            sides = group.get("sides")
+            if isinstance(sides, int) and sides > 0:
+                dice = group.get("dice", [])
+                self._add_dice(sides, [(int(d.get("value", 0)), d.get("kept", True)) for d in dice])
+
+    def add_rolled(
+        self, groups: Sequence[DiceGroup], crit: bool, fumble: bool, total: float
+    ) -> None:
+        """Count one roll, given its dice groups as its record holds them (as `add` would)."""
+        self._add_roll(crit, fumble, total)
+        for group in groups:
+            sides = group.sides
+            if isinstance(sides, int) and sides > 0:  # "F", a Fate die, is stored and skipped
+                self._add_dice(sides, [(d.value, d.kept) for d in group.dice])
+
+    def _add_roll(self, crit: bool, fumble: bool, total: float) -> None:
         self.rolls += 1
         self.crits += bool(crit)
         self.fumbles += bool(fumble)
         self.total_sum += total
-        for group in groups:
-            sides = group.get("sides")
-            if isinstance(sides, int) and sides > 0:
-                self._add_dice(sides, group.get("dice", []))
 
-    def _add_dice(self, sides: int, dice: Iterable[Mapping[str, Any]]) -> None:
-        for die in dice:
-            value = int(die.get("value", 0))
+    def _add_dice(self, sides: int, dice: Iterable[tuple[int, Any]]) -> None:
+        for value, kept in dice:
             self.dice += 1
             self.dice_sum += value
             self.dice_sides += sides
             if 1 <= value <= sides <= MAX_FACE_SIDES:
                 face = self.faces.setdefault((sides, value), [0, 0])
                 face[0] += 1
-                face[1] += bool(die.get("kept", True))
+                face[1] += bool(kept)
 
     def merge(self, other: Counts) -> None:
         """Add another set of counts to these."""
@@ -99,21 +113,31 @@ def bucket(key: Key) -> str:
 
 
 def count(
-    rows: Iterable[Mapping[Any, Any]], into: dict[Key, Counts] | None = None
+    rows: Iterable[Mapping[Any, Any]],
+    into: dict[Key, Counts] | None = None,
+    *,
+    rolled: bool = False,
 ) -> dict[Key, Counts]:
-    """Tally rolls-table rows (as dicts) by bucket, adding to `into` if given."""
+    """Tally rolls-table rows (as dicts) by bucket, adding to `into` if given.
+
+    Their groups as stored (JSON), or, if `rolled`, as ingest's rows hold
+    them: the record's own (`handlers.rolls.roll_row`).
+    """
     out: dict[Key, Counts] = {} if into is None else into
+    add = Counts.add_rolled if rolled else Counts.add
     for row in rows:
         counts = out.get(key := key_of(row))
         if counts is None:
             counts = out[key] = Counts()
-        counts.add(row["groups"] or [], row["crit"], row["fumble"], row["total"])
+        add(counts, row["groups"] or [], row["crit"], row["fumble"], row["total"])
     return out
 
 
-async def record(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Add inserted rolls (rolls-table rows as dicts) to the stored tallies."""
-    tallies = count(rows)
+async def record(
+    session: AsyncSession, rows: Iterable[Mapping[str, Any]], *, rolled: bool = False
+) -> None:
+    """Add inserted rolls (rolls-table rows as dicts; `rolled`: as `count`) to the tallies."""
+    tallies = count(rows, rolled=rolled)
     if not tallies:
         return
     buckets, faces = rows_of(tallies)

@@ -68,7 +68,7 @@ def _rows(events: list[Event]) -> Rows:
     for event in events:
         record = codec.decode(event.data, RollRecord)
         row = roll_row(record, event.occurred_at)
-        row["groups"] = json.dumps(row["groups"])
+        row["groups"] = codec.encode(row["groups"]).decode()
         row["raw"] = json.dumps(row["raw"])
         rolls.append(tuple(row[c] for c in ROLL_COLUMNS))
         claims.append((event.id, event.type.value, row["rolled_at"], now, now))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from core_client.contract import ChatMessage, Platform, RollRecord, codec
+from core_client.contract import ChatMessage, Platform, RollRecord
 from core_client.ids import ordered_uuid
 from storage import bulk, critrules, pgtallies, tallies
 from storage.handlers.context import Ingest, Item, insert_ignoring, moment
@@ -77,15 +77,14 @@ class _Links:
     now: datetime = field(default_factory=utcnow)
 
     def verdict(
-        self, campaign: uuid.UUID | None, record: RollRecord, groups: list[Any]
+        self, campaign: uuid.UUID | None, record: RollRecord
     ) -> tuple[bool, bool, str | None]:
-        """Return the crit rules' verdict on a roll of `campaign` (its groups as stored)."""
+        """Return the crit rules' verdict on a roll of `campaign`."""
         rules = self.rules[campaign]
         ruleset = self.rulesets.get(campaign)
         if ruleset is None:
             ruleset = self.rulesets[campaign] = JUDGED.ruleset(rules)
-        # Frozen Structs hash by value: the record's groups key the stored ones.
-        return JUDGED.verdict(ruleset, rules, record.groups, groups)
+        return JUDGED.verdict(ruleset, rules, record.groups)
 
 
 async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
@@ -107,7 +106,7 @@ async def _resolve(ctx: Ingest, records: Sequence[RollRecord]) -> _Links:
 def _linked_row(record: RollRecord, occurred_at: float, links: _Links) -> dict[str, Any]:
     campaign = links.campaigns[record.id]
     row = roll_row(record, occurred_at, links.now)
-    crit, fumble, crit_type = links.verdict(campaign, record, row["groups"])
+    crit, fumble, crit_type = links.verdict(campaign, record)
     row.update(
         campaign_id=campaign,
         user_id=links.users.get(record.id),
@@ -154,7 +153,7 @@ async def store_rolls(ctx: Ingest, items: Sequence[Item]) -> None:
     )
     # Only the rolls the database inserted are counted: a roll stored before
     # (same idempotency key, another event id) must not be counted twice.
-    await tallies.record(ctx.session, [rows[key] for key in inserted])
+    await tallies.record(ctx.session, [rows[key] for key in inserted], rolled=True)
 
 
 def roll_row(record: RollRecord, occurred_at: float, now: datetime | None = None) -> dict[str, Any]:
@@ -177,7 +176,9 @@ def roll_row(record: RollRecord, occurred_at: float, now: datetime | None = None
         "crit": record.crit,
         "fumble": record.fumble,
         "crit_type": None,
-        "groups": codec.to_builtins(record.groups),
+        # The record's own groups: the JSON column encodes them (msgspec) as it
+        # would their plain form, which is built only where it is read.
+        "groups": record.groups,
         "raw": record.raw,
         "rolled_at": datetime.fromtimestamp(occurred_at, UTC),
         "created_at": now,

@@ -30,7 +30,7 @@ def test_each_set_of_rules_gets_its_own_verdict_on_the_same_dice() -> None:
     judged = Judged()
     dice, groups = d20(19)
     for rules, crit in [(NAT20, False), (RANGE19, True), (NAT20, False), (RANGE19, True)]:
-        found = judged.verdict(judged.ruleset(rules), rules, dice, groups)
+        found = judged.verdict(judged.ruleset(rules), rules, dice)
         assert found == verdict(rules, groups)
         assert found[0] is crit
 
@@ -45,6 +45,6 @@ def test_full_tables_are_dropped_and_numbers_never_come_back() -> None:
         for threshold in (19, 20):
             rules = [rule("t", threshold)]
             expected = verdict(rules, groups)
-            assert judged.verdict(judged.ruleset(rules), rules, dice, groups) == expected
+            assert judged.verdict(judged.ruleset(rules), rules, dice) == expected
     assert len(judged._verdicts) <= 3
     assert len(judged._rulesets) <= 2

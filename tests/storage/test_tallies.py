@@ -32,7 +32,7 @@ from core_client import (
     Platform,
     RollRecord,
 )
-from core_client.contract import DiceGroup, Die
+from core_client.contract import DiceGroup, Die, codec
 from storage import db, stats, tallies, transfer
 from storage.auth import Principal
 from storage.handlers.rolls import roll_row
@@ -305,3 +305,23 @@ def test_bucket_keys_fit_the_column() -> None:
     key = (uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
     assert len(tallies.bucket(key)) <= 120
     assert tallies.bucket((None, None, None)) == "||"
+
+
+_DIE = st.builds(Die, st.integers(0, 30), st.integers(-3, 30), st.booleans())
+_GROUPS = st.lists(
+    st.builds(DiceGroup, st.just("d"), st.integers(0, 30) | st.just("F"), st.tuples(_DIE, _DIE)),
+    max_size=3,
+).map(tuple)
+
+
+@given(_GROUPS, st.booleans(), st.booleans(), st.integers(-50, 50))
+def test_a_rolls_own_groups_count_and_store_as_their_json_does(
+    groups: tuple[DiceGroup, ...], crit: bool, fumble: bool, total: int
+) -> None:
+    # Ingest's rows hold the record's groups (roll_row); imports and recounts the stored JSON.
+    stored = codec.to_builtins(groups)
+    by_record, by_json = tallies.Counts(), tallies.Counts()
+    by_record.add_rolled(groups, crit, fumble, total)
+    by_json.add(stored, crit, fumble, total)
+    assert by_record == by_json
+    assert db._json(groups) == db._json(stored)
