@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 
 import pytest
 
@@ -61,9 +62,13 @@ async def test_a_resume_point_too_old_gets_the_not_recovered_signal(bridge: Brid
 async def test_heartbeats_keep_the_stream_alive(bridge: Bridge) -> None:
     mira = await link(bridge, "mira", platform="foundry")
     async with mira.stream() as sse:
-        with pytest.raises(TimeoutError):
-            await sse.next(timeout=0.7)
-    assert any(c.startswith("ping") for c in sse.comments)
+        # Read until a ping comes (every 0.2 s here); no event may come meanwhile.
+        # The bound is generous: a loaded CI machine once stalled past 0.7 s.
+        deadline = time.monotonic() + 5
+        while not any(c.startswith("ping") for c in sse.comments):
+            assert time.monotonic() < deadline, "no heartbeat within 5 s"
+            with pytest.raises(TimeoutError):
+                await sse.next(timeout=0.3)
 
 
 async def test_rate_limits_answer_429_with_retry_after(bridge: Bridge) -> None:
