@@ -57,15 +57,19 @@ async def recorder(small_core: Starlette, webhook_secret: str) -> AsyncIterator[
         yield Recorder(CoreClient("http://core", http, signing_secrets=[webhook_secret]))
 
 
-async def test_a_backlog_goes_in_batches_under_the_byte_limit(
-    tmp_path: Path, recorder: Recorder, small_core: Starlette
-) -> None:
-    path = tmp_path / "out.sqlite3"
-    async with Outbox(path, recorder.deliver, batch_bytes=12_000, base_delay=0.05) as box:
-        for v in range(12):
+async def send_big_rolls(path: Path, recorder: Recorder, count: int, batch_bytes: int) -> None:
+    """Queue `count` big rolls in a fresh outbox and drain it; nothing may be dead-lettered."""
+    async with Outbox(path, recorder.deliver, batch_bytes=batch_bytes, base_delay=0.05) as box:
+        for v in range(count):
             await box.put(big_roll(v + 1))
         assert await box.flush(timeout=10)
         assert await box.dead_letters() == []
+
+
+async def test_a_backlog_goes_in_batches_under_the_byte_limit(
+    tmp_path: Path, recorder: Recorder, small_core: Starlette
+) -> None:
+    await send_big_rolls(tmp_path / "out.sqlite3", recorder, 12, batch_bytes=12_000)
     assert recorder.refused == []  # no body was too large for Core
     assert len(recorder.sizes) > 1
     assert max(recorder.sizes) <= 3
@@ -76,11 +80,7 @@ async def test_a_backlog_goes_in_batches_under_the_byte_limit(
 async def test_an_event_larger_than_the_byte_limit_goes_alone(
     tmp_path: Path, recorder: Recorder, small_core: Starlette
 ) -> None:
-    path = tmp_path / "out.sqlite3"
-    async with Outbox(path, recorder.deliver, batch_bytes=1024, base_delay=0.05) as box:
-        for v in range(3):
-            await box.put(big_roll(v + 1))
-        assert await box.flush(timeout=10)
+    await send_big_rolls(tmp_path / "out.sqlite3", recorder, 3, batch_bytes=1024)
     assert recorder.sizes == [1, 1, 1]
     assert recorder.refused == []
     assert len(await stored_rolls(small_core)) == 3
