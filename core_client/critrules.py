@@ -15,7 +15,10 @@ from typing import Any
 from core_client.contract.enums import Comparison, Reads
 from core_client.contract.rules import Rule
 
-__all__ = ["Comparison", "Reads", "Rule", "matches", "verdict"]
+__all__ = ["Comparison", "Reads", "Rule", "Verdict", "matches", "verdict"]
+
+# (crit, fumble, crit type of the most severe match)
+Verdict = tuple[bool, bool, str | None]
 
 
 def _compare(rule: Rule, value: float, sides: int) -> bool:
@@ -57,7 +60,7 @@ def matches(rule: Rule, groups: Sequence[Any]) -> bool:
             return any(_compare(rule, v, s) for v, s in dice)
 
 
-def verdict(rules: Sequence[Rule], groups: Sequence[Any]) -> tuple[bool, bool, str | None]:
+def verdict(rules: Sequence[Rule], groups: Sequence[Any]) -> Verdict:
     """Return (crit, fumble, crit type of the most severe match) for a roll."""
     hits = sorted((r for r in rules if matches(r, groups)), key=lambda r: -r.severity)
     crit = any(r.crit_type == "crit" for r in hits)

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_client.contract import DiceGroup, codec
-from core_client.critrules import Comparison, Reads, Rule, matches, verdict
+from core_client.critrules import Comparison, Reads, Rule, Verdict, matches, verdict
 from storage import bulk
 from storage.models import CritRule
 
@@ -29,13 +29,12 @@ __all__ = [
     "Judged",
     "Reads",
     "Rule",
+    "Verdict",
     "effective",
     "load",
     "matches",
     "verdict",
 ]
-
-Verdict = tuple[bool, bool, str | None]
 
 
 def _rule(row: Any) -> Rule:

@@ -76,9 +76,7 @@ class _Links:
     # One moment for the batch's created_at and updated_at: converted once per batch.
     now: datetime = field(default_factory=utcnow)
 
-    def verdict(
-        self, campaign: uuid.UUID | None, record: RollRecord
-    ) -> tuple[bool, bool, str | None]:
+    def verdict(self, campaign: uuid.UUID | None, record: RollRecord) -> critrules.Verdict:
         """Return the crit rules' verdict on a roll of `campaign`."""
         rules = self.rules[campaign]
         ruleset = self.rulesets.get(campaign)
