@@ -12,6 +12,7 @@
 import { BridgeClient, BridgeError } from "./lib/bridge-client.js";
 import { backoffDelay, sleep } from "./lib/backoff.js";
 import { GameStream } from "./lib/stream.js";
+import { createStore } from "./lib/store.js";
 import { injectionText } from "./lib/roll20-parse.js";
 import { STATES, explain } from "./words.js";
 
@@ -25,25 +26,21 @@ const tabs = new Map(); // tab id -> last hello (ms)
 const lease = { holder: false, until: 0, timer: null }; // `until`: when our last claim lapses
 const reported = new Map(); // parse-failure kind -> last report (ms)
 let flushing = null;
+let flushAgain = false; // a job was queued while a drain was finishing
+const store = createStore(chrome.storage.local); // every write of a key in turn
 
-const store = {
-  get: async (key, fallback) => (await chrome.storage.local.get(key))[key] ?? fallback,
-  set: (key, value) => chrome.storage.local.set({ [key]: value }),
-};
-
+/** Merge `patch` (or what it returns for the current status) into the status the popup shows. */
 async function setStatus(patch) {
-  const status = { ...(await store.get("status", {})), ...patch, at: Date.now() };
-  if (patch.state) status.message = STATES[patch.state] ?? patch.state;
-  await store.set("status", status);
+  await store.update("status", {}, (status) => {
+    if (typeof patch === "function") patch = patch(status);
+    const next = { ...status, ...patch, at: Date.now() };
+    if (patch.state) next.message = STATES[patch.state] ?? patch.state;
+    return next;
+  });
 }
 
 async function config() {
-  const found = await store.get("config", {});
-  if (!found.clientId) {
-    found.clientId = crypto.randomUUID();
-    await store.set("config", found);
-  }
-  return found;
+  return store.update("config", {}, (found) => (found.clientId ? found : { ...found, clientId: crypto.randomUUID() }));
 }
 
 let starting = null;
@@ -59,7 +56,7 @@ function ensure() {
 async function start() {
   const cfg = await config();
   if (!cfg.token) {
-    await setStatus({ state: (await store.get("status", {})).state === "revoked" ? "revoked" : "unlinked", holder: false });
+    await setStatus((status) => ({ state: status.state === "revoked" ? "revoked" : "unlinked", holder: false }));
     return;
   }
   if (live?.stream.running) return;
@@ -90,10 +87,12 @@ async function onState(state, detail) {
 
 async function revoked() {
   stopAll();
-  const cfg = await config();
-  await store.set("config", { ...cfg, token: null, grant: null });
-  const dropped = (await store.get("outbox", [])).length;
-  await store.set("outbox", []);
+  await store.update("config", {}, (cfg) => ({ ...cfg, token: null, grant: null }));
+  let dropped = 0;
+  await store.update("outbox", [], (outbox) => {
+    dropped = outbox.length;
+    return [];
+  });
   const lastError = dropped ? `${dropped} roll(s) or message(s) were not sent: the link was revoked.` : null;
   await setStatus({ state: "revoked", holder: false, lastError });
 }
@@ -123,7 +122,7 @@ async function onEvent(event) {
       tabs.delete(tabId); // closed or navigated away
     }
   }
-  await store.set("injected", [...injected, event.id].slice(-INJECTED_KEPT));
+  await store.update("injected", [], (ids) => [...ids, event.id].slice(-INJECTED_KEPT));
 }
 
 /** Ask every tab whether it is a Roll20 page with our content script (a restarted worker forgets). */
@@ -179,14 +178,21 @@ async function leaseTick() {
 // -- Roll20 -> Discord -------------------------------------------------------
 
 async function enqueue(job) {
-  const outbox = await store.get("outbox", []);
-  outbox.push({ ...job, id: crypto.randomUUID() });
-  await store.set("outbox", outbox);
+  await store.update("outbox", [], (outbox) => [...outbox, { ...job, id: crypto.randomUUID() }]);
   flush();
 }
 
 function flush() {
-  flushing ??= drain().finally(() => {
+  if (flushing) {
+    flushAgain = true; // the running drain may have read the outbox before this job
+    return flushing;
+  }
+  flushing = (async () => {
+    do {
+      flushAgain = false;
+      await drain();
+    } while (flushAgain && live);
+  })().finally(() => {
     flushing = null;
   });
   return flushing;
@@ -209,7 +215,7 @@ async function drain() {
       }
       await setStatus({ lastError: explain(err, live.config.bridgeUrl) });
     }
-    await store.set("outbox", (await store.get("outbox", [])).filter((j) => j.id !== job.id));
+    await store.update("outbox", [], (outbox) => outbox.filter((j) => j.id !== job.id));
   }
 }
 
@@ -251,8 +257,8 @@ async function link({ bridgeUrl, code }) {
   try {
     const grant = await client.link(code, { playerId: `roll20-${cfg.clientId.slice(0, 8)}` });
     const { token, ...shown } = grant;
-    await store.set("config", { ...cfg, bridgeUrl: client.baseUrl, token, grant: shown, gameId: shown.games[0] ?? null });
-    await chrome.storage.local.remove(["cursor", "outbox", "injected"]);
+    await store.update("config", {}, (found) => ({ ...found, bridgeUrl: client.baseUrl, token, grant: shown, gameId: shown.games[0] ?? null }));
+    await store.remove(["cursor", "outbox", "injected"]);
     await setStatus({ state: "connecting", lastError: null });
     await ensure();
     return { grant: shown };
@@ -265,10 +271,10 @@ async function link({ bridgeUrl, code }) {
 async function unlink() {
   const cfg = await config();
   // Forget the token and stop first, so the stream's own "revoked" cannot overwrite "unlinked".
-  await store.set("config", { ...cfg, token: null, grant: null });
+  await store.update("config", {}, (found) => ({ ...found, token: null, grant: null }));
   stopAll();
   if (cfg.token) await new BridgeClient({ baseUrl: cfg.bridgeUrl, token: cfg.token }).unlink().catch(() => {});
-  await chrome.storage.local.remove(["cursor", "outbox", "injected"]);
+  await store.remove(["cursor", "outbox", "injected"]);
   await setStatus({ state: "unlinked", holder: false, lastError: null });
   return { ok: true };
 }

@@ -188,3 +188,42 @@ async def test_backoff_is_capped_and_jittered(page: Page) -> None:
     assert delays["high"][:3] == [500, 1000, 2000]
     assert max(delays["high"]) == 30_000
     assert all(lo * 2 == hi for lo, hi in zip(delays["low"], delays["high"], strict=True))
+
+
+async def test_the_store_applies_every_overlapping_update(page: Page) -> None:
+    found = await page.evaluate(
+        """async () => {
+            const { createStore } = await import("/lib/store.js");
+            // An area as slow as chrome.storage, where reads and writes interleave.
+            const data = new Map();
+            const later = () => new Promise((r) => setTimeout(r, Math.random() * 5));
+            const area = {
+                async get(key) {
+                    await later();
+                    return data.has(key) ? { [key]: data.get(key) } : {};
+                },
+                async set(items) {
+                    await later();
+                    for (const [k, v] of Object.entries(items)) data.set(k, v);
+                },
+                async remove(key) {
+                    await later();
+                    data.delete(key);
+                },
+            };
+            const store = createStore(area);
+            const add = (n) => store.update("outbox", [], (o) => [...o, n]);
+            const adds = [...Array(20).keys()].map(add);
+            const failing = store.update("outbox", [], () => { throw new Error("no room"); });
+            const after = store.update("outbox", [], (o) => o.filter((n) => n % 2 === 0));
+            await Promise.all(adds);
+            const error = await failing.then(() => null, (e) => e.message);
+            await after;
+            const kept = await store.get("outbox", []);
+            await store.remove(["outbox"]);
+            return { kept, error, removed: await store.get("outbox", "gone") };
+        }"""
+    )
+    assert found["kept"] == list(range(0, 20, 2))  # every add landed, in order, then the filter
+    assert found["error"] == "no room"  # the failed update is reported and blocks nothing
+    assert found["removed"] == "gone"

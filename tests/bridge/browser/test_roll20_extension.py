@@ -75,6 +75,25 @@ async def test_two_players_extensions_give_no_duplicates_either_way(game: Game) 
         assert await _count(player, "From Discord.") == 1
 
 
+async def test_a_burst_of_lines_in_one_moment_is_relayed_whole(game: Game) -> None:
+    await game.relay_ready()
+    alice = await game.player("alice", game.table.player, gm=True)
+    # Roll20 shows a burst at once (a page catching up, a macro): the page
+    # reads every line in one go and the extension queues them all together.
+    said = [f"Line {i} of the burst." for i in range(8)]
+    for i, text in enumerate(said):
+        who, player = ("Alice", "-Palice") if i % 2 else ("Bob", "-Pbob")
+        game.log.add({"kind": "general", "who": who, "playerid": player, "text": text})
+    await alice.say("Sentinel line.")
+    # The relay joins a speaker's consecutive lines into one post: count lines.
+    await eventually(lambda: "Sentinel line." in _relayed_lines(game), "the sentinel")
+    assert _relayed_lines(game) == [*said, "Sentinel line."]
+
+
+def _relayed_lines(game: Game) -> list[str]:
+    return [line for post in game.webhook_posts() for line in post.split("\n")]
+
+
 async def _one_holder(*players: Player) -> bool:
     held = [await p.holds() for p in players]
     return held.count(True) == 1
