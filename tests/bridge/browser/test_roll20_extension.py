@@ -210,6 +210,8 @@ async def test_unlinking_from_the_options_page_revokes_the_token(game: Game) -> 
     token = (await alice.storage("config"))["token"]
     page = await alice.context.new_page()
     await page.goto(alice.page_url("options.html"))
+    # The page asks the worker who it is linked as: wait for the answer.
+    await page.wait_for_selector("#linked:not([hidden])")
     assert "Linked as Alice" in await page.inner_text("#linked")
     await page.click("#unlink")
     await page.wait_for_selector("#linked[hidden]", state="attached")
