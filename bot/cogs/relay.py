@@ -4,10 +4,12 @@ Discord -> VTT: a message in a linked channel is published on its game's bus
 topic (when chat sync is on); `[[...]]` in it is rolled, answered in Discord,
 reported to Core and published as a roll (when roll sync is on).
 
-VTT -> Discord: one subscription covers every linked game; each event goes to
-its channel through the channel's webhook, under the speaker's name, through a
-`ChannelPoster` that keeps the line in the relay's queue file until Discord
-took it, waits out 429s and coalesces bursts. Lines left from before a
+VTT -> Discord: one subscription covers every linked game, renewed when a
+binding changes or every minute, and each renewal resumes after the last event
+taken, so none is lost in between. Each event goes to its channel through
+the channel's webhook, under the speaker's name, through a `ChannelPoster`
+that keeps the line in the relay's queue file until Discord took it, waits
+out 429s and coalesces bursts. Lines left from before a
 restart are posted when the bot is ready again. A channel that refuses posts
 for good (deleted, no Manage Webhooks) is reported to the campaign's GM once.
 GM-only and whispered events go to the GM by direct message, never to the
@@ -69,6 +71,9 @@ class RelayCog(commands.Cog):
         self._channels: dict[int, ChannelBinding] = {}  # who to tell when a channel refuses
         self._resumed = False
         self._subscribed: frozenset[str] = frozenset()
+        # The last event taken from the bus: a new subscription resumes after
+        # it, so what is published while routes are looked up again is kept.
+        self._cursor: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         # Referenced until done, so a pending DM is never garbage-collected mid-flight.
@@ -232,7 +237,8 @@ class RelayCog(commands.Cog):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), REFRESH_SECONDS)
             return
-        async with bus.subscribe(list(self._routes), queue_size=1024) as sub:
+        topics = list(self._routes)
+        async with bus.subscribe(topics, last_event_id=self._cursor, queue_size=1024) as sub:
             changed = asyncio.ensure_future(self._changed.wait())
             self._subscribed = frozenset(self._routes)
             refresh_at = asyncio.get_running_loop().time() + REFRESH_SECONDS
@@ -249,7 +255,9 @@ class RelayCog(commands.Cog):
                         # links made elsewhere (another shard, Core's API).
                         nxt.cancel()
                         return
-                    await self._deliver(nxt.result())
+                    event = nxt.result()
+                    self._cursor = event.id  # past it even if it fails: never a loop on one
+                    await self._deliver(event)
             finally:
                 self._subscribed = frozenset()
                 changed.cancel()

@@ -114,3 +114,33 @@ async def test_a_channel_that_refuses_for_good_is_told_to_the_gm_once(
     assert len(dms) == 1
     assert "Manage Webhooks" in (dms[0].content or "")
     assert f"<#{table.channel.id}>" in (dms[0].content or "")
+
+
+async def test_resubscribing_after_a_binding_change_misses_no_line(
+    table: Table, core_client: CoreClient
+) -> None:
+    campaign_id, game_id, _ = await following(table, core_client)
+    said: list[str] = []
+
+    async def chatter() -> None:
+        for i in range(150):
+            said.append(f"Line {i}.")
+            await say(table, campaign_id, game_id, "Grog", said[-1])
+            await asyncio.sleep(0.002)
+
+    talking = asyncio.create_task(chatter())
+    while not talking.done():  # each change makes the relay look up its routes again
+        table.bot.dispatch("binding_changed", None, None)
+        await asyncio.sleep(0.05)
+    await talking
+    await say(table, campaign_id, game_id, "Grog", "Sentinel.")
+    await table.emu.wait_channel_message(
+        table.channel, lambda m: (m.content or "").endswith("Sentinel."), timeout=20
+    )
+    relayed = [
+        line
+        for m in table.emu.channel_messages(table.channel)
+        if m.source == "webhook"
+        for line in (m.content or "").split("\n")
+    ]
+    assert relayed == [*said, "Sentinel."]
