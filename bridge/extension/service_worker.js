@@ -32,9 +32,9 @@ const store = createStore(chrome.storage.local); // every write of a key in turn
 /** Merge `patch` (or what it returns for the current status) into the status the popup shows. */
 async function setStatus(patch) {
   await store.update("status", {}, (status) => {
-    if (typeof patch === "function") patch = patch(status);
-    const next = { ...status, ...patch, at: Date.now() };
-    if (patch.state) next.message = STATES[patch.state] ?? patch.state;
+    const changes = typeof patch === "function" ? patch(status) : patch;
+    const next = { ...status, ...changes, at: Date.now() };
+    if (changes.state) next.message = STATES[changes.state] ?? changes.state;
     return next;
   });
 }
